@@ -1,0 +1,134 @@
+package dev.troupe;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.troupe.internal.node.Node;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Troupe node: runs work in other operating-system processes. The entry point of the API.
+ *
+ * <pre>{@code
+ * try (Troupe troupe = Troupe.local()) {
+ *     WorkerProcess<Integer> p = troupe.spawn(x -> x * x, 7);
+ *     System.out.println(p.result().join() + " from pid " + p.pid());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close()} stops every process the node started and removes every file it created.
+ */
+public final class Troupe implements AutoCloseable {
+    private final Node node;
+
+    private Troupe(Node node) {
+        this.node = node;
+    }
+
+    /**
+     * Starts a node on this machine with the default configuration ({@code application.conf} over Troupe's
+     * {@code reference.conf}).
+     *
+     * @return the node.
+     * @throws TroupeException when no transport is available or the node cannot start.
+     */
+    public static Troupe local() {
+        return local(ConfigFactory.load());
+    }
+
+    /**
+     * Starts a node on this machine with the given configuration (its {@code troupe} section; Troupe's defaults
+     * fill in what it lacks).
+     *
+     * @param config the configuration.
+     * @return the node.
+     * @throws TroupeException when no transport is available or the node cannot start.
+     */
+    public static Troupe local(Config config) {
+        return new Troupe(Node.start(config.withFallback(ConfigFactory.defaultReference()).resolve()));
+    }
+
+    /**
+     * Starts a worker JVM (with this JVM's class path) that runs {@code task} on {@code input} and then exits:
+     * Python's {@code Process(target=task, args=(input,)).start()}. Returns once the worker is up.
+     *
+     * @param task  the task; a lambda, a method reference or a class with a no-arg constructor.
+     * @param input its input.
+     * @param <I>   input type.
+     * @param <O>   output type.
+     * @return the worker's handle; {@link WorkerProcess#result()} completes with the task's output.
+     * @throws CodecException        when the task or the input cannot be sent to another process.
+     * @throws WorkerStartException  when the worker cannot start; the message holds its error output.
+     * @throws IllegalStateException when this node is closed.
+     */
+    public <I, O> WorkerProcess<O> spawn(Task<I, O> task, I input) {
+        return node.spawn(task, input, List.of());
+    }
+
+    /**
+     * As {@link #spawn(Task, Object)}, with extra JVM options for this worker (heap size, system properties).
+     *
+     * @param task       the task.
+     * @param input      its input.
+     * @param jvmOptions options added after the configured {@code troupe.worker.jvm-options}.
+     * @param <I>        input type.
+     * @param <O>        output type.
+     * @return the worker's handle.
+     * @throws CodecException       when the task or the input cannot be sent to another process.
+     * @throws WorkerStartException when the worker cannot start; the message holds its error output.
+     */
+    public <I, O> WorkerProcess<O> spawn(Task<I, O> task, I input, List<String> jvmOptions) {
+        return node.spawn(task, input, jvmOptions);
+    }
+
+    /**
+     * Starts any executable, as Win32's {@code CreateProcess} or Python's {@code subprocess.Popen}. Its output
+     * lines go to this node's log (loggers {@code dev.troupe.process.out} and {@code .err}), prefixed with its id
+     * and pid.
+     *
+     * @param command the executable.
+     * @param args    its arguments.
+     * @return the process's handle, with CPU time and resident memory readable through
+     *     {@link ManagedProcess#stats()}.
+     * @throws WorkerStartException when the executable cannot be started.
+     */
+    public ManagedProcess exec(String command, String... args) {
+        List<String> cmd = new ArrayList<>(args.length + 1);
+        cmd.add(command);
+        cmd.addAll(List.of(args));
+        return node.exec(cmd, Map.of());
+    }
+
+    /**
+     * The processes this node started that have not exited yet, pool workers included.
+     *
+     * @return a snapshot.
+     */
+    public List<ManagedProcess> processes() {
+        return node.processes();
+    }
+
+    /**
+     * @return the name of the transport local workers use ({@code pipe}, {@code shm}, ...).
+     */
+    public String transport() {
+        return node.transportName();
+    }
+
+    /**
+     * @return the address workers connect to, such as {@code pipe:/tmp/troupe-123-abc/node-1.sock}.
+     */
+    public String address() {
+        return node.address();
+    }
+
+    /**
+     * Closes every pool, stops every process this node started (gracefully, then by force), removes its socket
+     * files and run directory, and stops its actor system. Idempotent.
+     */
+    @Override
+    public void close() {
+        node.close();
+    }
+}

@@ -1,0 +1,428 @@
+package dev.troupe.internal.codec;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+import dev.troupe.CodecException;
+import dev.troupe.internal.wire.PackedDoubles;
+import dev.troupe.internal.wire.PackedInts;
+import dev.troupe.internal.wire.PackedLongs;
+import dev.troupe.internal.wire.Payload;
+import dev.troupe.internal.wire.PayloadList;
+import dev.troupe.internal.wire.Payloads;
+import java.io.Serializable;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * INTERNAL API. Encodes values into {@link Payload}s and back: built-in codecs for strings, boxed primitives,
+ * {@code byte[]}, enums, records, lists, sets, maps and protobuf messages; Java serialization for other
+ * {@link Serializable} values when allowed. Thread-safe.
+ */
+public final class PayloadCodec {
+    private static final int MAX_NESTING = 100;
+
+    private final JavaSerialization java;
+    private final Map<Class<?>, RecordShape> records = new ConcurrentHashMap<>();
+    private final Map<Class<?>, Parser<?>> parsers = new ConcurrentHashMap<>();
+
+    /**
+     * @param java Java serialization, used for values no built-in codec handles.
+     */
+    public PayloadCodec(JavaSerialization java) {
+        this.java = java;
+    }
+
+    /**
+     * @return the Java serialization this codec falls back to.
+     */
+    public JavaSerialization javaSerialization() {
+        return java;
+    }
+
+    /**
+     * Encodes one value.
+     *
+     * @param value the value, may be {@code null}.
+     * @return the payload.
+     * @throws CodecException when no codec can encode the value; the message names its type.
+     */
+    public Payload encode(Object value) {
+        return encode(value, 0);
+    }
+
+    private Payload encode(Object value, int depth) {
+        if (depth > MAX_NESTING) {
+            throw new CodecException("value nested more than " + MAX_NESTING + " levels deep");
+        }
+        Payload.Builder b = Payload.newBuilder();
+        if (value == null) {
+            return b.setKind(PayloadKind.NULL).build();
+        } else if (value instanceof String) {
+            return b.setKind(PayloadKind.STRING).setData(ByteString.copyFromUtf8((String) value)).build();
+        } else if (value instanceof Integer) {
+            return b.setKind(PayloadKind.INT).setIntValue((Integer) value).build();
+        } else if (value instanceof Long) {
+            return b.setKind(PayloadKind.LONG).setIntValue((Long) value).build();
+        } else if (value instanceof Double) {
+            return b.setKind(PayloadKind.DOUBLE).setDoubleValue((Double) value).build();
+        } else if (value instanceof Float) {
+            return b.setKind(PayloadKind.FLOAT).setDoubleValue((Float) value).build();
+        } else if (value instanceof Short) {
+            return b.setKind(PayloadKind.SHORT).setIntValue((Short) value).build();
+        } else if (value instanceof Byte) {
+            return b.setKind(PayloadKind.BYTE).setIntValue((Byte) value).build();
+        } else if (value instanceof Character) {
+            return b.setKind(PayloadKind.CHAR).setIntValue((Character) value).build();
+        } else if (value instanceof Boolean) {
+            return b.setKind(PayloadKind.BOOLEAN).setIntValue((Boolean) value ? 1 : 0).build();
+        } else if (value instanceof byte[]) {
+            return b.setKind(PayloadKind.BYTES).setData(ByteString.copyFrom((byte[]) value)).build();
+        } else if (value instanceof Message) {
+            return b.setKind(PayloadKind.PROTOBUF).setType(value.getClass().getName())
+                .setData(((Message) value).toByteString()).build();
+        } else if (value instanceof Enum) {
+            Enum<?> e = (Enum<?>) value;
+            return b.setKind(PayloadKind.ENUM).setType(e.getDeclaringClass().getName())
+                .setData(ByteString.copyFromUtf8(e.name())).build();
+        } else if (value instanceof Record) {
+            b.setKind(PayloadKind.RECORD).setType(value.getClass().getName());
+            RecordShape shape = shape(value.getClass());
+            for (Method accessor : shape.accessors) {
+                b.addParts(encode(readComponent(accessor, value), depth + 1));
+            }
+            return b.build();
+        } else if (value instanceof List) {
+            b.setKind(PayloadKind.LIST);
+            for (Object o : (List<?>) value) {
+                b.addParts(encode(o, depth + 1));
+            }
+            return b.build();
+        } else if (value instanceof Set) {
+            b.setKind(PayloadKind.SET);
+            for (Object o : (Set<?>) value) {
+                b.addParts(encode(o, depth + 1));
+            }
+            return b.build();
+        } else if (value instanceof Map) {
+            b.setKind(PayloadKind.MAP);
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) value).entrySet()) {
+                b.addParts(encode(e.getKey(), depth + 1));
+                b.addParts(encode(e.getValue(), depth + 1));
+            }
+            return b.build();
+        } else if (value instanceof Serializable && java.valuesAllowed()) {
+            return b.setKind(PayloadKind.JAVA).setType(value.getClass().getName())
+                .setData(ByteString.copyFrom(java.serialize(value, "value"))).build();
+        }
+        throw new CodecException("no codec can send a value of type " + value.getClass().getName()
+            + " to another process: use a String, a boxed number, byte[], an enum, a record, a List/Set/Map, a"
+            + " protobuf message" + (java.valuesAllowed() ? ", or make it Serializable"
+            : " (Java serialization of values is off: troupe.serialization.java-values)"));
+    }
+
+    /**
+     * Decodes one value.
+     *
+     * @param payload the payload.
+     * @param loader  resolves class names (records, enums, messages, serialized classes).
+     * @return the value.
+     * @throws CodecException when the payload cannot be decoded here; the message names the type.
+     */
+    public Object decode(Payload payload, ClassLoader loader) {
+        switch (payload.getKind()) {
+            case PayloadKind.NULL:
+                return null;
+            case PayloadKind.STRING:
+                return payload.getData().toStringUtf8();
+            case PayloadKind.INT:
+                return (int) payload.getIntValue();
+            case PayloadKind.LONG:
+                return payload.getIntValue();
+            case PayloadKind.DOUBLE:
+                return payload.getDoubleValue();
+            case PayloadKind.FLOAT:
+                return (float) payload.getDoubleValue();
+            case PayloadKind.SHORT:
+                return (short) payload.getIntValue();
+            case PayloadKind.BYTE:
+                return (byte) payload.getIntValue();
+            case PayloadKind.CHAR:
+                return (char) payload.getIntValue();
+            case PayloadKind.BOOLEAN:
+                return payload.getIntValue() != 0;
+            case PayloadKind.BYTES:
+                return payload.getData().toByteArray();
+            case PayloadKind.PROTOBUF:
+                return decodeMessage(payload, loader);
+            case PayloadKind.ENUM:
+                return decodeEnum(payload, loader);
+            case PayloadKind.RECORD:
+                return decodeRecord(payload, loader);
+            case PayloadKind.LIST: {
+                List<Object> list = new ArrayList<>(payload.getPartsCount());
+                for (Payload p : payload.getPartsList()) {
+                    list.add(decode(p, loader));
+                }
+                return list;
+            }
+            case PayloadKind.SET: {
+                Set<Object> set = new LinkedHashSet<>();
+                for (Payload p : payload.getPartsList()) {
+                    set.add(decode(p, loader));
+                }
+                return set;
+            }
+            case PayloadKind.MAP: {
+                if (payload.getPartsCount() % 2 != 0) {
+                    throw new CodecException("map payload has an odd number of parts");
+                }
+                Map<Object, Object> map = new LinkedHashMap<>();
+                for (int i = 0; i < payload.getPartsCount(); i += 2) {
+                    map.put(decode(payload.getParts(i), loader), decode(payload.getParts(i + 1), loader));
+                }
+                return map;
+            }
+            case PayloadKind.JAVA:
+                return java.deserialize(payload.getData().toByteArray(), loader,
+                    "serialized value of type " + payload.getType());
+            default:
+                throw new CodecException("unknown payload kind " + payload.getKind()
+                    + " (sent by a newer Troupe version?)");
+        }
+    }
+
+    /**
+     * Encodes a list of values, packing homogeneous lists of {@code Integer}, {@code Long} or {@code Double}.
+     *
+     * @param values the values.
+     * @return the encoded list.
+     * @throws CodecException when an element cannot be encoded.
+     */
+    public PayloadList encodeList(List<?> values) {
+        int n = values.size();
+        if (n > 1) {
+            Class<?> first = values.get(0) == null ? null : values.get(0).getClass();
+            if (first == Integer.class || first == Long.class || first == Double.class) {
+                boolean same = true;
+                for (int i = 1; i < n && same; i++) {
+                    Object v = values.get(i);
+                    same = v != null && v.getClass() == first;
+                }
+                if (same) {
+                    return packed(values, first);
+                }
+            }
+        }
+        Payloads.Builder boxed = Payloads.newBuilder();
+        for (Object v : values) {
+            boxed.addItems(encode(v));
+        }
+        return PayloadList.newBuilder().setBoxed(boxed).build();
+    }
+
+    private static PayloadList packed(List<?> values, Class<?> type) {
+        if (type == Integer.class) {
+            PackedInts.Builder b = PackedInts.newBuilder();
+            for (Object v : values) {
+                b.addValues((Integer) v);
+            }
+            return PayloadList.newBuilder().setInts(b).build();
+        } else if (type == Long.class) {
+            PackedLongs.Builder b = PackedLongs.newBuilder();
+            for (Object v : values) {
+                b.addValues((Long) v);
+            }
+            return PayloadList.newBuilder().setLongs(b).build();
+        }
+        PackedDoubles.Builder b = PackedDoubles.newBuilder();
+        for (Object v : values) {
+            b.addValues((Double) v);
+        }
+        return PayloadList.newBuilder().setDoubles(b).build();
+    }
+
+    /**
+     * The number of values in an encoded list.
+     *
+     * @param list the list.
+     * @return its size.
+     */
+    public static int size(PayloadList list) {
+        switch (list.getValuesCase()) {
+            case INTS:
+                return list.getInts().getValuesCount();
+            case LONGS:
+                return list.getLongs().getValuesCount();
+            case DOUBLES:
+                return list.getDoubles().getValuesCount();
+            case BOXED:
+                return list.getBoxed().getItemsCount();
+            default:
+                return 0;
+        }
+    }
+
+    /**
+     * Decodes a list of values.
+     *
+     * @param list   the encoded list.
+     * @param loader resolves class names.
+     * @return a mutable list of the values, in order.
+     * @throws CodecException when an element cannot be decoded.
+     */
+    public List<Object> decodeList(PayloadList list, ClassLoader loader) {
+        switch (list.getValuesCase()) {
+            case INTS: {
+                PackedInts p = list.getInts();
+                List<Object> out = new ArrayList<>(p.getValuesCount());
+                for (int i = 0; i < p.getValuesCount(); i++) {
+                    out.add(p.getValues(i));
+                }
+                return out;
+            }
+            case LONGS: {
+                PackedLongs p = list.getLongs();
+                List<Object> out = new ArrayList<>(p.getValuesCount());
+                for (int i = 0; i < p.getValuesCount(); i++) {
+                    out.add(p.getValues(i));
+                }
+                return out;
+            }
+            case DOUBLES: {
+                PackedDoubles p = list.getDoubles();
+                List<Object> out = new ArrayList<>(p.getValuesCount());
+                for (int i = 0; i < p.getValuesCount(); i++) {
+                    out.add(p.getValues(i));
+                }
+                return out;
+            }
+            case BOXED: {
+                Payloads p = list.getBoxed();
+                List<Object> out = new ArrayList<>(p.getItemsCount());
+                for (Payload item : p.getItemsList()) {
+                    out.add(decode(item, loader));
+                }
+                return out;
+            }
+            default:
+                return new ArrayList<>(0);
+        }
+    }
+
+    private Object decodeMessage(Payload payload, ClassLoader loader) {
+        Class<?> type = load(payload.getType(), loader);
+        if (!Message.class.isAssignableFrom(type)) {
+            throw new CodecException("payload claims protobuf type " + type.getName()
+                + ", which is not a protobuf message");
+        }
+        Parser<?> parser = parsers.computeIfAbsent(type, t -> {
+            try {
+                return (Parser<?>) t.getMethod("parser").invoke(null);
+            } catch (ReflectiveOperationException e) {
+                throw new CodecException("protobuf type " + t.getName() + " has no parser()", e);
+            }
+        });
+        try {
+            return parser.parseFrom(payload.getData());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new CodecException("bytes are not a valid " + type.getName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Object decodeEnum(Payload payload, ClassLoader loader) {
+        Class<?> type = load(payload.getType(), loader);
+        if (!type.isEnum()) {
+            throw new CodecException("payload claims enum type " + type.getName() + ", which is not an enum");
+        }
+        String name = payload.getData().toStringUtf8();
+        try {
+            return Enum.valueOf((Class) type, name);
+        } catch (IllegalArgumentException e) {
+            throw new CodecException("enum " + type.getName() + " has no constant " + name, e);
+        }
+    }
+
+    private Object decodeRecord(Payload payload, ClassLoader loader) {
+        Class<?> type = load(payload.getType(), loader);
+        if (!type.isRecord()) {
+            throw new CodecException("payload claims record type " + type.getName() + ", which is not a record");
+        }
+        RecordShape shape = shape(type);
+        if (payload.getPartsCount() != shape.accessors.length) {
+            throw new CodecException("record " + type.getName() + " has " + shape.accessors.length
+                + " components here but " + payload.getPartsCount() + " were sent (different class versions?)");
+        }
+        Object[] args = new Object[shape.accessors.length];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = decode(payload.getParts(i), loader);
+        }
+        try {
+            return shape.constructor.newInstance(args);
+        } catch (InvocationTargetException e) {
+            throw new CodecException("constructor of record " + type.getName() + " refused the decoded values: "
+                + e.getCause(), e.getCause());
+        } catch (ReflectiveOperationException | IllegalArgumentException e) {
+            throw new CodecException("cannot construct record " + type.getName() + ": " + e, e);
+        }
+    }
+
+    private static Object readComponent(Method accessor, Object record) {
+        try {
+            return accessor.invoke(record);
+        } catch (ReflectiveOperationException e) {
+            throw new CodecException("cannot read component " + accessor.getName() + " of record "
+                + record.getClass().getName() + ": " + e, e);
+        }
+    }
+
+    private RecordShape shape(Class<?> type) {
+        return records.computeIfAbsent(type, RecordShape::of);
+    }
+
+    private static Class<?> load(String name, ClassLoader loader) {
+        try {
+            return Class.forName(name, false, loader);
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new CodecException("class " + name + " is not on this process's class path", e);
+        }
+    }
+
+    private static final class RecordShape {
+        final Method[] accessors;
+        final Constructor<?> constructor;
+
+        private RecordShape(Method[] accessors, Constructor<?> constructor) {
+            this.accessors = accessors;
+            this.constructor = constructor;
+        }
+
+        static RecordShape of(Class<?> type) {
+            RecordComponent[] components = type.getRecordComponents();
+            Method[] accessors = new Method[components.length];
+            Class<?>[] types = new Class<?>[components.length];
+            for (int i = 0; i < components.length; i++) {
+                accessors[i] = components[i].getAccessor();
+                accessors[i].setAccessible(true);
+                types[i] = components[i].getType();
+            }
+            try {
+                Constructor<?> c = type.getDeclaredConstructor(types);
+                c.setAccessible(true);
+                return new RecordShape(accessors, c);
+            } catch (NoSuchMethodException | RuntimeException e) {
+                throw new CodecException("record " + type.getName() + " has no accessible canonical constructor", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * INTERNAL API: how values, tasks and exceptions cross the process boundary.
+ */
+package dev.troupe.internal.codec;

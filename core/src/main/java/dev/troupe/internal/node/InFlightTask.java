@@ -1,0 +1,35 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.internal.wire.PayloadList;
+
+/**
+ * INTERNAL API. One unit of work (a chunk of inputs for one function) from submission to outcome. Encoded once;
+ * re-sent as is when it is retried on another worker.
+ */
+final class InFlightTask {
+    final long taskId;
+    final TaskFunction function;
+    final PayloadList inputs;
+    final int size;
+    final TaskSink sink;
+    /** How many times a worker died while running this task; owned by the dispatching actor. */
+    int crashes;
+    /** Order of dispatch on its current worker: the lowest in flight is the one running. */
+    volatile long dispatchSequence;
+    /** System.nanoTime() after which the task has timed out; 0 for none. Owned by the dispatching actor. */
+    long deadlineNanos;
+
+    InFlightTask(long taskId, TaskFunction function, PayloadList inputs, int size, TaskSink sink) {
+        this.taskId = taskId;
+        this.function = function;
+        this.inputs = inputs;
+        this.size = size;
+        this.sink = sink;
+    }
+
+    @Override
+    public String toString() {
+        return "task " + taskId + " (" + function.description() + ", " + size + " input" + (size == 1 ? "" : "s")
+            + ")";
+    }
+}

@@ -1,0 +1,266 @@
+package dev.troupe.internal.node;
+
+import com.typesafe.config.Config;
+import dev.troupe.ManagedProcess;
+import dev.troupe.Task;
+import dev.troupe.TroupeException;
+import dev.troupe.WorkerProcess;
+import dev.troupe.WorkerStartException;
+import dev.troupe.internal.codec.JavaSerialization;
+import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.spi.TransportProvider;
+import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.Transports;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * INTERNAL API. The implementation behind {@link dev.troupe.Troupe}: one Pekko actor system, one link server,
+ * one run directory, and the processes started from here.
+ */
+public final class Node implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+    private final NodeContext context;
+    private final TransportProvider provider;
+    private final ActorSystem<NodeGuardian.Command> system;
+    private final Functions functions;
+    private final List<AutoCloseable> pools = Collections.synchronizedList(new ArrayList<>());
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread shutdownHook;
+
+    private Node(NodeContext context, TransportProvider provider, ActorSystem<NodeGuardian.Command> system) {
+        this.context = context;
+        this.provider = provider;
+        this.system = system;
+        this.functions = new Functions(context.codec.javaSerialization());
+        this.shutdownHook = new Thread(this::killAll, "troupe-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /**
+     * Starts a node.
+     *
+     * @param config the configuration, with Troupe's {@code reference.conf} as fallback.
+     * @return the running node.
+     * @throws TroupeException when the transport is missing or the server cannot start.
+     */
+    public static Node start(Config config) {
+        NodeSettings settings = new NodeSettings(config);
+        TransportProvider provider = Transports.find(settings.transport);
+        RunDirectory runDir = null;
+        ScheduledExecutorService timer = null;
+        NodeServer server = null;
+        try {
+            runDir = RunDirectory.create(settings.runDirectory);
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "troupe-node-timer");
+                t.setDaemon(true);
+                return t;
+            });
+            TransportSettings ts = new TransportSettings(runDir.path(), settings.maxFrameBytes,
+                settings.maxPendingWriteBytes);
+            server = new NodeServer(provider, ts, timer, settings.handshakeTimeout);
+            PayloadCodec codec = new PayloadCodec(new JavaSerialization(settings.serialFilter, settings.javaValues));
+            ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
+                ? Thread.currentThread().getContextClassLoader() : Node.class.getClassLoader();
+            NodeContext ctx = new NodeContext(settings, server, codec, runDir, timer,
+                "node-" + ProcessHandle.current().pid(), loader);
+            ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx), "troupe", config);
+            return new Node(ctx, provider, system);
+        } catch (IOException | RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+            if (runDir != null) {
+                runDir.close();
+            }
+            throw new TroupeException("cannot start the Troupe node: " + e.getMessage(), e);
+        }
+    }
+
+    /** The name of the transport local workers use. */
+    public String transportName() {
+        return provider.name();
+    }
+
+    /** The address workers connect to. */
+    public String address() {
+        return context.server.address();
+    }
+
+    /** The processes this node started that have not exited, pool workers included. */
+    public List<ManagedProcess> processes() {
+        List<ManagedProcess> out = new ArrayList<>();
+        for (ProcessRecord r : context.processes.values()) {
+            out.add(new ProcessHandleImpl(r));
+        }
+        return out;
+    }
+
+    /** See {@link dev.troupe.Troupe#spawn}. */
+    public <I, O> WorkerProcess<O> spawn(Task<I, O> task, I input, List<String> jvmOptions) {
+        checkOpen();
+        TaskFunction function = functions.of(task);
+        CompletableFuture<O> result = new CompletableFuture<>();
+        ProcessRecord record = new ProcessRecord(context.nextWorkerId());
+        InFlightTask job = new InFlightTask(context.nextTaskId(), function,
+            context.codec.encodeList(Collections.singletonList(input)), 1, new SpawnSink<>(record, result));
+        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), List.copyOf(jvmOptions), Map.of(), job);
+        system.tell(new NodeGuardian.StartProcess(spec, record));
+        awaitStart(record);
+        return new WorkerHandle<>(record, result);
+    }
+
+    /** See {@link dev.troupe.Troupe#exec}. */
+    public ManagedProcess exec(List<String> command, Map<String, String> environment) {
+        checkOpen();
+        ProcessRecord record = new ProcessRecord(context.nextExecId());
+        LaunchSpec spec = new LaunchSpec(record.id, false, List.copyOf(command), List.of(), Map.copyOf(environment),
+            null);
+        system.tell(new NodeGuardian.StartProcess(spec, record));
+        awaitStart(record);
+        return new ProcessHandleImpl(record);
+    }
+
+    private void awaitStart(ProcessRecord record) {
+        Duration limit = context.settings.startTimeout.plusSeconds(5);
+        try {
+            record.started.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof WorkerStartException) {
+                // Rethrow a fresh one so the caller's stack trace is in it too.
+                throw new WorkerStartException(cause.getMessage(), cause);
+            }
+            throw new WorkerStartException("cannot start " + record.id + ": " + cause, cause);
+        } catch (TimeoutException e) {
+            throw new WorkerStartException(record.id + " did not start within " + limit.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WorkerStartException("interrupted while starting " + record.id, e);
+        }
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this Troupe node is closed");
+        }
+    }
+
+    /**
+     * Stops every process (gracefully, then by force after the stop grace), removes the socket files and the
+     * run directory, and stops the actor system. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        List<AutoCloseable> openPools;
+        synchronized (pools) {
+            openPools = new ArrayList<>(pools);
+        }
+        for (AutoCloseable p : openPools) {
+            try {
+                p.close();
+            } catch (Exception e) {
+                LOG.warn("closing pool failed: {}", e.toString());
+            }
+        }
+        List<ProcessRecord> live = new ArrayList<>(context.processes.values());
+        for (ProcessRecord r : live) {
+            if (r.actor != null) {
+                r.actor.tell(new ProcessActor.Stop("node closing"));
+            }
+        }
+        long deadline = System.nanoTime() + context.settings.stopGrace.plusSeconds(1).toNanos();
+        for (ProcessRecord r : live) {
+            awaitExit(r, deadline);
+        }
+        killAll();
+        for (ProcessRecord r : live) {
+            awaitExit(r, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        }
+        context.server.close();
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("actor system did not stop in time: {}", e.toString());
+        }
+        context.timer.shutdownNow();
+        context.runDirectory.close();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException ignored) {
+            // the JVM is already shutting down
+        }
+    }
+
+    private static void awaitExit(ProcessRecord r, long deadlineNanos) {
+        long left = deadlineNanos - System.nanoTime();
+        if (left <= 0) {
+            return;
+        }
+        try {
+            r.exited.get(left, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException ignored) {
+            // killed next
+        }
+    }
+
+    /** Last resort, also run by the JVM shutdown hook: no child outlives the node. */
+    private void killAll() {
+        for (ProcessRecord r : context.processes.values()) {
+            Process p = r.process;
+            if (p != null && p.isAlive()) {
+                p.destroyForcibly();
+            }
+        }
+        if (closed.get() || Thread.currentThread() == shutdownHook) {
+            context.runDirectory.close();
+        }
+    }
+
+    NodeContext context() {
+        return context;
+    }
+
+    ActorSystem<NodeGuardian.Command> system() {
+        return system;
+    }
+
+    Functions functions() {
+        return functions;
+    }
+
+    void registerPool(AutoCloseable pool) {
+        pools.add(pool);
+    }
+
+    void unregisterPool(AutoCloseable pool) {
+        pools.remove(pool);
+    }
+}

@@ -1,0 +1,47 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.internal.codec.PayloadCodec;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * INTERNAL API. The node-wide services actors and handles share. Thread-safe.
+ */
+final class NodeContext {
+    final NodeSettings settings;
+    final NodeServer server;
+    final PayloadCodec codec;
+    final RunDirectory runDirectory;
+    final ScheduledExecutorService timer;
+    final String nodeId;
+    final ClassLoader loader;
+    final Map<String, ProcessRecord> processes = new ConcurrentHashMap<>();
+    private final AtomicLong workerIds = new AtomicLong();
+    private final AtomicLong execIds = new AtomicLong();
+    private final AtomicLong taskIds = new AtomicLong();
+
+    NodeContext(NodeSettings settings, NodeServer server, PayloadCodec codec, RunDirectory runDirectory,
+                ScheduledExecutorService timer, String nodeId, ClassLoader loader) {
+        this.settings = settings;
+        this.server = server;
+        this.codec = codec;
+        this.runDirectory = runDirectory;
+        this.timer = timer;
+        this.nodeId = nodeId;
+        this.loader = loader;
+    }
+
+    String nextWorkerId() {
+        return "w-" + workerIds.incrementAndGet();
+    }
+
+    String nextExecId() {
+        return "x-" + execIds.incrementAndGet();
+    }
+
+    long nextTaskId() {
+        return taskIds.incrementAndGet();
+    }
+}

@@ -1,0 +1,71 @@
+package dev.troupe.internal.node;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * INTERNAL API. Copies a child's stdout or stderr, line by line, to this node's log, prefixed with the
+ * process id and pid; keeps the last lines for error messages.
+ */
+final class OutputPump {
+    private static final Logger OUT = LoggerFactory.getLogger("dev.troupe.process.out");
+    private static final Logger ERR = LoggerFactory.getLogger("dev.troupe.process.err");
+    private static final int KEEP_LINES = 40;
+
+    private final ArrayDeque<String> tail = new ArrayDeque<>();
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    private OutputPump() {
+    }
+
+    static OutputPump start(InputStream in, boolean stderr, String id, long pid) {
+        OutputPump pump = new OutputPump();
+        Thread t = new Thread(() -> pump.run(in, stderr ? ERR : OUT, stderr, id, pid),
+            "troupe-" + (stderr ? "stderr-" : "stdout-") + id);
+        t.setDaemon(true);
+        t.start();
+        return pump;
+    }
+
+    private void run(InputStream in, Logger log, boolean stderr, String id, long pid) {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                synchronized (tail) {
+                    if (tail.size() == KEEP_LINES) {
+                        tail.removeFirst();
+                    }
+                    tail.addLast(line);
+                }
+                if (stderr) {
+                    log.warn("[{} pid {}] {}", id, pid, line);
+                } else {
+                    log.info("[{} pid {}] {}", id, pid, line);
+                }
+            }
+        } catch (IOException ignored) {
+            // the stream closes when the process goes away
+        } finally {
+            done.complete(null);
+        }
+    }
+
+    /** Completes when the stream reached its end. */
+    CompletableFuture<Void> done() {
+        return done;
+    }
+
+    /** The last lines seen, joined with newlines. */
+    String tail() {
+        synchronized (tail) {
+            return String.join("\n", tail);
+        }
+    }
+}

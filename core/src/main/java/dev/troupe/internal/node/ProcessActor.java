@@ -1,0 +1,354 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.ProcessState;
+import dev.troupe.WorkerCrashedException;
+import dev.troupe.WorkerStartException;
+import dev.troupe.internal.Protocol;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Hello;
+import dev.troupe.internal.wire.Welcome;
+import dev.troupe.spi.LinkClosedException;
+import dev.troupe.spi.MalformedFrameException;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.slf4j.Logger;
+
+/**
+ * INTERNAL API. Represents one operating-system process: launches it, owns its link (for a worker), watches
+ * it, and reports its end. States: starting, ready (busy while tasks are in flight), stopping, exited.
+ *
+ * <p>The link's data path does not pass through this actor: results complete their callers on the link's
+ * thread (see {@link WorkerConnection}). What reaches the actor are the lifecycle events: the handshake, the
+ * link's end, the process's exit, and timers.
+ */
+final class ProcessActor {
+
+    /** What the actor accepts. */
+    interface Command {
+    }
+
+    /** Ask the process to stop: a worker finishes its current task and exits; an executable gets SIGTERM. */
+    record Stop(String reason) implements Command {
+    }
+
+    private record Connected(NodeServer.Handshake handshake, Hello hello) implements Command {
+    }
+
+    private record LinkClosed(Throwable cause) implements Command {
+    }
+
+    private record Exited(int rawExitCode) implements Command {
+    }
+
+    private enum Tick implements Command { INSTANCE }
+
+    private enum StartTimedOut implements Command { INSTANCE }
+
+    private enum ForceKill implements Command { INSTANCE }
+
+    /** What the actor tells its owner (a pool) about its worker. */
+    interface Event {
+    }
+
+    /** The worker completed its handshake and takes tasks. */
+    record WorkerReady(ProcessRecord record, WorkerConnection connection) implements Event {
+    }
+
+    /** A task left the worker with an outcome; its slot is free. Sent from the link's thread. */
+    record TaskFinished(WorkerConnection connection, InFlightTask task) implements Event {
+    }
+
+    /**
+     * The process exited (or never started). {@code orphans} are the tasks it held, the one running first; the
+     * owner now decides their fate.
+     */
+    record WorkerExited(ProcessRecord record, Integer exitCode, String description, boolean wasReady,
+                        Throwable startFailure, List<InFlightTask> orphans) implements Event {
+    }
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Duration LINK_LOST_GRACE = Duration.ofSeconds(1);
+
+    private final ActorContext<Command> context;
+    private final TimerScheduler<Command> timers;
+    private final NodeContext node;
+    private final LaunchSpec spec;
+    private final ProcessRecord record;
+    private final ActorRef<Event> owner;
+    private final Logger log;
+    private OutputPump stderr;
+    private WorkerConnection connection;
+    private Throwable linkCause;
+    private boolean stopRequested;
+
+    private ProcessActor(ActorContext<Command> context, TimerScheduler<Command> timers, NodeContext node,
+                         LaunchSpec spec, ProcessRecord record, ActorRef<Event> owner) {
+        this.context = context;
+        this.timers = timers;
+        this.node = node;
+        this.spec = spec;
+        this.record = record;
+        this.owner = owner;
+        this.log = context.getLog();
+    }
+
+    /**
+     * Spawns a process actor as a child of {@code parent} on the process dispatcher.
+     *
+     * @param owner receives {@link Event}s; {@code null} for a spawned single-task worker or an executable.
+     */
+    static ActorRef<Command> spawn(ActorContext<?> parent, NodeContext node, LaunchSpec spec, ProcessRecord record,
+                                   ActorRef<Event> owner) {
+        node.processes.put(record.id, record);
+        return parent.spawn(create(node, spec, record, owner), spec.id(),
+            DispatcherSelector.fromConfig("troupe.process-dispatcher"));
+    }
+
+    static Behavior<Command> create(NodeContext node, LaunchSpec spec, ProcessRecord record, ActorRef<Event> owner) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+            new ProcessActor(ctx, timers, node, spec, record, owner).launch()));
+    }
+
+    private Behavior<Command> launch() {
+        record.actor = context.getSelf();
+        byte[] token = new byte[32];
+        RANDOM.nextBytes(token);
+        ProcessBuilder pb = new ProcessBuilder(spec.worker() ? workerCommand() : spec.command());
+        pb.environment().putAll(spec.environment());
+        if (spec.worker()) {
+            NodeSettings s = node.settings;
+            pb.environment().put(Protocol.ENV_CONNECT, node.server.address());
+            pb.environment().put(Protocol.ENV_WORKER_ID, spec.id());
+            pb.environment().put(Protocol.ENV_TOKEN, Base64.getEncoder().encodeToString(token));
+            pb.environment().put(Protocol.ENV_PARENT_PID, Long.toString(ProcessHandle.current().pid()));
+            pb.environment().put(Protocol.ENV_RUN_DIR, node.runDirectory.path().toString());
+            pb.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(s.maxFrameBytes));
+            pb.environment().put(Protocol.ENV_SERIAL_FILTER, s.serialFilter);
+            pb.environment().put(Protocol.ENV_JAVA_VALUES, Boolean.toString(s.javaValues));
+            ActorRef<Command> self = context.getSelf();
+            node.server.expect(spec.id(), token, (handshake, hello) -> self.tell(new Connected(handshake, hello)));
+        }
+        Process process;
+        try {
+            process = pb.start();
+        } catch (IOException | RuntimeException e) {
+            WorkerStartException failure = new WorkerStartException("cannot start " + spec.id() + " ("
+                + String.join(" ", pb.command()) + "): " + e.getMessage(), e);
+            return finish(null, failure);
+        }
+        record.process = process;
+        long pid = process.pid();
+        OutputPump stdout = OutputPump.start(process.getInputStream(), false, spec.id(), pid);
+        stderr = OutputPump.start(process.getErrorStream(), true, spec.id(), pid);
+        ActorRef<Command> self = context.getSelf();
+        // Report the exit once the output is read to its end, so error messages hold the last lines.
+        process.onExit().thenCompose(p -> CompletableFuture.allOf(stdout.done(), stderr.done())
+                .completeOnTimeout(null, 2, TimeUnit.SECONDS))
+            .whenComplete((v, e) -> self.tell(new Exited(process.exitValue())));
+        if (spec.worker()) {
+            timers.startSingleTimer(StartTimedOut.INSTANCE, node.settings.startTimeout);
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, node.settings.heartbeatInterval);
+        } else {
+            record.state = ProcessState.READY;
+            record.started.complete(record);
+        }
+        return Behaviors.receive(Command.class)
+            .onMessage(Connected.class, this::onConnected)
+            .onMessage(LinkClosed.class, this::onLinkClosed)
+            .onMessage(Exited.class, this::onExited)
+            .onMessage(Stop.class, this::onStop)
+            .onMessageEquals(Tick.INSTANCE, this::onTick)
+            .onMessageEquals(StartTimedOut.INSTANCE, this::onStartTimedOut)
+            .onMessageEquals(ForceKill.INSTANCE, this::onForceKill)
+            .build();
+    }
+
+    private List<String> workerCommand() {
+        NodeSettings s = node.settings;
+        List<String> cmd = new ArrayList<>();
+        cmd.add(s.workerJava.isBlank()
+            ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
+            : s.workerJava);
+        cmd.addAll(s.workerJvmOptions);
+        cmd.addAll(spec.jvmOptions());
+        cmd.add("-cp");
+        cmd.add(s.workerClasspath.isBlank() ? System.getProperty("java.class.path") : s.workerClasspath);
+        cmd.add(Protocol.WORKER_MAIN);
+        return cmd;
+    }
+
+    private Behavior<Command> onConnected(Connected c) {
+        if (record.state != ProcessState.STARTING || stopRequested) {
+            c.handshake().link.close();
+            return Behaviors.same();
+        }
+        if (c.hello().getPid() != record.pid()) {
+            c.handshake().link.close(new MalformedFrameException("worker " + spec.id() + " connected from pid "
+                + c.hello().getPid() + " but was started as pid " + record.pid()));
+            return Behaviors.same();
+        }
+        ActorRef<Command> self = context.getSelf();
+        connection = new WorkerConnection(spec.id(), record.pid(), c.handshake().link, node.codec, node.loader,
+            new WorkerConnection.Listener() {
+                @Override
+                public void onTaskFinished(WorkerConnection conn, InFlightTask task) {
+                    if (owner != null) {
+                        owner.tell(new TaskFinished(conn, task));
+                    }
+                }
+
+                @Override
+                public void onLinkClosed(WorkerConnection conn, Throwable cause) {
+                    self.tell(new LinkClosed(cause));
+                }
+            });
+        c.handshake().attach(connection);
+        NodeSettings s = node.settings;
+        connection.link.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
+            .setProtocolVersion(Protocol.VERSION)
+            .setNodeId(node.nodeId)
+            .setHeartbeatIntervalMs((int) s.heartbeatInterval.toMillis())
+            .setLivenessTimeoutMs((int) s.livenessTimeout.toMillis())
+            .setMaxFrameBytes(s.maxFrameBytes)).build());
+        timers.cancel(StartTimedOut.INSTANCE);
+        record.connection = connection;
+        record.state = ProcessState.READY;
+        log.debug("worker {} (pid {}) connected over {}", spec.id(), record.pid(), connection.link.description());
+        record.started.complete(record);
+        if (owner != null) {
+            owner.tell(new WorkerReady(record, connection));
+        }
+        if (spec.job() != null) {
+            connection.submit(spec.job());
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onLinkClosed(LinkClosed m) {
+        linkCause = m.cause();
+        if (m.cause() != null && !(m.cause() instanceof LinkClosedException) && !stopRequested) {
+            log.warn("link to worker {} (pid {}) closed: {}", spec.id(), record.pid(), m.cause().getMessage());
+        }
+        if (record.state != ProcessState.EXITED) {
+            record.state = ProcessState.STOPPING;
+            // A worker exits by itself when its link goes; one that does not is killed.
+            timers.startSingleTimer(ForceKill.INSTANCE, LINK_LOST_GRACE);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onExited(Exited m) {
+        return finish(Exits.pythonStyle(m.rawExitCode()), null);
+    }
+
+    private Behavior<Command> finish(Integer exitCode, Throwable launchFailure) {
+        boolean wasReady = record.started.isDone() && !record.started.isCompletedExceptionally();
+        record.state = ProcessState.EXITED;
+        node.server.forget(spec.id());
+        String who = (spec.worker() ? "worker " : "process ") + spec.id() + " (pid " + record.pid() + ")";
+        String description = who + " " + Exits.describe(exitCode);
+        Throwable startFailure = launchFailure;
+        if (startFailure == null && !record.started.isDone()) {
+            String tail = stderr == null ? "" : stderr.tail();
+            startFailure = new WorkerStartException(who + " " + Exits.describe(exitCode) + " before it connected"
+                + (tail.isEmpty() ? " (no error output)" : "; its error output:\n" + tail));
+        }
+        if (startFailure != null) {
+            record.started.completeExceptionally(startFailure);
+        }
+        List<InFlightTask> orphans = connection == null ? new ArrayList<>() : connection.drainInFlight();
+        if (connection != null) {
+            connection.link.close();
+        }
+        if (owner != null) {
+            owner.tell(new WorkerExited(record, exitCode, description, wasReady, startFailure, orphans));
+        } else {
+            for (InFlightTask t : orphans) {
+                t.sink.fail(crash(description, t, exitCode));
+            }
+            if (spec.job() != null && !spec.job().sink.isDone()) {
+                spec.job().sink.fail(startFailure != null ? startFailure : crash(description, spec.job(), exitCode));
+            }
+        }
+        if (exitCode != null && exitCode < 0 && !stopRequested && wasReady) {
+            log.warn("{}", description);
+        }
+        record.exited.complete(exitCode);
+        node.processes.remove(record.id, record);
+        return Behaviors.stopped();
+    }
+
+    WorkerCrashedException crash(String description, InFlightTask task, Integer exitCode) {
+        return crashOf(description, task, spec.id(), record.pid(), exitCode, linkCause);
+    }
+
+    static WorkerCrashedException crashOf(String description, InFlightTask task, String workerId, long pid,
+                                          Integer exitCode, Throwable linkCause) {
+        WorkerCrashedException e = new WorkerCrashedException(description + " while running " + task, workerId,
+            pid, exitCode);
+        if (linkCause != null) {
+            e.initCause(linkCause);
+        }
+        return e;
+    }
+
+    private Behavior<Command> onStop(Stop m) {
+        if (record.state == ProcessState.EXITED) {
+            return Behaviors.same();
+        }
+        stopRequested = true;
+        record.state = ProcessState.STOPPING;
+        if (connection != null && connection.link.isOpen()) {
+            connection.shutdown(0, m.reason());
+        } else if (record.process != null) {
+            record.process.destroy();
+        }
+        timers.startSingleTimer(ForceKill.INSTANCE, node.settings.stopGrace);
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onTick() {
+        WorkerConnection c = connection;
+        if (c != null && c.link.isOpen()) {
+            long silentNanos = System.nanoTime() - c.lastHeardNanos();
+            if (silentNanos > node.settings.livenessTimeout.toNanos()) {
+                c.link.close(new LinkClosedException("no heartbeat from worker " + spec.id() + " (pid "
+                    + record.pid() + ") for " + TimeUnit.NANOSECONDS.toMillis(silentNanos) + " ms"));
+            }
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onStartTimedOut() {
+        if (record.state == ProcessState.STARTING) {
+            String tail = stderr == null ? "" : stderr.tail();
+            record.started.completeExceptionally(new WorkerStartException("worker " + spec.id() + " (pid "
+                + record.pid() + ") did not connect within " + node.settings.startTimeout.toMillis() + " ms"
+                + (tail.isEmpty() ? "" : "; its error output:\n" + tail)));
+            record.state = ProcessState.STOPPING;
+            record.process.destroyForcibly();
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onForceKill() {
+        Process p = record.process;
+        if (p != null && p.isAlive()) {
+            log.debug("killing {} (pid {}): it did not exit in time", spec.id(), p.pid());
+            p.destroyForcibly();
+        }
+        return Behaviors.same();
+    }
+}

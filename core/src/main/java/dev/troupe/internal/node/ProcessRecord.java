@@ -1,0 +1,37 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.ProcessState;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * INTERNAL API. What the {@link ProcessActor} publishes about its process for handles on other threads to read.
+ * Written only by the actor.
+ */
+final class ProcessRecord {
+    final String id;
+    /** Completes when the process is ready (a worker after its handshake); fails with why it could not start. */
+    final CompletableFuture<ProcessRecord> started = new CompletableFuture<>();
+    /** Completes with the exit code (Python style) once the process has exited and the actor is done with it. */
+    final CompletableFuture<Integer> exited = new CompletableFuture<>();
+    volatile ActorRef<ProcessActor.Command> actor;
+    volatile Process process;
+    volatile WorkerConnection connection;
+    volatile ProcessState state = ProcessState.STARTING;
+
+    ProcessRecord(String id) {
+        this.id = id;
+    }
+
+    /** The state, with a ready worker that has tasks in flight reported as busy. */
+    ProcessState state() {
+        ProcessState s = state;
+        WorkerConnection c = connection;
+        return s == ProcessState.READY && c != null && c.inFlightCount() > 0 ? ProcessState.BUSY : s;
+    }
+
+    long pid() {
+        Process p = process;
+        return p == null ? -1 : p.pid();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.RemoteTaskException;
+import dev.troupe.internal.Protocol;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * INTERNAL API. The outcome of a spawned worker's one task: completes the user's future and tells the worker to
+ * exit (code 0 after success, 1 after the task threw, as Python's {@code Process} does).
+ */
+final class SpawnSink<O> implements TaskSink {
+    private final ProcessRecord record;
+    private final CompletableFuture<O> result;
+
+    SpawnSink(ProcessRecord record, CompletableFuture<O> result) {
+        this.record = record;
+        this.result = result;
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public void succeed(List<Object> outputs) {
+        shutdown(0, "task done");
+        result.complete((O) outputs.get(0));
+    }
+
+    @Override
+    public void fail(Throwable error) {
+        shutdown(error instanceof RemoteTaskException ? Protocol.EXIT_TASK_FAILED : 0, "task failed");
+        result.completeExceptionally(error);
+    }
+
+    private void shutdown(int code, String reason) {
+        WorkerConnection c = record.connection;
+        if (c != null && c.link.isOpen()) {
+            c.shutdown(code, reason);
+        }
+    }
+
+    @Override
+    public boolean isDone() {
+        return result.isDone();
+    }
+}

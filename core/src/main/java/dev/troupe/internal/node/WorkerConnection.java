@@ -1,0 +1,219 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.RemoteTaskException;
+import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.internal.codec.RemoteErrors;
+import dev.troupe.internal.wire.Cancel;
+import dev.troupe.internal.wire.DefineFunction;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Failure;
+import dev.troupe.internal.wire.Forget;
+import dev.troupe.internal.wire.Result;
+import dev.troupe.internal.wire.Shutdown;
+import dev.troupe.internal.wire.Stats;
+import dev.troupe.internal.wire.Submit;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.MalformedFrameException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * INTERNAL API. The node's side of one handshaken worker link: sends work, matches results to tasks, and
+ * tells its listener about finished tasks and the link's end.
+ *
+ * <p>Thread-safe. {@link #submit} may be called from any thread (the owning actor in practice); inbound
+ * envelopes arrive on the link's thread, which completes the task sinks directly, so a result reaches its
+ * caller without an actor hop. The in-flight map decides races: whoever removes a task from it delivers its
+ * outcome.
+ */
+final class WorkerConnection implements LinkHandler {
+    /** Functions remembered per worker before the least recently used is forgotten. */
+    private static final int MAX_DEFINED_FUNCTIONS = 256;
+
+    interface Listener {
+        /** A task left the in-flight map with an outcome. Called on the link's thread. */
+        void onTaskFinished(WorkerConnection connection, InFlightTask task);
+
+        /** The link closed. Called exactly once, on the link's thread. */
+        void onLinkClosed(WorkerConnection connection, Throwable cause);
+    }
+
+    final String workerId;
+    final long pid;
+    final Link link;
+    private final PayloadCodec codec;
+    private final ClassLoader loader;
+    private final Listener listener;
+    private final ConcurrentHashMap<Long, InFlightTask> inFlight = new ConcurrentHashMap<>();
+    private final AtomicLong dispatchSequence = new AtomicLong();
+    /** Functions this worker knows, least recently used first; also the lock that orders sends and the drain. */
+    private final Map<Long, Boolean> defined = new LinkedHashMap<>(16, 0.75f, true);
+    private boolean drained;
+    private volatile long lastHeardNanos = System.nanoTime();
+    private volatile Stats lastStats = Stats.getDefaultInstance();
+
+    WorkerConnection(String workerId, long pid, Link link, PayloadCodec codec, ClassLoader loader,
+                     Listener listener) {
+        this.workerId = workerId;
+        this.pid = pid;
+        this.link = link;
+        this.codec = codec;
+        this.loader = loader;
+        this.listener = listener;
+    }
+
+    /**
+     * Sends a task, defining its function on this worker first if needed. From here on the task is in flight:
+     * if the link is closed by now it stays in the map and {@link #drainInFlight()} hands it back.
+     *
+     * @return {@code false} when the in-flight tasks were drained already; the caller keeps the task.
+     */
+    boolean submit(InFlightTask task) {
+        synchronized (defined) {
+            if (drained) {
+                return false;
+            }
+            task.dispatchSequence = dispatchSequence.incrementAndGet();
+            inFlight.put(task.taskId, task);
+            long fid = task.function.id();
+            if (defined.get(fid) == null) {
+                defined.put(fid, Boolean.TRUE);
+                link.send(Envelope.newBuilder().setDefine(DefineFunction.newBuilder()
+                    .setFunctionId(fid)
+                    .setSerializedTask(task.function.serialized())
+                    .setDescription(task.function.description())).build());
+                forgetEldest();
+            }
+            link.send(Envelope.newBuilder().setSubmit(Submit.newBuilder()
+                .setTaskId(task.taskId).setFunctionId(fid).setInputs(task.inputs)).build());
+            return true;
+        }
+    }
+
+    private void forgetEldest() {
+        if (defined.size() <= MAX_DEFINED_FUNCTIONS) {
+            return;
+        }
+        Iterator<Long> it = defined.keySet().iterator();
+        long eldest = it.next();
+        it.remove();
+        link.send(Envelope.newBuilder().setForget(Forget.newBuilder().setFunctionId(eldest)).build());
+    }
+
+    /** Asks the worker to interrupt or drop a task; the outcome still arrives (as a cancelled failure). */
+    void cancel(long taskId) {
+        link.send(Envelope.newBuilder().setCancel(Cancel.newBuilder().setTaskId(taskId)).build());
+    }
+
+    /** Asks the worker to finish what it has and exit with {@code exitCode}. */
+    void shutdown(int exitCode, String reason) {
+        link.send(Envelope.newBuilder().setShutdown(Shutdown.newBuilder().setExitCode(exitCode).setReason(reason))
+            .build());
+    }
+
+    /**
+     * Takes every task still in flight, the one running first, and refuses later submits. Nobody else will
+     * complete the tasks returned.
+     */
+    List<InFlightTask> drainInFlight() {
+        synchronized (defined) {
+            drained = true;
+        }
+        List<InFlightTask> out = new ArrayList<>();
+        for (Long id : new ArrayList<>(inFlight.keySet())) {
+            InFlightTask t = inFlight.remove(id);
+            if (t != null) {
+                out.add(t);
+            }
+        }
+        out.sort(Comparator.comparingLong(t -> t.dispatchSequence));
+        return out;
+    }
+
+    /** Removes one task from the in-flight map; {@code null} when it already has an outcome. */
+    InFlightTask take(long taskId) {
+        return inFlight.remove(taskId);
+    }
+
+    /** Whether the task is still in flight on this worker. */
+    boolean holds(long taskId) {
+        return inFlight.containsKey(taskId);
+    }
+
+    int inFlightCount() {
+        return inFlight.size();
+    }
+
+    long lastHeardNanos() {
+        return lastHeardNanos;
+    }
+
+    Stats lastStats() {
+        return lastStats;
+    }
+
+    @Override
+    public void onEnvelope(Link l, Envelope e) {
+        lastHeardNanos = System.nanoTime();
+        switch (e.getBodyCase()) {
+            case RESULT:
+                onResult(e.getResult());
+                break;
+            case FAILURE:
+                onFailure(e.getFailure());
+                break;
+            case HEARTBEAT:
+                break;
+            case STATS:
+                lastStats = e.getStats();
+                break;
+            default:
+                l.close(new MalformedFrameException("worker " + workerId + " (pid " + pid + ") sent an unexpected "
+                    + e.getBodyCase() + " on " + l.description()));
+        }
+    }
+
+    private void onResult(Result r) {
+        InFlightTask t = inFlight.remove(r.getTaskId());
+        if (t == null) {
+            return;
+        }
+        try {
+            t.sink.succeed(codec.decodeList(r.getOutputs(), loader));
+        } catch (RuntimeException ex) {
+            t.sink.fail(ex);
+        }
+        listener.onTaskFinished(this, t);
+    }
+
+    private void onFailure(Failure f) {
+        InFlightTask t = inFlight.remove(f.getTaskId());
+        if (t == null) {
+            return;
+        }
+        if (f.getCancelled()) {
+            t.sink.fail(new CancellationException("task " + f.getTaskId() + " was cancelled"));
+        } else {
+            t.sink.fail(new RemoteTaskException(RemoteErrors.fromWire(f.getError()), workerId, pid));
+        }
+        listener.onTaskFinished(this, t);
+    }
+
+    @Override
+    public void onClosed(Link l, Throwable cause) {
+        listener.onLinkClosed(this, cause);
+    }
+
+    @Override
+    public String toString() {
+        return "worker " + workerId + " (pid " + pid + ")";
+    }
+}

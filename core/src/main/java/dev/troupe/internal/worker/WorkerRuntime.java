@@ -1,0 +1,317 @@
+package dev.troupe.internal.worker;
+
+import com.google.protobuf.ByteString;
+import dev.troupe.CodecException;
+import dev.troupe.Task;
+import dev.troupe.internal.Protocol;
+import dev.troupe.internal.codec.JavaSerialization;
+import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.internal.codec.RemoteErrors;
+import dev.troupe.internal.wire.Cancel;
+import dev.troupe.internal.wire.DefineFunction;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Failure;
+import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.internal.wire.Hello;
+import dev.troupe.internal.wire.PayloadList;
+import dev.troupe.internal.wire.Result;
+import dev.troupe.internal.wire.Stats;
+import dev.troupe.internal.wire.Submit;
+import dev.troupe.internal.wire.Welcome;
+import dev.troupe.spi.FrameTooLargeException;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.TransportProvider;
+import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.Transports;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * INTERNAL API. One worker's life: connect, handshake, then run the tasks the node sends, one at a time, in
+ * order, on the main thread, while the link's reader thread stays free to take cancellations and to notice
+ * the node going away.
+ */
+final class WorkerRuntime implements LinkHandler {
+    private static final long PARENT_CHECK_MILLIS = 500;
+
+    private final String workerId;
+    private final String address;
+    private final byte[] token;
+    private final long parentPid;
+    private final TransportSettings settings;
+    private final PayloadCodec codec;
+    private final ClassLoader loader = WorkerRuntime.class.getClassLoader();
+
+    private final BlockingQueue<Envelope> work = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
+    private final Map<Long, Object> functions = new HashMap<>();
+    private final Set<Long> cancelledQueued = ConcurrentHashMap.newKeySet();
+    /** Guards interrupting the task thread: only inside {@code Task.apply}, never while it writes to the link. */
+    private final Object interruptLock = new Object();
+    private long runningTask = -1;
+    private volatile boolean runningCancelled;
+    private volatile boolean stopping;
+    private volatile Thread taskThread;
+    private volatile long tasksCompleted;
+    private volatile long tasksFailed;
+    private Link link;
+
+    WorkerRuntime(Map<String, String> env) {
+        this.workerId = env.get(Protocol.ENV_WORKER_ID);
+        this.address = env.get(Protocol.ENV_CONNECT);
+        this.token = Base64.getDecoder().decode(env.get(Protocol.ENV_TOKEN));
+        this.parentPid = Long.parseLong(env.getOrDefault(Protocol.ENV_PARENT_PID, "-1"));
+        int maxFrame = Integer.parseInt(env.getOrDefault(Protocol.ENV_MAX_FRAME,
+            String.valueOf(TransportSettings.DEFAULT_MAX_FRAME_BYTES)));
+        Path runDir = Path.of(env.getOrDefault(Protocol.ENV_RUN_DIR, System.getProperty("java.io.tmpdir")));
+        this.settings = new TransportSettings(runDir, maxFrame, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES);
+        this.codec = new PayloadCodec(new JavaSerialization(
+            env.getOrDefault(Protocol.ENV_SERIAL_FILTER, JavaSerialization.DEFAULT_FILTER),
+            Boolean.parseBoolean(env.getOrDefault(Protocol.ENV_JAVA_VALUES, "true"))));
+    }
+
+    int run() throws Exception {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "troupe-worker-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        if (parentPid > 0) {
+            timer.scheduleWithFixedDelay(this::checkParent, PARENT_CHECK_MILLIS, PARENT_CHECK_MILLIS,
+                TimeUnit.MILLISECONDS);
+        }
+        TransportProvider provider = Transports.forAddress(address);
+        link = provider.connect(address, settings);
+        link.start(this);
+        link.send(Envelope.newBuilder().setHello(Hello.newBuilder()
+            .setProtocolVersion(Protocol.VERSION)
+            .setWorkerId(workerId)
+            .setPid(ProcessHandle.current().pid())
+            .setToken(ByteString.copyFrom(token))
+            .setHost(hostName())
+            .setJavaVersion(Runtime.version().toString())
+            .addCapabilities("cancel")
+            .addCapabilities("stats")).build());
+        Welcome w = welcome.get(30, TimeUnit.SECONDS);
+        if (w.getProtocolVersion() != Protocol.VERSION) {
+            System.err.println("troupe worker " + workerId + ": node speaks protocol " + w.getProtocolVersion()
+                + ", this worker " + Protocol.VERSION);
+            return Protocol.EXIT_HANDSHAKE_FAILED;
+        }
+        long beat = Math.max(50, w.getHeartbeatIntervalMs());
+        timer.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+        taskThread = Thread.currentThread();
+        return workLoop();
+    }
+
+    private int workLoop() throws InterruptedException {
+        while (true) {
+            Envelope e;
+            try {
+                e = work.take();
+            } catch (InterruptedException interrupted) {
+                // A cancel aimed at a task that just finished: nothing to interrupt any more.
+                continue;
+            }
+            switch (e.getBodyCase()) {
+                case DEFINE:
+                    define(e.getDefine());
+                    break;
+                case FORGET:
+                    functions.remove(e.getForget().getFunctionId());
+                    break;
+                case SUBMIT:
+                    runChunk(e.getSubmit());
+                    break;
+                case SHUTDOWN:
+                    stopping = true;
+                    link.close();
+                    return e.getShutdown().getExitCode();
+                default:
+                    break;
+            }
+        }
+    }
+
+    private void define(DefineFunction d) {
+        try {
+            functions.put(d.getFunctionId(), codec.javaSerialization().deserialize(
+                d.getSerializedTask().toByteArray(), loader, "task " + d.getDescription()));
+        } catch (CodecException ex) {
+            // Remember why, so each submit of this function fails with the reason instead of "unknown".
+            functions.put(d.getFunctionId(), ex);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private void runChunk(Submit submit) {
+        long taskId = submit.getTaskId();
+        if (cancelledQueued.remove(taskId)) {
+            sendFailure(taskId, 0, new java.util.concurrent.CancellationException("cancelled before it ran"), true);
+            return;
+        }
+        Object fn = functions.get(submit.getFunctionId());
+        if (!(fn instanceof Task)) {
+            Throwable why = fn instanceof Throwable ? (Throwable) fn
+                : new IllegalStateException("function " + submit.getFunctionId() + " was never defined on worker "
+                + workerId);
+            sendFailure(taskId, 0, why, false);
+            return;
+        }
+        Task<Object, Object> task = (Task<Object, Object>) fn;
+        long start = System.nanoTime();
+        List<Object> inputs;
+        try {
+            inputs = codec.decodeList(submit.getInputs(), loader);
+        } catch (RuntimeException ex) {
+            sendFailure(taskId, 0, ex, false);
+            return;
+        }
+        List<Object> outputs = new ArrayList<>(inputs.size());
+        runningCancelled = false;
+        synchronized (interruptLock) {
+            runningTask = taskId;
+        }
+        Throwable failure = null;
+        int failedAt = 0;
+        try {
+            for (int i = 0; i < inputs.size() && failure == null; i++) {
+                try {
+                    outputs.add(task.apply(inputs.get(i)));
+                    if (runningCancelled) {
+                        failure = new java.util.concurrent.CancellationException("cancelled");
+                        failedAt = i;
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                    failedAt = i;
+                }
+            }
+        } finally {
+            synchronized (interruptLock) {
+                runningTask = -1;
+                Thread.interrupted();
+            }
+        }
+        if (failure != null) {
+            sendFailure(taskId, failedAt, failure, runningCancelled);
+            return;
+        }
+        PayloadList encoded;
+        try {
+            encoded = codec.encodeList(outputs);
+        } catch (RuntimeException ex) {
+            sendFailure(taskId, 0, ex, false);
+            return;
+        }
+        try {
+            link.send(Envelope.newBuilder().setResult(Result.newBuilder()
+                .setTaskId(taskId).setOutputs(encoded).setRunNanos(System.nanoTime() - start)).build());
+            tasksCompleted++;
+        } catch (FrameTooLargeException ex) {
+            sendFailure(taskId, 0, new CodecException("result of task " + taskId + " is too large to send: "
+                + ex.getMessage(), ex), false);
+        }
+    }
+
+    private void sendFailure(long taskId, int index, Throwable t, boolean cancelled) {
+        tasksFailed++;
+        link.send(Envelope.newBuilder().setFailure(Failure.newBuilder()
+            .setTaskId(taskId).setIndex(index).setError(RemoteErrors.toWire(t)).setCancelled(cancelled)).build());
+    }
+
+    @Override
+    public void onEnvelope(Link l, Envelope e) {
+        switch (e.getBodyCase()) {
+            case WELCOME:
+                welcome.complete(e.getWelcome());
+                break;
+            case REFUSED:
+                System.err.println("troupe worker " + workerId + ": node refused the handshake: "
+                    + e.getRefused().getReason());
+                Runtime.getRuntime().halt(Protocol.EXIT_HANDSHAKE_FAILED);
+                break;
+            case CANCEL:
+                cancel(e.getCancel());
+                break;
+            case HEARTBEAT:
+                break;
+            case DEFINE:
+            case FORGET:
+            case SUBMIT:
+            case SHUTDOWN:
+                work.add(e);
+                break;
+            default:
+                System.err.println("troupe worker " + workerId + ": ignoring unexpected " + e.getBodyCase());
+        }
+    }
+
+    private void cancel(Cancel c) {
+        long id = c.getTaskId();
+        synchronized (interruptLock) {
+            if (runningTask == id) {
+                runningCancelled = true;
+                taskThread.interrupt();
+                return;
+            }
+        }
+        cancelledQueued.add(id);
+    }
+
+    @Override
+    public void onClosed(Link l, Throwable cause) {
+        if (!stopping) {
+            System.err.println("troupe worker " + workerId + ": link to node lost ("
+                + (cause == null ? "closed" : cause.getMessage()) + "); exiting");
+            Runtime.getRuntime().halt(Protocol.EXIT_PARENT_GONE);
+        }
+    }
+
+    private void heartbeat() {
+        Link l = link;
+        if (l == null || !l.isOpen()) {
+            return;
+        }
+        l.send(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(System.nanoTime())).build());
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        l.send(Envelope.newBuilder().setStats(Stats.newBuilder()
+            .setTasksCompleted(tasksCompleted)
+            .setTasksFailed(tasksFailed)
+            .setHeapUsedBytes(heap.getUsed())
+            .setHeapMaxBytes(heap.getMax())
+            .setCpuTimeNanos(ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos()).orElse(-1L))
+            .setThreadCount(threads.getThreadCount())).build());
+    }
+
+    private void checkParent() {
+        boolean alive = ProcessHandle.of(parentPid).map(ProcessHandle::isAlive).orElse(false);
+        if (!alive) {
+            System.err.println("troupe worker " + workerId + ": node (pid " + parentPid + ") is gone; exiting");
+            Runtime.getRuntime().halt(Protocol.EXIT_PARENT_GONE);
+        }
+    }
+
+    private static String hostName() {
+        // Not InetAddress.getLocalHost(): a slow resolver would hold up every worker start.
+        String host = System.getenv("HOSTNAME");
+        return host == null || host.isEmpty() ? "localhost" : host;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.troupe.spi;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.troupe.internal.wire.Envelope;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The frame format shared by stream transports: a 4-byte big-endian length, then that many bytes of one
+ * serialized {@link Envelope}. Stateless and thread-safe.
+ */
+public final class FrameCodec {
+
+    /** Bytes of the length prefix. */
+    public static final int HEADER_BYTES = 4;
+
+    private FrameCodec() {
+    }
+
+    /**
+     * Serializes an envelope into one frame.
+     *
+     * @param envelope      the envelope.
+     * @param maxFrameBytes the largest allowed frame, header included.
+     * @return the frame bytes, header included.
+     * @throws FrameTooLargeException when the frame would exceed {@code maxFrameBytes}.
+     */
+    public static byte[] encode(Envelope envelope, int maxFrameBytes) {
+        int size = envelope.getSerializedSize();
+        if ((long) size + HEADER_BYTES > maxFrameBytes) {
+            throw new FrameTooLargeException((long) size + HEADER_BYTES, maxFrameBytes);
+        }
+        byte[] frame = new byte[HEADER_BYTES + size];
+        frame[0] = (byte) (size >>> 24);
+        frame[1] = (byte) (size >>> 16);
+        frame[2] = (byte) (size >>> 8);
+        frame[3] = (byte) size;
+        CodedOutputStream out = CodedOutputStream.newInstance(frame, HEADER_BYTES, size);
+        try {
+            envelope.writeTo(out);
+            out.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serialize envelope", e);
+        }
+        return frame;
+    }
+
+    /**
+     * Reads the length of the frame at the buffer's position without consuming anything.
+     *
+     * @param buffer        a heap buffer in read mode with at least {@link #HEADER_BYTES} remaining.
+     * @param maxFrameBytes the largest allowed frame, header included.
+     * @param where         names the link for the error message.
+     * @return the body length.
+     * @throws MalformedFrameException when the length is negative, zero or over the maximum.
+     */
+    public static int peekBodyLength(ByteBuffer buffer, int maxFrameBytes, String where)
+        throws MalformedFrameException {
+        int length = buffer.getInt(buffer.position());
+        if (length <= 0 || (long) length + HEADER_BYTES > maxFrameBytes) {
+            throw new MalformedFrameException("frame length " + Integer.toUnsignedString(length) + " on " + where
+                + " is outside 1.." + (maxFrameBytes - HEADER_BYTES) + " (troupe.max-frame-size)");
+        }
+        return length;
+    }
+
+    /**
+     * Parses one frame body.
+     *
+     * @param array  the bytes.
+     * @param offset where the body starts.
+     * @param length the body length.
+     * @param where  names the link for the error message.
+     * @return the envelope.
+     * @throws MalformedFrameException when the bytes are not an envelope, or an envelope with no body.
+     */
+    public static Envelope decodeBody(byte[] array, int offset, int length, String where)
+        throws MalformedFrameException {
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(array, offset, length);
+            in.setSizeLimit(Integer.MAX_VALUE);
+            Envelope envelope = Envelope.parseFrom(in);
+            if (envelope.getBodyCase() == Envelope.BodyCase.BODY_NOT_SET) {
+                throw new MalformedFrameException("frame of " + length + " bytes on " + where
+                    + " holds no known message");
+            }
+            return envelope;
+        } catch (InvalidProtocolBufferException e) {
+            throw new MalformedFrameException("frame of " + length + " bytes on " + where
+                + " is not a valid envelope: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new MalformedFrameException("frame on " + where + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+}

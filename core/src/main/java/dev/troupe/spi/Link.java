@@ -1,0 +1,66 @@
+package dev.troupe.spi;
+
+import dev.troupe.internal.wire.Envelope;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A duplex, framed, ordered connection between two processes, carrying {@link Envelope}s.
+ *
+ * <p>{@link #send} is thread-safe and may be called from any thread; envelopes sent from one thread arrive in
+ * the order they were sent. Inbound envelopes go to the {@link LinkHandler} given to {@link #start}.
+ */
+public interface Link {
+
+    /**
+     * Starts delivering inbound envelopes. Called exactly once; envelopes that arrive before are buffered.
+     *
+     * @param handler receives envelopes and the close event.
+     * @throws IllegalStateException when called twice.
+     */
+    void start(LinkHandler handler);
+
+    /**
+     * Sends one envelope. Blocks while the peer is slow to read and the bounded outbound buffer is full, so a
+     * fast sender is slowed rather than allowed to fill the heap.
+     *
+     * @param envelope the envelope.
+     * @return {@code true} when the envelope was written or queued, {@code false} when the link is closed.
+     * @throws FrameTooLargeException when the envelope is larger than the link's maximum frame size; the link
+     *                                stays open.
+     */
+    boolean send(Envelope envelope);
+
+    /**
+     * Closes the link; the handler's {@link LinkHandler#onClosed} gets {@code null}. Idempotent.
+     */
+    void close();
+
+    /**
+     * Closes the link because of an error; the handler's {@link LinkHandler#onClosed} gets {@code cause}.
+     * Idempotent: the first cause wins.
+     *
+     * @param cause why.
+     */
+    void close(Throwable cause);
+
+    /**
+     * Whether the link is still open.
+     *
+     * @return {@code false} once closed by either side.
+     */
+    boolean isOpen();
+
+    /**
+     * Completes when the link is closed: normally after {@link #close()}, exceptionally with the cause otherwise.
+     *
+     * @return the future; the same instance on every call.
+     */
+    CompletableFuture<Void> closeFuture();
+
+    /**
+     * A description for logs and error messages, such as {@code pipe:/run/node.sock}.
+     *
+     * @return the description.
+     */
+    String description();
+}
