@@ -83,6 +83,17 @@ public final class Troupe implements AutoCloseable {
     }
 
     /**
+     * Starts a pool of worker JVMs: Python's {@code multiprocessing.Pool}. Returns once every worker is up.
+     *
+     * @param options the pool's size and behaviour.
+     * @return the pool; close it (or this node) to stop its workers.
+     * @throws WorkerStartException when the workers cannot start.
+     */
+    public Pool pool(PoolOptions options) {
+        return node.pool(options);
+    }
+
+    /**
      * Starts any executable, as Win32's {@code CreateProcess} or Python's {@code subprocess.Popen}. Its output
      * lines go to this node's log (loggers {@code dev.troupe.process.out} and {@code .err}), prefixed with its id
      * and pid.

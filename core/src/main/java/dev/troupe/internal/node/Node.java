@@ -39,7 +39,7 @@ public final class Node implements AutoCloseable {
     private final TransportProvider provider;
     private final ActorSystem<NodeGuardian.Command> system;
     private final Functions functions;
-    private final List<AutoCloseable> pools = Collections.synchronizedList(new ArrayList<>());
+    private final List<dev.troupe.Pool> pools = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Thread shutdownHook;
 
@@ -129,6 +129,12 @@ public final class Node implements AutoCloseable {
         return new WorkerHandle<>(record, result);
     }
 
+    /** See {@link dev.troupe.Troupe#pool}. */
+    public dev.troupe.Pool pool(dev.troupe.PoolOptions options) {
+        checkOpen();
+        return new PoolImpl(this, options);
+    }
+
     /** See {@link dev.troupe.Troupe#exec}. */
     public ManagedProcess exec(List<String> command, Map<String, String> environment) {
         checkOpen();
@@ -174,14 +180,15 @@ public final class Node implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        List<AutoCloseable> openPools;
+        List<dev.troupe.Pool> openPools;
         synchronized (pools) {
             openPools = new ArrayList<>(pools);
         }
-        for (AutoCloseable p : openPools) {
+        for (dev.troupe.Pool p : openPools) {
             try {
-                p.close();
-            } catch (Exception e) {
+                // As Python's Pool.__exit__: stop now rather than wait for queued work.
+                p.terminate();
+            } catch (RuntimeException e) {
                 LOG.warn("closing pool failed: {}", e.toString());
             }
         }
@@ -256,11 +263,11 @@ public final class Node implements AutoCloseable {
         return functions;
     }
 
-    void registerPool(AutoCloseable pool) {
+    void registerPool(dev.troupe.Pool pool) {
         pools.add(pool);
     }
 
-    void unregisterPool(AutoCloseable pool) {
+    void unregisterPool(dev.troupe.Pool pool) {
         pools.remove(pool);
     }
 }

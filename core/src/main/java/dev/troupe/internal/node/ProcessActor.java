@@ -282,7 +282,7 @@ final class ProcessActor {
                 spec.job().sink.fail(startFailure != null ? startFailure : crash(description, spec.job(), exitCode));
             }
         }
-        if (exitCode != null && exitCode < 0 && !stopRequested && wasReady) {
+        if (owner == null && exitCode != null && exitCode < 0 && !stopRequested && wasReady) {
             log.warn("{}", description);
         }
         record.exited.complete(exitCode);

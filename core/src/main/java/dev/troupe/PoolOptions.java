@@ -1,0 +1,120 @@
+package dev.troupe;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * How a {@link Pool} is built. Fluent; each setter returns this object. Not thread-safe; the pool copies what
+ * it needs when it is created.
+ */
+public final class PoolOptions {
+    private int workers;
+    private int window = 4;
+    private int maxRetries = 3;
+    private int chunkSize;
+    private final List<String> jvmOptions = new ArrayList<>();
+
+    private PoolOptions(int workers) {
+        this.workers = workers;
+    }
+
+    /**
+     * @param workers the number of worker processes; at least 1.
+     * @return options for a pool of that size.
+     * @throws IllegalArgumentException when {@code workers < 1}.
+     */
+    public static PoolOptions workers(int workers) {
+        return new PoolOptions(1).withWorkers(workers);
+    }
+
+    /**
+     * @return options for a pool with one worker per available processor.
+     */
+    public static PoolOptions defaults() {
+        return new PoolOptions(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * @param n the number of worker processes; at least 1.
+     * @return this.
+     */
+    public PoolOptions withWorkers(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("a pool needs at least one worker: " + n);
+        }
+        this.workers = n;
+        return this;
+    }
+
+    /**
+     * @param n how many chunks may be in flight on one worker at once, so round trips overlap; at least 1.
+     * @return this.
+     */
+    public PoolOptions window(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("window must be at least 1: " + n);
+        }
+        this.window = n;
+        return this;
+    }
+
+    /**
+     * @param n how many times a task whose worker died is run again on another worker before it fails with
+     *          {@link WorkerCrashedException}; 0 fails it at once.
+     * @return this.
+     */
+    public PoolOptions maxRetries(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("maxRetries must not be negative: " + n);
+        }
+        this.maxRetries = n;
+        return this;
+    }
+
+    /**
+     * @param n inputs per chunk for {@link Pool#map}; 0 (the default) chooses as Python does:
+     *          {@code ceil(inputs / (4 * workers))}.
+     * @return this.
+     */
+    public PoolOptions chunkSize(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("chunkSize must not be negative: " + n);
+        }
+        this.chunkSize = n;
+        return this;
+    }
+
+    /**
+     * @param options JVM options for the workers, after the configured {@code troupe.worker.jvm-options}.
+     * @return this.
+     */
+    public PoolOptions jvmOptions(String... options) {
+        jvmOptions.addAll(List.of(options));
+        return this;
+    }
+
+    /** @return the number of workers. */
+    public int workers() {
+        return workers;
+    }
+
+    /** @return chunks in flight per worker. */
+    public int window() {
+        return window;
+    }
+
+    /** @return retries of a task whose worker died. */
+    public int maxRetries() {
+        return maxRetries;
+    }
+
+    /** @return inputs per chunk, 0 for automatic. */
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    /** @return extra worker JVM options. */
+    public List<String> jvmOptions() {
+        return List.copyOf(jvmOptions);
+    }
+}

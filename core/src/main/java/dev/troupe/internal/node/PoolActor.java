@@ -1,0 +1,233 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.WorkerCrashedException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * INTERNAL API. Dispatches a pool's tasks to its workers (one {@link ProcessActor} each, children of this actor):
+ * keeps up to {@code window} chunks in flight per worker so round trips overlap, replaces workers that die and
+ * re-queues their tasks (the one that was running counts against its retry budget), and stops everything on
+ * close or terminate.
+ */
+final class PoolActor {
+
+    interface Command {
+    }
+
+    /** Queue tasks. */
+    record Enqueue(List<InFlightTask> tasks) implements Command {
+    }
+
+    /** Finish queued work, then stop the workers; {@code done} completes when they have exited. */
+    record Close(boolean terminate, CompletableFuture<Void> done) implements Command {
+    }
+
+    private record Wrapped(ProcessActor.Event event) implements Command {
+    }
+
+    /** What the pool needs to know to run. */
+    record Spec(String name, int workers, int window, int maxRetries, List<String> jvmOptions) {
+    }
+
+    private final ActorContext<Command> context;
+    private final NodeContext node;
+    private final Spec spec;
+    private final ActorRef<ProcessActor.Event> events;
+    private final CompletableFuture<List<ProcessRecord>> initial;
+    private final List<ProcessRecord> firstWorkers = new ArrayList<>();
+    private final Map<WorkerConnection, ProcessRecord> ready = new LinkedHashMap<>();
+    private final Map<String, ProcessRecord> live = new LinkedHashMap<>();
+    private final ArrayDeque<InFlightTask> queue = new ArrayDeque<>();
+    private CompletableFuture<Void> closed;
+    private boolean terminating;
+    private int consecutiveStartFailures;
+
+    private PoolActor(ActorContext<Command> context, NodeContext node, Spec spec,
+                      CompletableFuture<List<ProcessRecord>> initial) {
+        this.context = context;
+        this.node = node;
+        this.spec = spec;
+        this.initial = initial;
+        this.events = context.messageAdapter(ProcessActor.Event.class, Wrapped::new);
+    }
+
+    /**
+     * @param initial completes with the first workers' records once the actor has launched them.
+     */
+    static Behavior<Command> create(NodeContext node, Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
+        return Behaviors.setup(ctx -> new PoolActor(ctx, node, spec, initial).start());
+    }
+
+    private Behavior<Command> start() {
+        for (int i = 0; i < spec.workers(); i++) {
+            firstWorkers.add(launchWorker());
+        }
+        initial.complete(List.copyOf(firstWorkers));
+        return Behaviors.receive(Command.class)
+            .onMessage(Enqueue.class, this::onEnqueue)
+            .onMessage(Close.class, this::onClose)
+            .onMessage(Wrapped.class, w -> onEvent(w.event()))
+            .build();
+    }
+
+    private Behavior<Command> next() {
+        return closed != null && closed.isDone() ? Behaviors.stopped() : Behaviors.same();
+    }
+
+    private ProcessRecord launchWorker() {
+        ProcessRecord record = new ProcessRecord(node.nextWorkerId());
+        LaunchSpec launch = new LaunchSpec(record.id, true, List.of(), spec.jvmOptions(), Map.of(), null);
+        ProcessActor.spawn(context, node, launch, record, events);
+        live.put(record.id, record);
+        return record;
+    }
+
+    private Behavior<Command> onEnqueue(Enqueue m) {
+        if (closed != null) {
+            for (InFlightTask t : m.tasks()) {
+                t.sink.fail(new IllegalStateException("pool " + spec.name() + " is closed"));
+            }
+            return Behaviors.same();
+        }
+        queue.addAll(m.tasks());
+        dispatch();
+        return Behaviors.same();
+    }
+
+    private void dispatch() {
+        for (WorkerConnection c : ready.keySet()) {
+            while (!queue.isEmpty() && c.inFlightCount() < spec.window()) {
+                InFlightTask t = queue.poll();
+                if (t.sink.isDone()) {
+                    continue;
+                }
+                if (!c.submit(t)) {
+                    queue.addFirst(t);
+                    break;
+                }
+            }
+        }
+        maybeFinishClose();
+    }
+
+    private Behavior<Command> onEvent(ProcessActor.Event e) {
+        if (e instanceof ProcessActor.TaskFinished) {
+            dispatch();
+        } else if (e instanceof ProcessActor.WorkerReady) {
+            ProcessActor.WorkerReady r = (ProcessActor.WorkerReady) e;
+            consecutiveStartFailures = 0;
+            if (closed != null) {
+                r.record().actor.tell(new ProcessActor.Stop("pool closing"));
+            } else {
+                ready.put(r.connection(), r.record());
+                dispatch();
+            }
+        } else if (e instanceof ProcessActor.WorkerExited) {
+            onWorkerExited((ProcessActor.WorkerExited) e);
+        }
+        return next();
+    }
+
+    private void onWorkerExited(ProcessActor.WorkerExited x) {
+        live.remove(x.record().id);
+        ready.values().remove(x.record());
+        List<InFlightTask> orphans = x.orphans();
+        for (int i = orphans.size() - 1; i >= 0; i--) {
+            InFlightTask t = orphans.get(i);
+            if (t.sink.isDone()) {
+                continue;
+            }
+            if (terminating) {
+                t.sink.fail(new CancellationException("pool " + spec.name() + " was terminated"));
+                continue;
+            }
+            if (i == 0) {
+                // The one that was running when the worker died: it may be what killed it.
+                t.crashes++;
+                if (t.crashes > spec.maxRetries()) {
+                    WorkerCrashedException crash = ProcessActor.crashOf(x.description(), t, x.record().id,
+                        x.record().pid(), x.exitCode(), null);
+                    t.sink.fail(spec.maxRetries() == 0 ? crash : new WorkerCrashedException(crash.getMessage()
+                        + " (retried " + spec.maxRetries() + " times)", crash.workerId(), crash.pid(),
+                        crash.exitCode()));
+                    continue;
+                }
+            }
+            queue.addFirst(t);
+        }
+        if (closed == null) {
+            if (x.startFailure() != null) {
+                consecutiveStartFailures++;
+            }
+            if (consecutiveStartFailures > spec.workers() * 3) {
+                context.getLog().error("pool {}: workers keep failing to start; failing queued tasks: {}",
+                    spec.name(), x.startFailure().getMessage());
+                failQueued(x.startFailure());
+            } else {
+                if (x.wasReady()) {
+                    context.getLog().warn("pool {}: {}; starting a replacement", spec.name(), x.description());
+                }
+                launchWorker();
+            }
+        }
+        dispatch();
+        maybeFinishClose();
+    }
+
+    private Behavior<Command> onClose(Close m) {
+        if (closed == null) {
+            closed = new CompletableFuture<>();
+        }
+        closed.whenComplete((v, e) -> m.done().complete(null));
+        if (m.terminate() && !terminating) {
+            terminating = true;
+            failQueued(new CancellationException("pool " + spec.name() + " was terminated"));
+            for (ProcessRecord r : live.values()) {
+                Process p = r.process;
+                if (p != null) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+        maybeFinishClose();
+        return next();
+    }
+
+    private void failQueued(Throwable why) {
+        InFlightTask t;
+        while ((t = queue.poll()) != null) {
+            t.sink.fail(why);
+        }
+    }
+
+    private void maybeFinishClose() {
+        if (closed == null) {
+            return;
+        }
+        boolean busy = !queue.isEmpty();
+        for (WorkerConnection c : ready.keySet()) {
+            busy |= c.inFlightCount() > 0;
+        }
+        if (busy && !terminating) {
+            return;
+        }
+        for (ProcessRecord r : live.values()) {
+            if (r.actor != null && r.state != dev.troupe.ProcessState.STOPPING) {
+                r.actor.tell(new ProcessActor.Stop("pool closing"));
+            }
+        }
+        if (live.isEmpty() && !closed.isDone()) {
+            closed.complete(null);
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package dev.troupe.internal.node;
+
+import dev.troupe.ManagedProcess;
+import dev.troupe.Pool;
+import dev.troupe.PoolOptions;
+import dev.troupe.Task;
+import dev.troupe.TroupeException;
+import dev.troupe.WorkerStartException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Props;
+
+/**
+ * INTERNAL API. The user's side of a pool: encodes work on the caller's thread and hands it to the
+ * {@link PoolActor}.
+ */
+final class PoolImpl implements Pool {
+    private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+    private final Node node;
+    private final NodeContext context;
+    private final PoolOptions options;
+    private final ActorRef<PoolActor.Command> actor;
+    private final List<ProcessRecord> firstWorkers;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+
+    PoolImpl(Node node, PoolOptions options) {
+        this.node = node;
+        this.context = node.context();
+        this.options = options;
+        String name = "pool-" + POOL_IDS.incrementAndGet();
+        CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
+        PoolActor.Spec spec = new PoolActor.Spec(name, options.workers(), options.window(), options.maxRetries(),
+            options.jvmOptions());
+        this.actor = node.system().systemActorOf(PoolActor.create(context, spec, initial), name, Props.empty());
+        try {
+            firstWorkers = initial.get(30, TimeUnit.SECONDS);
+            for (ProcessRecord r : firstWorkers) {
+                r.started.get(context.settings.startTimeout.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+            }
+        } catch (ExecutionException e) {
+            terminate();
+            throw new WorkerStartException("pool workers cannot start: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            terminate();
+            throw new WorkerStartException("pool workers did not start in time", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            terminate();
+            throw new WorkerStartException("interrupted while starting pool workers", e);
+        }
+        node.registerPool(this);
+    }
+
+    @Override
+    public <I, O> CompletableFuture<O> submit(Task<I, O> task, I input) {
+        checkOpen();
+        TaskFunction f = node.functions().of(task);
+        CompletableFuture<O> future = new CompletableFuture<>();
+        InFlightTask t = new InFlightTask(context.nextTaskId(), f,
+            context.codec.encodeList(Collections.singletonList(input)), 1, new FutureSink<>(future));
+        actor.tell(new PoolActor.Enqueue(List.of(t)));
+        return future;
+    }
+
+    @Override
+    public <I, O> List<O> map(Task<I, O> task, Iterable<I> inputs) {
+        checkOpen();
+        List<I> all = new ArrayList<>();
+        inputs.forEach(all::add);
+        if (all.isEmpty()) {
+            return new ArrayList<>();
+        }
+        int chunk = options.chunkSize() > 0 ? options.chunkSize()
+            : (all.size() + 4 * options.workers() - 1) / (4 * options.workers());
+        TaskFunction f = node.functions().of(task);
+        AtomicReferenceArray<Object> results = new AtomicReferenceArray<>(all.size());
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger remaining = new AtomicInteger((all.size() + chunk - 1) / chunk);
+        List<InFlightTask> tasks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += chunk) {
+            List<I> slice = all.subList(from, Math.min(all.size(), from + chunk));
+            tasks.add(new InFlightTask(context.nextTaskId(), f, context.codec.encodeList(slice), slice.size(),
+                new ChunkSink(results, from, remaining, done)));
+        }
+        actor.tell(new PoolActor.Enqueue(tasks));
+        try {
+            done.join();
+        } catch (CompletionException e) {
+            // The first failure fails the map; chunks still queued are dropped by the actor (their sinks are done).
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            throw new TroupeException("map failed: " + cause, cause);
+        }
+        List<O> out = new ArrayList<>(all.size());
+        for (int i = 0; i < all.size(); i++) {
+            @SuppressWarnings("unchecked")
+            O o = (O) results.get(i);
+            out.add(o);
+        }
+        return out;
+    }
+
+    @Override
+    public int size() {
+        return options.workers();
+    }
+
+    @Override
+    public List<ManagedProcess> workers() {
+        List<ManagedProcess> out = new ArrayList<>();
+        for (ProcessRecord r : context.processes.values()) {
+            if (r.actor != null && r.actor.path().parent().equals(actor.path())) {
+                out.add(new ProcessHandleImpl(r));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        stop(false);
+    }
+
+    @Override
+    public void terminate() {
+        stop(true);
+    }
+
+    private void stop(boolean terminate) {
+        if (closed.compareAndSet(false, true) || terminate) {
+            actor.tell(new PoolActor.Close(terminate, stopped));
+        }
+        try {
+            stopped.get(context.settings.stopGrace.plusSeconds(terminate ? 10 : 3600).toMillis(),
+                TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new TroupeException("pool did not stop in time", e);
+        }
+        node.unregisterPool(this);
+    }
+
+    private void checkOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this pool is closed");
+        }
+    }
+
+    /** Completes a future with the single output. */
+    private static final class FutureSink<O> implements TaskSink {
+        private final CompletableFuture<O> future;
+
+        FutureSink(CompletableFuture<O> future) {
+            this.future = future;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void succeed(List<Object> outputs) {
+            future.complete((O) outputs.get(0));
+        }
+
+        @Override
+        public void fail(Throwable error) {
+            future.completeExceptionally(error);
+        }
+
+        @Override
+        public boolean isDone() {
+            return future.isDone();
+        }
+    }
+
+    /** Writes a chunk's outputs into the map's result array; the last chunk completes the map. */
+    private static final class ChunkSink implements TaskSink {
+        private final AtomicReferenceArray<Object> results;
+        private final int offset;
+        private final AtomicInteger remaining;
+        private final CompletableFuture<Void> done;
+
+        ChunkSink(AtomicReferenceArray<Object> results, int offset, AtomicInteger remaining,
+                  CompletableFuture<Void> done) {
+            this.results = results;
+            this.offset = offset;
+            this.remaining = remaining;
+            this.done = done;
+        }
+
+        @Override
+        public void succeed(List<Object> outputs) {
+            for (int i = 0; i < outputs.size(); i++) {
+                results.set(offset + i, outputs.get(i));
+            }
+            if (remaining.decrementAndGet() == 0) {
+                done.complete(null);
+            }
+        }
+
+        @Override
+        public void fail(Throwable error) {
+            done.completeExceptionally(error);
+        }
+
+        @Override
+        public boolean isDone() {
+            return done.isDone();
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package dev.troupe.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.troupe.ManagedProcess;
+import dev.troupe.Pool;
+import dev.troupe.PoolOptions;
+import dev.troupe.RemoteTaskException;
+import dev.troupe.Troupe;
+import dev.troupe.WorkerCrashedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The process pool over every transport, with real worker processes killed under it. */
+@ParameterizedClass
+@MethodSource("dev.troupe.it.Transports#names")
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PoolTest {
+    @Parameter
+    String transport;
+
+    private Troupe troupe;
+
+    @BeforeEach
+    void start() {
+        troupe = Transports.start(transport);
+    }
+
+    @AfterEach
+    void stop() {
+        troupe.close();
+        assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count()).isZero();
+    }
+
+    static Integer slowSquare(Integer x) throws InterruptedException {
+        Thread.sleep(1);
+        return x * x;
+    }
+
+    @Test
+    void shouldMapInInputOrderAndSubmitConcurrently() throws Exception {
+        try (Pool pool = troupe.pool(PoolOptions.workers(2))) {
+            List<Integer> in = IntStream.range(0, 10_000).boxed().collect(Collectors.toList());
+            assertThat(pool.map(x -> x * x, in)).isEqualTo(in.stream().map(x -> x * x).collect(Collectors.toList()));
+            List<CompletableFuture<String>> fs = new ArrayList<>();
+            for (int i = 0; i < 500; i++) {
+                fs.add(pool.submit(s -> s + "!", "v" + i));
+            }
+            for (int i = 0; i < 500; i++) {
+                assertThat(fs.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("v" + i + "!");
+            }
+            assertThat(pool.workers()).hasSize(2);
+        }
+    }
+
+    @Test
+    void shouldRetryOnReplacementWhenWorkerIsKilledMidMap() throws Exception {
+        try (Pool pool = troupe.pool(PoolOptions.workers(2).chunkSize(20))) {
+            long victim = pool.workers().get(0).pid();
+            Thread killer = new Thread(() -> {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                ProcessHandle.of(victim).ifPresent(ProcessHandle::destroyForcibly);
+            });
+            killer.start();
+            List<Integer> in = IntStream.range(0, 10_000).boxed().collect(Collectors.toList());
+            List<Integer> out = pool.map(PoolTest::slowSquare, in);
+            killer.join();
+            assertThat(out).isEqualTo(in.stream().map(x -> x * x).collect(Collectors.toList()));
+            assertThat(ProcessHandle.of(victim).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            // Back to full size: the replacement answers too.
+            List<Long> pids = pool.map(Tasks::pid, IntStream.range(0, 400).boxed().collect(Collectors.toList()));
+            assertThat(pool.workers()).hasSize(2).extracting(ManagedProcess::pid).doesNotContain(victim);
+            assertThat(pids).doesNotContain(victim);
+        }
+    }
+
+    @Test
+    void shouldFailWithWorkerCrashedNamingPidAndSignalWhenRetriesAreZero() {
+        try (Pool pool = troupe.pool(PoolOptions.workers(1).maxRetries(0))) {
+            long pid = pool.workers().get(0).pid();
+            CompletableFuture<Integer> f = pool.submit(Tasks::sleepThenAnswer, 60_000);
+            ProcessHandle victim = ProcessHandle.of(pid).orElseThrow();
+            new Thread(() -> {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException ignored) {
+                    return;
+                }
+                victim.destroyForcibly();
+            }).start();
+            assertThatThrownBy(() -> f.get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(WorkerCrashedException.class)
+                .hasMessageContaining("pid " + pid).hasMessageContaining("SIGKILL");
+        }
+    }
+
+    @Test
+    void shouldFailMapWithRemoteTaskExceptionAndStayUsable() {
+        try (Pool pool = troupe.pool(PoolOptions.workers(2))) {
+            assertThatThrownBy(() -> pool.map(x -> {
+                if (x == 77) {
+                    throw new IllegalArgumentException("no 77");
+                }
+                return x;
+            }, IntStream.range(0, 200).boxed().collect(Collectors.toList())))
+                .isInstanceOfSatisfying(RemoteTaskException.class, e -> {
+                    assertThat(e.remoteClassName()).isEqualTo("java.lang.IllegalArgumentException");
+                    assertThat(e.remoteMessage()).isEqualTo("no 77");
+                });
+            assertThat(pool.map(x -> x + 1, List.of(1, 2, 3))).containsExactly(2, 3, 4);
+        }
+    }
+
+    @Test
+    void shouldLeaveNoProcessesWhenTerminatedWhileTasksRun() throws Exception {
+        Pool pool = troupe.pool(PoolOptions.workers(2));
+        List<CompletableFuture<Integer>> fs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            fs.add(pool.submit(Tasks::sleepThenAnswer, 60_000));
+        }
+        Thread.sleep(300);
+        List<Long> pids = pool.workers().stream().map(ManagedProcess::pid).collect(Collectors.toList());
+        pool.terminate();
+        for (CompletableFuture<Integer> f : fs) {
+            assertThat(f).isCompletedExceptionally();
+        }
+        for (long pid : pids) {
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        }
+    }
+}
