@@ -28,7 +28,11 @@ import org.slf4j.LoggerFactory;
  * sender waits for the writer instead of queueing more.
  */
 final class PipeLink implements Link {
-    private static final Logger LOG = LoggerFactory.getLogger(PipeLink.class);
+    /** Lazy: a worker JVM should not pay for initializing logging on its start-up path. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(PipeLink.class);
+    }
+
     private static final int READ_BUFFER_BYTES = 64 * 1024;
     private static final int WRITE_BUFFER_BYTES = 64 * 1024;
 
@@ -96,7 +100,7 @@ final class PipeLink implements Link {
             try {
                 handler.onClosed(this, closeCause);
             } catch (RuntimeException e) {
-                LOG.error("link handler failed while closing {}", description, e);
+                Log.LOG.error("link handler failed while closing {}", description, e);
             }
         }
     }
@@ -199,7 +203,7 @@ final class PipeLink implements Link {
         try {
             channel.close();
         } catch (IOException e) {
-            LOG.debug("closing {}", description, e);
+            Log.LOG.debug("closing {}", description, e);
         }
         if (cause == null) {
             closeFuture.complete(null);

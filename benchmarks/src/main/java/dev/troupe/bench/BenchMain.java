@@ -1,0 +1,119 @@
+package dev.troupe.bench;
+
+import dev.troupe.Pool;
+import dev.troupe.PoolOptions;
+import dev.troupe.Task;
+import dev.troupe.Troupe;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Foundation benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result) and
+ * {@code pipe_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker over the pipe
+ * transport). Usage: {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|all]}.
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path peers = Path.of("..", "shared", "peers", "python");
+        int reps = 3;
+        String which = "all";
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--peers": peers = Path.of(args[++i]); break;
+                case "--reps": reps = Integer.parseInt(args[++i]); break;
+                default: which = args[i];
+            }
+        }
+        PythonPeer python = new PythonPeer(peers);
+        boolean withPeer = python.available();
+        if (!withPeer) {
+            System.err.println("python3 or " + peers + " not found: peer figures will be null");
+        }
+        try (Troupe troupe = Troupe.local()) {
+            if (which.equals("all") || which.equals("spawn")) {
+                spawn(troupe, reps, withPeer ? python : null);
+            }
+            if (which.equals("all") || which.equals("echo")) {
+                echo(troupe, reps, withPeer ? python : null);
+            }
+        }
+    }
+
+    private static void spawn(Troupe troupe, int reps, PythonPeer python) throws Exception {
+        Task<Integer, Integer> inc = x -> x + 1;
+        troupe.spawn(inc, 0).result().get(60, TimeUnit.SECONDS);
+        for (int rep = 0; rep < reps; rep++) {
+            int n = 10;
+            double[] ms = new double[n];
+            for (int i = 0; i < n; i++) {
+                long t0 = System.nanoTime();
+                troupe.spawn(inc, i).result().get(60, TimeUnit.SECONDS);
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            Arrays.sort(ms);
+            Double peer = null;
+            if (python != null) {
+                peer = python.run("bench_spawn.py", 120).get("process_start_join_spawn_median");
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("bench", "spawn_first_result");
+            m.put("rep", rep + 1);
+            m.put("unit", "ms");
+            m.put("troupe_median", ms[n / 2]);
+            m.put("troupe_min", ms[0]);
+            m.put("peer", "python multiprocessing spawn: Process.start()+join()");
+            m.put("peer_median", peer);
+            m.put("ratio_peer_over_troupe", peer == null ? null : peer / ms[n / 2]);
+            m.put("transport", troupe.transport());
+            m.put("java", Runtime.version().toString());
+            m.put("cores", Runtime.getRuntime().availableProcessors());
+            System.out.println(Json.line(m));
+        }
+    }
+
+    private static void echo(Troupe troupe, int reps, PythonPeer python) throws Exception {
+        byte[] payload = new byte[64];
+        Task<byte[], byte[]> echo = b -> b;
+        try (Pool pool = troupe.pool(PoolOptions.workers(1))) {
+            for (int i = 0; i < 20_000; i++) {
+                pool.submit(echo, payload).get();
+            }
+            for (int rep = 0; rep < reps; rep++) {
+                int n = 20_000;
+                long[] ns = new long[n];
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    pool.submit(echo, payload).get();
+                    ns[i] = System.nanoTime() - t0;
+                }
+                Arrays.sort(ns);
+                double p50 = ns[n / 2] / 1e3;
+                double p99 = ns[(int) (n * 0.99)] / 1e3;
+                Map<String, Double> peer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
+                Double peerP50 = peer.get("pipe_pingpong_obj_64B_p50");
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("bench", "pipe_echo_64B");
+                m.put("rep", rep + 1);
+                m.put("unit", "us");
+                m.put("troupe_p50", p50);
+                m.put("troupe_p99", p99);
+                m.put("peer", "python multiprocessing.Pipe send/recv of a 64-byte object");
+                m.put("peer_p50", peerP50);
+                m.put("peer_p99", peer.get("pipe_pingpong_obj_64B_p99"));
+                m.put("ratio_peer_over_troupe_p50", peerP50 == null ? null : peerP50 / p50);
+                m.put("transport", troupe.transport());
+                m.put("java", Runtime.version().toString());
+                m.put("cores", Runtime.getRuntime().availableProcessors());
+                System.out.println(Json.line(m));
+            }
+        }
+    }
+
+}

@@ -1,0 +1,60 @@
+package dev.troupe.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs one of the Python peer scripts and parses its {@code metric value unit} lines. */
+final class PythonPeer {
+    private final Path dir;
+
+    PythonPeer(Path dir) {
+        this.dir = dir;
+    }
+
+    boolean available() {
+        return Files.isDirectory(dir) && onPath("python3");
+    }
+
+    Map<String, Double> run(String script, long timeoutSeconds) throws Exception {
+        Map<String, Double> out = new HashMap<>();
+        Process p = new ProcessBuilder(List.of("python3", dir.resolve(script).toString()))
+            .directory(dir.toFile()).redirectErrorStream(true).start();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                String[] parts = line.trim().split("\\s+");
+                if (parts.length == 3 && !line.startsWith("#")) {
+                    try {
+                        out.put(parts[0], Double.parseDouble(parts[1]));
+                    } catch (NumberFormatException ignored) {
+                        // not a metric line
+                    }
+                }
+            }
+        }
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+        }
+        return out;
+    }
+
+    private static boolean onPath(String exe) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return false;
+        }
+        for (String d : path.split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(d, exe))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
