@@ -64,6 +64,25 @@ class SpawnTest {
     }
 
     @Test
+    void shouldForwardWorkerOutputToTheNodeLogPrefixedWithIdAndPid() throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger("dev.troupe.process.out");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+            new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        log.addAppender(appender);
+        try {
+            WorkerProcess<Integer> p = troupe.spawn(Tasks::sleepThenAnswer, 10);
+            assertThat(p.result().get(30, TimeUnit.SECONDS)).isEqualTo(42);
+            assertThat(p.join(Duration.ofSeconds(20))).isTrue();
+            assertThat(appender.list).extracting(e -> e.getFormattedMessage())
+                .contains("[" + p.id() + " pid " + p.pid() + "] sleeping 10 ms");
+        } finally {
+            log.detachAppender(appender);
+        }
+    }
+
+    @Test
     void shouldCarryValuesOfEveryBuiltInCodec() throws Exception {
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("record", new Tasks.Point(3, "p", List.of(1, 2)));

@@ -1,0 +1,83 @@
+package dev.troupe.internal.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.troupe.CodecException;
+import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.internal.wire.PayloadList;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PayloadCodecTest {
+    private final PayloadCodec codec = new PayloadCodec(new JavaSerialization(JavaSerialization.DEFAULT_FILTER, true));
+    private final ClassLoader loader = getClass().getClassLoader();
+
+    record Pair(String name, int count, List<Long> values) {
+    }
+
+    enum Mode { FAST, SLOW }
+
+    private Object roundTrip(Object v) {
+        return codec.decode(codec.encode(v), loader);
+    }
+
+    @Test
+    void shouldRoundTripEveryBuiltInKind() {
+        for (Object v : Arrays.asList(null, "héllo", 7, 7L, 2.5d, 1.5f, (short) 3, (byte) -2, 'x', true,
+            Mode.SLOW, new Pair("a", 2, List.of(1L, 2L)), List.of(1, "two"), Set.of("s"), Map.of("k", 1),
+            Heartbeat.newBuilder().setSentAt(99).build(), new java.util.BitSet(3))) {
+            assertThat(roundTrip(v)).isEqualTo(v);
+        }
+        assertThat((byte[]) roundTrip(new byte[] {1, 2, 3})).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void shouldPackHomogeneousNumberListsAndKeepOrder() {
+        List<Object> ints = new ArrayList<>(List.of(3, -1, Integer.MAX_VALUE));
+        PayloadList packed = codec.encodeList(ints);
+        assertThat(packed.getValuesCase()).isEqualTo(PayloadList.ValuesCase.INTS);
+        assertThat(codec.decodeList(packed, loader)).isEqualTo(ints);
+        assertThat(codec.encodeList(List.of(1L, 2L)).getValuesCase()).isEqualTo(PayloadList.ValuesCase.LONGS);
+        assertThat(codec.encodeList(List.of(1.0, 2.0)).getValuesCase()).isEqualTo(PayloadList.ValuesCase.DOUBLES);
+        List<Object> mixed = Arrays.asList(1, 2L, null);
+        PayloadList boxed = codec.encodeList(mixed);
+        assertThat(boxed.getValuesCase()).isEqualTo(PayloadList.ValuesCase.BOXED);
+        assertThat(codec.decodeList(boxed, loader)).isEqualTo(mixed);
+        assertThat(PayloadCodec.size(boxed)).isEqualTo(3);
+    }
+
+    @Test
+    void shouldNameTheTypeNoCodecCanEncode() {
+        assertThatThrownBy(() -> codec.encode(new Thread())).isInstanceOf(CodecException.class)
+            .hasMessageContaining("java.lang.Thread");
+        PayloadCodec noJava = new PayloadCodec(new JavaSerialization(JavaSerialization.DEFAULT_FILTER, false));
+        assertThatThrownBy(() -> noJava.encode(new java.util.BitSet())).isInstanceOf(CodecException.class)
+            .hasMessageContaining("java.util.BitSet").hasMessageContaining("java-values");
+    }
+
+    @Test
+    void shouldRefuseClaimsThatDoNotMatchTheClass() {
+        var fakeRecord = codec.encode(new Pair("a", 1, List.of())).toBuilder().setType("java.lang.String").build();
+        assertThatThrownBy(() -> codec.decode(fakeRecord, loader)).isInstanceOf(CodecException.class)
+            .hasMessageContaining("not a record");
+        var fakeProto = codec.encode(Heartbeat.getDefaultInstance()).toBuilder().setType("java.lang.Runtime").build();
+        assertThatThrownBy(() -> codec.decode(fakeProto, loader)).isInstanceOf(CodecException.class)
+            .hasMessageContaining("not a protobuf message");
+        var missing = codec.encode(Mode.FAST).toBuilder().setType("no.such.Type").build();
+        assertThatThrownBy(() -> codec.decode(missing, loader)).isInstanceOf(CodecException.class)
+            .hasMessageContaining("no.such.Type");
+    }
+
+    @Test
+    void shouldRefuseDeniedClassesInJavaSerialization() {
+        JavaSerialization strict = new JavaSerialization("!java.util.BitSet;*", true);
+        byte[] bytes = strict.serialize(new java.util.BitSet(), "value");
+        assertThatThrownBy(() -> strict.deserialize(bytes, loader, "value")).isInstanceOf(CodecException.class)
+            .hasMessageContaining("filter");
+    }
+}

@@ -1,0 +1,132 @@
+package dev.troupe.transport.pipe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.internal.wire.LogLine;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.LinkServer;
+import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.Transports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class PipeLinkTest {
+    private Path dir;
+    private LinkServer server;
+    private final BlockingQueue<Link> accepted = new LinkedBlockingQueue<>();
+    private final PipeTransportProvider provider = new PipeTransportProvider();
+
+    @BeforeEach
+    void listen() throws Exception {
+        dir = Files.createTempDirectory("troupe-pipe-test");
+        server = provider.listen(settings(64 * 1024), accepted::add);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        server.close();
+        assertThat(Path.of(server.address().substring(5))).doesNotExist();
+        Files.deleteIfExists(dir);
+    }
+
+    private TransportSettings settings(int maxFrame) {
+        return new TransportSettings(dir, maxFrame, 256 * 1024);
+    }
+
+    static final class Recorder implements LinkHandler {
+        final BlockingQueue<Envelope> received = new LinkedBlockingQueue<>();
+        final CompletableFuture<Throwable> closed = new CompletableFuture<>();
+
+        @Override
+        public void onEnvelope(Link link, Envelope envelope) {
+            received.add(envelope);
+        }
+
+        @Override
+        public void onClosed(Link link, Throwable cause) {
+            closed.complete(cause);
+        }
+    }
+
+    private static Envelope beat(long n) {
+        return Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(n)).build();
+    }
+
+    @Test
+    void shouldBeFoundByNameAndCreateOwnerOnlySocket() throws Exception {
+        assertThat(Transports.find("pipe")).isInstanceOf(PipeTransportProvider.class);
+        assertThat(Transports.find("auto").name()).isEqualTo("pipe");
+        Path socket = Path.of(server.address().substring("pipe:".length()));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+            .isEqualTo("rw-------");
+    }
+
+    @Test
+    void shouldDeliverManyFramesInOrderFromConcurrentSendersBothWays() throws Exception {
+        Link client = provider.connect(server.address(), settings(64 * 1024));
+        Recorder clientSide = new Recorder();
+        client.start(clientSide);
+        Link serverLink = accepted.take();
+        Recorder serverSide = new Recorder();
+        serverLink.start(serverSide);
+        int perThread = 20_000;
+        Thread[] senders = new Thread[4];
+        for (int t = 0; t < senders.length; t++) {
+            final long base = (long) t << 32;
+            senders[t] = new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    client.send(beat(base + i));
+                }
+            });
+            senders[t].start();
+        }
+        long[] next = new long[senders.length];
+        for (int i = 0; i < perThread * senders.length; i++) {
+            long v = serverSide.received.poll(10, TimeUnit.SECONDS).getHeartbeat().getSentAt();
+            int t = (int) (v >>> 32);
+            assertThat(v & 0xffffffffL).as("order of sender " + t).isEqualTo(next[t]++);
+        }
+        Envelope big = Envelope.newBuilder().setLog(LogLine.newBuilder().setLine("y".repeat(60_000))).build();
+        serverLink.send(big);
+        assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(big);
+        client.close();
+        assertThat(clientSide.closed.get(10, TimeUnit.SECONDS)).isNull();
+        assertThat(serverSide.closed.get(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(serverLink.isOpen()).isFalse();
+    }
+
+    @Test
+    void shouldCloseOnlyTheLinkThatSentAnOversizedFrame() throws Exception {
+        Link bad = provider.connect(server.address(), settings(1024 * 1024));
+        bad.start(new Recorder());
+        Link badServer = accepted.take();
+        Recorder badSide = new Recorder();
+        badServer.start(badSide);
+        Link good = provider.connect(server.address(), settings(64 * 1024));
+        good.start(new Recorder());
+        Link goodServer = accepted.take();
+        Recorder goodSide = new Recorder();
+        goodServer.start(goodSide);
+
+        bad.send(Envelope.newBuilder().setLog(LogLine.newBuilder().setLine("z".repeat(100_000))).build());
+        assertThat(badSide.closed.get(10, TimeUnit.SECONDS)).isInstanceOf(MalformedFrameException.class)
+            .hasMessageContaining("troupe.max-frame-size");
+        good.send(beat(5));
+        assertThat(goodSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(5));
+        good.close();
+        bad.close();
+    }
+}
