@@ -64,6 +64,16 @@ class SpawnTest {
     }
 
     @Test
+    void shouldRunClassBasedTasksAndCapturingLambdas() throws Exception {
+        assertThat(troupe.spawn(new Tasks.Greeter(), "troupe").result().get(30, TimeUnit.SECONDS))
+            .isEqualTo("hello, troupe");
+        assertThat(troupe.spawn(new Tasks.Greeter("hi"), "you").result().get(30, TimeUnit.SECONDS))
+            .isEqualTo("hi, you");
+        int offset = 100;
+        assertThat(troupe.spawn((Integer x) -> x + offset, 1).result().get(30, TimeUnit.SECONDS)).isEqualTo(101);
+    }
+
+    @Test
     void shouldForwardWorkerOutputToTheNodeLogPrefixedWithIdAndPid() throws Exception {
         ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger)
             org.slf4j.LoggerFactory.getLogger("dev.troupe.process.out");

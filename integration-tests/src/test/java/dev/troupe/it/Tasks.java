@@ -13,6 +13,25 @@ final class Tasks {
 
     enum Colour { RED, GREEN }
 
+    /** A class-based task with a no-arg constructor, and state of its own. */
+    public static final class Greeter implements dev.troupe.Task<String, String> {
+        private static final long serialVersionUID = 1L;
+        private final String greeting;
+
+        public Greeter() {
+            this("hello");
+        }
+
+        Greeter(String greeting) {
+            this.greeting = greeting;
+        }
+
+        @Override
+        public String apply(String name) {
+            return greeting + ", " + name;
+        }
+    }
+
     static Long pid(Object ignored) {
         return ProcessHandle.current().pid();
     }
