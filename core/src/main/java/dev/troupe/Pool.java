@@ -40,6 +40,59 @@ public interface Pool extends AutoCloseable {
     <I, O> List<O> map(Task<I, O> task, Iterable<I> inputs);
 
     /**
+     * Lazily runs {@code task} over {@code inputs}, in input order: Python's {@code Pool.imap}. Inputs are read
+     * on the consuming thread as results are taken, with a bounded look-ahead (a few chunks per worker), so an
+     * endless iterator works and memory stays bounded however slow the consumer is.
+     *
+     * @param task   the task.
+     * @param inputs the inputs; read only by the thread that consumes the returned iterator.
+     * @param <I>    input type.
+     * @param <O>    output type.
+     * @return the outputs in input order; {@code next()} throws {@link RemoteTaskException} or
+     *     {@link WorkerCrashedException} when the task for that input failed.
+     */
+    <I, O> java.util.Iterator<O> imap(Task<I, O> task, Iterable<I> inputs);
+
+    /**
+     * As {@link #imap}, but outputs come in completion order: Python's {@code Pool.imap_unordered}.
+     *
+     * @param task   the task.
+     * @param inputs the inputs.
+     * @param <I>    input type.
+     * @param <O>    output type.
+     * @return the outputs in completion order.
+     */
+    <I, O> java.util.Iterator<O> imapUnordered(Task<I, O> task, Iterable<I> inputs);
+
+    /**
+     * {@link #imap} as a sequential stream.
+     *
+     * @param task   the task.
+     * @param inputs the inputs.
+     * @param <I>    input type.
+     * @param <O>    output type.
+     * @return the outputs in input order.
+     */
+    default <I, O> java.util.stream.Stream<O> imapStream(Task<I, O> task, Iterable<I> inputs) {
+        return java.util.stream.StreamSupport.stream(java.util.Spliterators.spliteratorUnknownSize(
+            imap(task, inputs), java.util.Spliterator.ORDERED), false);
+    }
+
+    /**
+     * {@link #imapUnordered} as a sequential stream.
+     *
+     * @param task   the task.
+     * @param inputs the inputs.
+     * @param <I>    input type.
+     * @param <O>    output type.
+     * @return the outputs in completion order.
+     */
+    default <I, O> java.util.stream.Stream<O> imapUnorderedStream(Task<I, O> task, Iterable<I> inputs) {
+        return java.util.stream.StreamSupport.stream(java.util.Spliterators.spliteratorUnknownSize(
+            imapUnordered(task, inputs), 0), false);
+    }
+
+    /**
      * @return the number of workers the pool keeps.
      */
     int size();

@@ -128,6 +128,39 @@ class PoolTest {
     }
 
     @Test
+    void shouldImapAnEndlessIteratorHoldingABoundedNumberOfInputs() throws Exception {
+        try (Pool pool = troupe.pool(PoolOptions.workers(2).window(2))) {
+            java.util.concurrent.atomic.AtomicLong pulled = new java.util.concurrent.atomic.AtomicLong();
+            Iterable<Integer> endless = () -> new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return true;
+                }
+
+                @Override
+                public Integer next() {
+                    return (int) pulled.getAndIncrement();
+                }
+            };
+            java.util.Iterator<Integer> out = pool.imap(x -> x * 2, endless);
+            for (int i = 0; i < 200; i++) {
+                assertThat(out.next()).isEqualTo(2 * i);
+                if (i % 50 == 0) {
+                    Thread.sleep(100); // a slow consumer
+                }
+            }
+            // Look-ahead is 2 * workers * window chunks of 1: at most 8 inputs beyond what was consumed.
+            assertThat(pulled.get()).isLessThanOrEqualTo(200 + 8);
+            java.util.Set<Integer> unordered = new java.util.HashSet<>();
+            pool.imapUnordered(PoolTest::slowSquare, IntStream.range(0, 100).boxed().collect(Collectors.toList()))
+                .forEachRemaining(unordered::add);
+            assertThat(unordered).hasSize(100).contains(99 * 99);
+            assertThat(pool.imapStream(x -> x + 1, List.of(1, 2, 3)).collect(Collectors.toList()))
+                .containsExactly(2, 3, 4);
+        }
+    }
+
+    @Test
     void shouldLeaveNoProcessesWhenTerminatedWhileTasksRun() throws Exception {
         Pool pool = troupe.pool(PoolOptions.workers(2));
         List<CompletableFuture<Integer>> fs = new ArrayList<>();

@@ -115,6 +115,124 @@ final class PoolImpl implements Pool {
     }
 
     @Override
+    public <I, O> java.util.Iterator<O> imap(Task<I, O> task, Iterable<I> inputs) {
+        checkOpen();
+        return new LazyMap<>(node.functions().of(task), inputs.iterator(), true);
+    }
+
+    @Override
+    public <I, O> java.util.Iterator<O> imapUnordered(Task<I, O> task, Iterable<I> inputs) {
+        checkOpen();
+        return new LazyMap<>(node.functions().of(task), inputs.iterator(), false);
+    }
+
+    /**
+     * The iterator behind {@code imap}: the consuming thread reads inputs and submits chunks while fewer than
+     * {@code 2 * workers * window} are outstanding, so inputs and outputs held at once stay bounded.
+     */
+    private final class LazyMap<I, O> implements java.util.Iterator<O> {
+        private final TaskFunction function;
+        private final java.util.Iterator<I> source;
+        private final boolean ordered;
+        private final int chunk = Math.max(1, options.chunkSize());
+        private final int maxOutstanding = 2 * options.workers() * options.window();
+        private final java.util.ArrayDeque<CompletableFuture<List<Object>>> inOrder = new java.util.ArrayDeque<>();
+        private final java.util.concurrent.LinkedBlockingQueue<CompletableFuture<List<Object>>> completed =
+            new java.util.concurrent.LinkedBlockingQueue<>();
+        private final java.util.ArrayDeque<Object> ready = new java.util.ArrayDeque<>();
+        private int outstanding;
+
+        LazyMap(TaskFunction function, java.util.Iterator<I> source, boolean ordered) {
+            this.function = function;
+            this.source = source;
+            this.ordered = ordered;
+        }
+
+        private void topUp() {
+            while (outstanding < maxOutstanding && source.hasNext()) {
+                List<Object> slice = new ArrayList<>(chunk);
+                while (slice.size() < chunk && source.hasNext()) {
+                    slice.add(source.next());
+                }
+                CompletableFuture<List<Object>> f = new CompletableFuture<>();
+                f.whenComplete((v, e) -> completed.add(f));
+                InFlightTask t = new InFlightTask(context.nextTaskId(), function, context.codec.encodeList(slice),
+                    slice.size(), new ListSink(f));
+                inOrder.add(f);
+                outstanding++;
+                actor.tell(new PoolActor.Enqueue(List.of(t)));
+            }
+        }
+
+        @Override
+        public boolean hasNext() {
+            while (ready.isEmpty()) {
+                topUp();
+                if (outstanding == 0) {
+                    return false;
+                }
+                CompletableFuture<List<Object>> next;
+                if (ordered) {
+                    next = inOrder.poll();
+                } else {
+                    try {
+                        next = completed.take();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new TroupeException("interrupted while waiting for imap results", e);
+                    }
+                    inOrder.remove(next);
+                }
+                outstanding--;
+                try {
+                    ready.addAll(next.join());
+                } catch (CompletionException e) {
+                    for (CompletableFuture<List<Object>> f : inOrder) {
+                        f.cancel(false);
+                    }
+                    Throwable cause = e.getCause();
+                    throw cause instanceof RuntimeException ? (RuntimeException) cause
+                        : new TroupeException("imap failed: " + cause, cause);
+                }
+            }
+            return true;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public O next() {
+            if (!hasNext()) {
+                throw new java.util.NoSuchElementException();
+            }
+            return (O) ready.poll();
+        }
+    }
+
+    /** Completes a future with all of a chunk's outputs. */
+    private static final class ListSink implements TaskSink {
+        private final CompletableFuture<List<Object>> future;
+
+        ListSink(CompletableFuture<List<Object>> future) {
+            this.future = future;
+        }
+
+        @Override
+        public void succeed(List<Object> outputs) {
+            future.complete(outputs);
+        }
+
+        @Override
+        public void fail(Throwable error) {
+            future.completeExceptionally(error);
+        }
+
+        @Override
+        public boolean isDone() {
+            return future.isDone();
+        }
+    }
+
+    @Override
     public int size() {
         return options.workers();
     }
