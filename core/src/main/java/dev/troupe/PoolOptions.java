@@ -13,6 +13,8 @@ public final class PoolOptions {
     private int maxRetries = 3;
     private int chunkSize;
     private final List<String> jvmOptions = new ArrayList<>();
+    private java.time.Duration taskTimeout;
+    private java.time.Duration cancelGrace = java.time.Duration.ofSeconds(2);
 
     private PoolOptions(int workers) {
         this.workers = workers;
@@ -91,6 +93,40 @@ public final class PoolOptions {
     public PoolOptions jvmOptions(String... options) {
         jvmOptions.addAll(List.of(options));
         return this;
+    }
+
+    /**
+     * @param timeout how long one chunk may run; past it, its future fails with a
+     *                {@link java.util.concurrent.TimeoutException} and its worker is replaced. {@code null} (the
+     *                default) for no limit. Measured from when the chunk starts running, give or take one timeout.
+     * @return this.
+     */
+    public PoolOptions taskTimeout(java.time.Duration timeout) {
+        if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+            throw new IllegalArgumentException("taskTimeout must be positive: " + timeout);
+        }
+        this.taskTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * @param grace how long a worker may take to stop a task after {@code future.cancel(true)} interrupted it,
+     *              before the worker is killed and replaced.
+     * @return this.
+     */
+    public PoolOptions cancelGrace(java.time.Duration grace) {
+        this.cancelGrace = java.util.Objects.requireNonNull(grace, "grace");
+        return this;
+    }
+
+    /** @return the per-chunk timeout, or {@code null}. */
+    public java.time.Duration taskTimeout() {
+        return taskTimeout;
+    }
+
+    /** @return the grace period after a cancel. */
+    public java.time.Duration cancelGrace() {
+        return cancelGrace;
     }
 
     /** @return the number of workers. */

@@ -160,6 +160,47 @@ class PoolTest {
         }
     }
 
+    static Integer spinIgnoringInterrupts(Integer millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        long n = 0;
+        while (System.nanoTime() < end) {
+            n++;
+        }
+        return (int) (n & 1);
+    }
+
+    @Test
+    void shouldFailTimedOutTaskAndReplaceItsWorker() throws Exception {
+        try (Pool pool = troupe.pool(PoolOptions.workers(1).taskTimeout(java.time.Duration.ofMillis(500)))) {
+            long before = pool.workers().get(0).pid();
+            CompletableFuture<Integer> slow = pool.submit(Tasks::sleepThenAnswer, 60_000);
+            assertThatThrownBy(() -> slow.get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(java.util.concurrent.TimeoutException.class).hasMessageContaining("timeout");
+            assertThat(pool.submit(x -> x + 1, 1).get(30, TimeUnit.SECONDS)).isEqualTo(2);
+            assertThat(pool.workers()).hasSize(1).extracting(ManagedProcess::pid).doesNotContain(before);
+        }
+    }
+
+    @Test
+    void shouldInterruptCancelledTaskAndKillWorkerThatIgnoresIt() throws Exception {
+        try (Pool pool = troupe.pool(PoolOptions.workers(1).cancelGrace(java.time.Duration.ofMillis(500)))) {
+            long first = pool.workers().get(0).pid();
+            // Interruptible: the worker stops it and stays.
+            CompletableFuture<Integer> sleeping = pool.submit(Tasks::sleepThenAnswer, 60_000);
+            Thread.sleep(300);
+            assertThat(sleeping.cancel(true)).isTrue();
+            assertThat(pool.submit(x -> x * 3, 3).get(30, TimeUnit.SECONDS)).isEqualTo(9);
+            assertThat(pool.workers()).extracting(ManagedProcess::pid).containsExactly(first);
+            // Ignores interrupts: killed after the grace period and replaced; queued work still completes.
+            CompletableFuture<Integer> stubborn = pool.submit(PoolTest::spinIgnoringInterrupts, 60_000);
+            CompletableFuture<Integer> queued = pool.submit(x -> x + 10, 5);
+            Thread.sleep(300);
+            stubborn.cancel(true);
+            assertThat(queued.get(30, TimeUnit.SECONDS)).isEqualTo(15);
+            assertThat(ProcessHandle.of(first).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        }
+    }
+
     @Test
     void shouldLeaveNoProcessesWhenTerminatedWhileTasksRun() throws Exception {
         Pool pool = troupe.pool(PoolOptions.workers(2));

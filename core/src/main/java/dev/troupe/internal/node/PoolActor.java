@@ -32,11 +32,22 @@ final class PoolActor {
     record Close(boolean terminate, CompletableFuture<Void> done) implements Command {
     }
 
+    /** The caller cancelled a task (its sink is done already); stop it if it runs. */
+    record Cancel(long taskId) implements Command {
+    }
+
     private record Wrapped(ProcessActor.Event event) implements Command {
     }
 
+    private record Deadline(InFlightTask task) implements Command {
+    }
+
+    private record CancelGraceOver(long taskId, WorkerConnection connection) implements Command {
+    }
+
     /** What the pool needs to know to run. */
-    record Spec(String name, int workers, int window, int maxRetries, List<String> jvmOptions) {
+    record Spec(String name, int workers, int window, int maxRetries, List<String> jvmOptions,
+                java.time.Duration taskTimeout, java.time.Duration cancelGrace) {
     }
 
     private final ActorContext<Command> context;
@@ -52,9 +63,12 @@ final class PoolActor {
     private boolean terminating;
     private int consecutiveStartFailures;
 
-    private PoolActor(ActorContext<Command> context, NodeContext node, Spec spec,
-                      CompletableFuture<List<ProcessRecord>> initial) {
+    private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
+
+    private PoolActor(ActorContext<Command> context, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers,
+                      NodeContext node, Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
         this.context = context;
+        this.timers = timers;
         this.node = node;
         this.spec = spec;
         this.initial = initial;
@@ -65,7 +79,8 @@ final class PoolActor {
      * @param initial completes with the first workers' records once the actor has launched them.
      */
     static Behavior<Command> create(NodeContext node, Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
-        return Behaviors.setup(ctx -> new PoolActor(ctx, node, spec, initial).start());
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+            new PoolActor(ctx, timers, node, spec, initial).start()));
     }
 
     private Behavior<Command> start() {
@@ -76,6 +91,9 @@ final class PoolActor {
         return Behaviors.receive(Command.class)
             .onMessage(Enqueue.class, this::onEnqueue)
             .onMessage(Close.class, this::onClose)
+            .onMessage(Cancel.class, this::onCancel)
+            .onMessage(Deadline.class, this::onDeadline)
+            .onMessage(CancelGraceOver.class, this::onCancelGraceOver)
             .onMessage(Wrapped.class, w -> onEvent(w.event()))
             .build();
     }
@@ -114,6 +132,9 @@ final class PoolActor {
                 if (!c.submit(t)) {
                     queue.addFirst(t);
                     break;
+                }
+                if (spec.taskTimeout() != null) {
+                    timers.startSingleTimer(t, new Deadline(t), spec.taskTimeout());
                 }
             }
         }
@@ -201,6 +222,57 @@ final class PoolActor {
         }
         maybeFinishClose();
         return next();
+    }
+
+    private WorkerConnection holderOf(long taskId) {
+        for (WorkerConnection c : ready.keySet()) {
+            if (c.holds(taskId)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    private Behavior<Command> onCancel(Cancel m) {
+        WorkerConnection c = holderOf(m.taskId());
+        if (c != null) {
+            c.cancel(m.taskId());
+            timers.startSingleTimer(new CancelGraceOver(m.taskId(), c), spec.cancelGrace());
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onCancelGraceOver(CancelGraceOver m) {
+        if (m.connection().holds(m.taskId())) {
+            context.getLog().warn("pool {}: {} ignored the cancel of task {} for {} ms; killing it", spec.name(),
+                m.connection(), m.taskId(), spec.cancelGrace().toMillis());
+            kill(m.connection());
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onDeadline(Deadline m) {
+        InFlightTask t = m.task();
+        WorkerConnection c = holderOf(t.taskId);
+        if (c == null || t.sink.isDone()) {
+            return Behaviors.same();
+        }
+        if (!c.isRunning(t)) {
+            // Still waiting behind another task on that worker: its clock starts again.
+            timers.startSingleTimer(t, new Deadline(t), spec.taskTimeout());
+            return Behaviors.same();
+        }
+        t.sink.fail(new java.util.concurrent.TimeoutException(t + " exceeded its timeout of "
+            + spec.taskTimeout().toMillis() + " ms on " + c + "; the worker is replaced"));
+        kill(c);
+        return Behaviors.same();
+    }
+
+    private void kill(WorkerConnection c) {
+        ProcessRecord r = ready.get(c);
+        if (r != null && r.process != null) {
+            r.process.destroyForcibly();
+        }
     }
 
     private void failQueued(Throwable why) {

@@ -42,7 +42,7 @@ final class PoolImpl implements Pool {
         String name = "pool-" + POOL_IDS.incrementAndGet();
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
         PoolActor.Spec spec = new PoolActor.Spec(name, options.workers(), options.window(), options.maxRetries(),
-            options.jvmOptions());
+            options.jvmOptions(), options.taskTimeout(), options.cancelGrace());
         this.actor = node.system().systemActorOf(PoolActor.create(context, spec, initial), name, Props.empty());
         try {
             firstWorkers = initial.get(30, TimeUnit.SECONDS);
@@ -67,8 +67,9 @@ final class PoolImpl implements Pool {
     public <I, O> CompletableFuture<O> submit(Task<I, O> task, I input) {
         checkOpen();
         TaskFunction f = node.functions().of(task);
-        CompletableFuture<O> future = new CompletableFuture<>();
-        InFlightTask t = new InFlightTask(context.nextTaskId(), f,
+        long taskId = context.nextTaskId();
+        CompletableFuture<O> future = new TaskFuture<>(actor, taskId);
+        InFlightTask t = new InFlightTask(taskId, f,
             context.codec.encodeList(Collections.singletonList(input)), 1, new FutureSink<>(future));
         actor.tell(new PoolActor.Enqueue(List.of(t)));
         return future;
@@ -276,6 +277,31 @@ final class PoolImpl implements Pool {
     private void checkOpen() {
         if (closed.get()) {
             throw new IllegalStateException("this pool is closed");
+        }
+    }
+
+    /** A future whose {@code cancel} also stops the task: dropped if queued, interrupted if running. */
+    private static final class TaskFuture<O> extends CompletableFuture<O> {
+        private final ActorRef<PoolActor.Command> pool;
+        private final long taskId;
+
+        TaskFuture(ActorRef<PoolActor.Command> pool, long taskId) {
+            this.pool = pool;
+            this.taskId = taskId;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled && mayInterruptIfRunning) {
+                pool.tell(new PoolActor.Cancel(taskId));
+            }
+            return cancelled;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new CompletableFuture<>();
         }
     }
 

@@ -148,6 +148,19 @@ final class WorkerConnection implements LinkHandler {
         return inFlight.containsKey(taskId);
     }
 
+    /** Whether {@code task} is the oldest in flight here, that is, the one the worker is running. */
+    boolean isRunning(InFlightTask task) {
+        if (!inFlight.containsKey(task.taskId)) {
+            return false;
+        }
+        for (InFlightTask other : inFlight.values()) {
+            if (other.dispatchSequence < task.dispatchSequence) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     int inFlightCount() {
         return inFlight.size();
     }
