@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Foundation benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result) and
  * {@code pipe_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker over the pipe
- * transport). Usage: {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|all]}.
+ * transport). Usage: {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|pool|all]}.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -42,6 +42,9 @@ public final class BenchMain {
             }
             if (which.equals("all") || which.equals("echo")) {
                 echo(troupe, reps, withPeer ? python : null);
+            }
+            if (which.equals("all") || which.equals("pool")) {
+                PoolBench.run(troupe, reps, withPeer ? python : null);
             }
         }
     }

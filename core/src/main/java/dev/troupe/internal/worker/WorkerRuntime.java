@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class WorkerRuntime implements LinkHandler {
     private static final long PARENT_CHECK_MILLIS = 500;
-    private static final long SPIN_NANOS = 50_000;
+    private static final long SPIN_NANOS = Long.getLong("troupe.worker.spin-nanos", 0);
 
     private final String workerId;
     private final String address;
@@ -151,8 +151,9 @@ final class WorkerRuntime implements LinkHandler {
     }
 
     /**
-     * Spins briefly before parking: a task that arrives right after the previous result (the common case for a
-     * busy pool) is picked up without a thread wake-up, which costs more than the spin on an idle link.
+     * Optionally spins before parking ({@code -Dtroupe.worker.spin-nanos}), so a task that arrives right after
+     * the previous result is picked up without a thread wake-up. Off by default: on a machine with as many workers
+     * as cores the spinning steals the CPU the node needs (see BENCHMARKS.md).
      */
     private Envelope nextWork() throws InterruptedException {
         Envelope e = work.poll();
