@@ -202,6 +202,35 @@ class PoolTest {
     }
 
     @Test
+    void shouldFinishQueuedWorkWhenClosedRightAfterSubmit() throws Exception {
+        for (int round = 0; round < 3; round++) {
+            Pool pool = troupe.pool(PoolOptions.workers(2));
+            List<CompletableFuture<Integer>> fs = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                fs.add(pool.submit(x -> x + 1, i));
+            }
+            pool.close();
+            for (int i = 0; i < 50; i++) {
+                assertThat(fs.get(i)).isCompletedWithValue(i + 1);
+            }
+        }
+    }
+
+    @Test
+    void shouldDropCancelledTaskWaitingBehindARunningOneWithoutKillingTheWorker() throws Exception {
+        try (Pool pool = troupe.pool(PoolOptions.workers(1).cancelGrace(java.time.Duration.ofMillis(200)))) {
+            long pid = pool.workers().get(0).pid();
+            CompletableFuture<Integer> running = pool.submit(Tasks::sleepThenAnswer, 1500);
+            CompletableFuture<Integer> waiting = pool.submit(Tasks::sleepThenAnswer, 60_000);
+            Thread.sleep(200);
+            waiting.cancel(true);
+            assertThat(running.get(30, TimeUnit.SECONDS)).isEqualTo(42);
+            assertThat(pool.submit(x -> x, 7).get(30, TimeUnit.SECONDS)).isEqualTo(7);
+            assertThat(pool.workers()).extracting(ManagedProcess::pid).containsExactly(pid);
+        }
+    }
+
+    @Test
     void shouldLeaveNoProcessesWhenTerminatedWhileTasksRun() throws Exception {
         Pool pool = troupe.pool(PoolOptions.workers(2));
         List<CompletableFuture<Integer>> fs = new ArrayList<>();

@@ -118,6 +118,11 @@ final class PoolActor {
             return Behaviors.same();
         }
         queue.addAll(m.tasks());
+        if (live.isEmpty()) {
+            // Every worker failed to start: say so rather than let the work wait for nobody.
+            failQueued(new dev.troupe.WorkerStartException("pool " + spec.name() + " has no workers: they keep"
+                + " failing to start (see the log)"));
+        }
         dispatch();
         return Behaviors.same();
     }
@@ -143,11 +148,14 @@ final class PoolActor {
 
     private Behavior<Command> onEvent(ProcessActor.Event e) {
         if (e instanceof ProcessActor.TaskFinished) {
+            if (spec.taskTimeout() != null) {
+                timers.cancel(((ProcessActor.TaskFinished) e).task());
+            }
             dispatch();
         } else if (e instanceof ProcessActor.WorkerReady) {
             ProcessActor.WorkerReady r = (ProcessActor.WorkerReady) e;
             consecutiveStartFailures = 0;
-            if (closed != null) {
+            if (terminating || (closed != null && queue.isEmpty())) {
                 r.record().actor.tell(new ProcessActor.Stop("pool closing"));
             } else {
                 ready.put(r.connection(), r.record());
@@ -186,7 +194,7 @@ final class PoolActor {
             }
             queue.addFirst(t);
         }
-        if (closed == null) {
+        if (!terminating && (closed == null || (!queue.isEmpty() && live.isEmpty()))) {
             if (x.startFailure() != null) {
                 consecutiveStartFailures++;
             }
@@ -237,7 +245,13 @@ final class PoolActor {
         WorkerConnection c = holderOf(m.taskId());
         if (c != null) {
             c.cancel(m.taskId());
-            timers.startSingleTimer(new CancelGraceOver(m.taskId(), c), spec.cancelGrace());
+            if (c.isRunning(m.taskId())) {
+                timers.startSingleTimer(new CancelGraceOver(m.taskId(), c), spec.cancelGrace());
+            } else {
+                // Still waiting on the worker, which drops it: free its slot now.
+                c.take(m.taskId());
+                dispatch();
+            }
         }
         return Behaviors.same();
     }
@@ -257,7 +271,7 @@ final class PoolActor {
         if (c == null || t.sink.isDone()) {
             return Behaviors.same();
         }
-        if (!c.isRunning(t)) {
+        if (!c.isRunning(t.taskId)) {
             // Still waiting behind another task on that worker: its clock starts again.
             timers.startSingleTimer(t, new Deadline(t), spec.taskTimeout());
             return Behaviors.same();

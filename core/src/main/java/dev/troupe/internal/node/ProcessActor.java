@@ -58,6 +58,8 @@ final class ProcessActor {
 
     private enum ForceKill implements Command { INSTANCE }
 
+    private enum ReaderDrainTimedOut implements Command { INSTANCE }
+
     /** What the actor tells its owner (a pool) about its worker. */
     interface Event {
     }
@@ -91,6 +93,8 @@ final class ProcessActor {
     private OutputPump stderr;
     private WorkerConnection connection;
     private Throwable linkCause;
+    private boolean linkClosed;
+    private Integer pendingExit;
     private boolean stopRequested;
 
     private ProcessActor(ActorContext<Command> context, TimerScheduler<Command> timers, NodeContext node,
@@ -172,6 +176,7 @@ final class ProcessActor {
             .onMessageEquals(Tick.INSTANCE, this::onTick)
             .onMessageEquals(StartTimedOut.INSTANCE, this::onStartTimedOut)
             .onMessageEquals(ForceKill.INSTANCE, this::onForceKill)
+            .onMessageEquals(ReaderDrainTimedOut.INSTANCE, () -> finish(pendingExit, null))
             .build();
     }
 
@@ -226,10 +231,11 @@ final class ProcessActor {
         record.connection = connection;
         record.state = ProcessState.READY;
         log.debug("worker {} (pid {}) connected over {}", spec.id(), record.pid(), connection.link.description());
-        record.started.complete(record);
+        // The owner hears of the worker before anyone waiting on `started` can act on it.
         if (owner != null) {
             owner.tell(new WorkerReady(record, connection));
         }
+        record.started.complete(record);
         if (spec.job() != null) {
             connection.submit(spec.job());
         }
@@ -238,6 +244,11 @@ final class ProcessActor {
 
     private Behavior<Command> onLinkClosed(LinkClosed m) {
         linkCause = m.cause();
+        linkClosed = true;
+        if (pendingExit != null) {
+            // The reader has now delivered every result the worker sent before it died.
+            return finish(pendingExit, null);
+        }
         if (m.cause() != null && !(m.cause() instanceof LinkClosedException) && !stopRequested) {
             log.warn("link to worker {} (pid {}) closed: {}", spec.id(), record.pid(), m.cause().getMessage());
         }
@@ -250,7 +261,14 @@ final class ProcessActor {
     }
 
     private Behavior<Command> onExited(Exited m) {
-        return finish(Exits.pythonStyle(m.rawExitCode()), null);
+        int code = Exits.pythonStyle(m.rawExitCode());
+        if (connection != null && !linkClosed) {
+            // Results may still sit unread in the link: let its reader reach the end first (bounded wait).
+            pendingExit = code;
+            timers.startSingleTimer(ReaderDrainTimedOut.INSTANCE, LINK_LOST_GRACE);
+            return Behaviors.same();
+        }
+        return finish(code, null);
     }
 
     private Behavior<Command> finish(Integer exitCode, Throwable launchFailure) {
@@ -260,6 +278,9 @@ final class ProcessActor {
         String who = (spec.worker() ? "worker " : "process ") + spec.id() + " (pid " + record.pid() + ")";
         String description = who + " " + Exits.describe(exitCode);
         Throwable startFailure = launchFailure;
+        if (startFailure == null && record.started.isCompletedExceptionally()) {
+            startFailure = record.started.handle((v, e) -> e).getNow(null);
+        }
         if (startFailure == null && !record.started.isDone()) {
             String tail = stderr == null ? "" : stderr.tail();
             startFailure = new WorkerStartException(who + " " + Exits.describe(exitCode) + " before it connected"

@@ -149,8 +149,9 @@ final class WorkerConnection implements LinkHandler {
     }
 
     /** Whether {@code task} is the oldest in flight here, that is, the one the worker is running. */
-    boolean isRunning(InFlightTask task) {
-        if (!inFlight.containsKey(task.taskId)) {
+    boolean isRunning(long taskId) {
+        InFlightTask task = inFlight.get(taskId);
+        if (task == null) {
             return false;
         }
         for (InFlightTask other : inFlight.values()) {

@@ -209,8 +209,12 @@ final class WorkerRuntime implements LinkHandler {
         runningCancelled = false;
         synchronized (interruptLock) {
             runningTask = taskId;
+            // A cancel that came while the inputs were decoding found no running task and was parked here.
+            if (cancelledQueued.remove(taskId)) {
+                runningCancelled = true;
+            }
         }
-        Throwable failure = null;
+        Throwable failure = runningCancelled ? new java.util.concurrent.CancellationException("cancelled") : null;
         int failedAt = 0;
         try {
             for (int i = 0; i < inputs.size() && failure == null; i++) {

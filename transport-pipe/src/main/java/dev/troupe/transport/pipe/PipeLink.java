@@ -196,10 +196,14 @@ final class PipeLink implements Link {
 
     @Override
     public void close(Throwable cause) {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        synchronized (closed) {
+            if (closed.get()) {
+                return;
+            }
+            // The cause is visible before the flag, so the reader never reports a close without its cause.
+            closeCause = cause;
+            closed.set(true);
         }
-        closeCause = cause;
         try {
             channel.close();
         } catch (IOException e) {
