@@ -40,6 +40,64 @@ public interface Pool extends AutoCloseable {
     <I, O> List<O> map(Task<I, O> task, Iterable<I> inputs);
 
     /**
+     * As {@link #map}, without blocking: Python's {@code map_async}.
+     *
+     * @param task   the task.
+     * @param inputs the inputs, read at once.
+     * @param <I>    input type.
+     * @param <O>    output type.
+     * @return completes with the outputs in input order, or with the first failure.
+     */
+    <I, O> CompletableFuture<List<O>> mapAsync(Task<I, O> task, Iterable<I> inputs);
+
+    /**
+     * Runs {@code task} on {@code input} and waits: Python's {@code Pool.apply}.
+     *
+     * @param task  the task.
+     * @param input its input.
+     * @param <I>   input type.
+     * @param <O>   output type.
+     * @return the output.
+     * @throws RemoteTaskException    when the task threw.
+     * @throws WorkerCrashedException when its worker died more often than the retry budget allows.
+     */
+    default <I, O> O apply(Task<I, O> task, I input) {
+        try {
+            return submit(task, input).join();
+        } catch (java.util.concurrent.CompletionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException ? (RuntimeException) cause : new TroupeException(cause.toString(),
+                cause);
+        }
+    }
+
+    /**
+     * Submits {@code task} once per input, each as its own task: {@code ExecutorService.invokeAll}.
+     *
+     * @param task   the task.
+     * @param inputs the inputs.
+     * @param <I>    input type.
+     * @param <O>    output type.
+     * @return one future per input, in input order.
+     */
+    default <I, O> List<CompletableFuture<O>> invokeAll(Task<I, O> task, Iterable<I> inputs) {
+        List<CompletableFuture<O>> out = new java.util.ArrayList<>();
+        for (I input : inputs) {
+            out.add(submit(task, input));
+        }
+        return out;
+    }
+
+    /**
+     * Waits until the pool has stopped after {@link #close()} or {@link #terminate()} was called.
+     *
+     * @param timeout how long to wait at most.
+     * @return {@code true} when the pool has stopped.
+     * @throws InterruptedException when interrupted.
+     */
+    boolean awaitTermination(java.time.Duration timeout) throws InterruptedException;
+
+    /**
      * Lazily runs {@code task} over {@code inputs}, in input order: Python's {@code Pool.imap}. Inputs are read
      * on the consuming thread as results are taken, with a bounded look-ahead (a few chunks per worker), so an
      * endless iterator works and memory stays bounded however slow the consumer is.

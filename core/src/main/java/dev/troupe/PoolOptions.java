@@ -14,6 +14,10 @@ public final class PoolOptions {
     private int chunkSize;
     private final List<String> jvmOptions = new ArrayList<>();
     private java.time.Duration taskTimeout;
+    private Task<Void, ?> initializer;
+    private int maxTasksPerChild;
+    private ProgressListener progressListener;
+    private boolean progressBar;
     private java.time.Duration cancelGrace = java.time.Duration.ofSeconds(2);
 
     private PoolOptions(int workers) {
@@ -117,6 +121,67 @@ public final class PoolOptions {
     public PoolOptions cancelGrace(java.time.Duration grace) {
         this.cancelGrace = java.util.Objects.requireNonNull(grace, "grace");
         return this;
+    }
+
+    /**
+     * @param init run once in each new worker before its first task, to open a per-worker resource (Python's
+     *             {@code initializer}); its input is {@code null}. A worker whose initializer throws is replaced.
+     * @return this.
+     */
+    public PoolOptions initializer(Task<Void, ?> init) {
+        this.initializer = init;
+        return this;
+    }
+
+    /**
+     * @param n recycle a worker after it ran this many chunks (Python's {@code maxtasksperchild}); 0, the default,
+     *          keeps workers for the pool's life.
+     * @return this.
+     */
+    public PoolOptions maxTasksPerChild(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("maxTasksPerChild must not be negative: " + n);
+        }
+        this.maxTasksPerChild = n;
+        return this;
+    }
+
+    /**
+     * @param listener told about the progress of every {@code map} and {@code imap}; {@code null} for none.
+     * @return this.
+     */
+    public PoolOptions progress(ProgressListener listener) {
+        this.progressListener = listener;
+        return this;
+    }
+
+    /**
+     * @param show draw a progress bar on the terminal for every {@code map} (me.tongfei progressbar).
+     * @return this.
+     */
+    public PoolOptions progressBar(boolean show) {
+        this.progressBar = show;
+        return this;
+    }
+
+    /** @return the initializer, or {@code null}. */
+    public Task<Void, ?> initializer() {
+        return initializer;
+    }
+
+    /** @return chunks a worker runs before it is recycled; 0 for never. */
+    public int maxTasksPerChild() {
+        return maxTasksPerChild;
+    }
+
+    /** @return the progress listener, or {@code null}. */
+    public ProgressListener progress() {
+        return progressListener;
+    }
+
+    /** @return whether {@code map} draws a progress bar. */
+    public boolean progressBar() {
+        return progressBar;
     }
 
     /** @return the per-chunk timeout, or {@code null}. */

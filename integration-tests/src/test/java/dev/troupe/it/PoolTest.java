@@ -231,6 +231,31 @@ class PoolTest {
     }
 
     @Test
+    void shouldRunInitializerOncePerWorkerBeforeItsTasks() throws Exception {
+        try (Pool pool = troupe.pool(PoolOptions.workers(2).initializer(Tasks::openResource))) {
+            List<String> seen = pool.map(Tasks::readResource, IntStream.range(0, 40).boxed()
+                .collect(Collectors.toList()));
+            assertThat(seen).allSatisfy(s -> assertThat(s).startsWith("opened in "));
+            assertThat(pool.apply(Tasks::readResource, 1)).startsWith("opened in ");
+        }
+    }
+
+    @Test
+    void shouldRecycleWorkersAfterMaxTasksPerChildAndReportProgress() throws Exception {
+        java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong();
+        try (Pool pool = troupe.pool(PoolOptions.workers(1).maxTasksPerChild(2).chunkSize(5)
+            .progress((done, total) -> last.set(done * 1000 + total)))) {
+            List<Long> pids = pool.map(Tasks::pid, IntStream.range(0, 30).boxed().collect(Collectors.toList()));
+            // 6 chunks of 5, 2 chunks per worker: at least 3 different worker processes.
+            assertThat(new java.util.HashSet<>(pids)).hasSizeGreaterThanOrEqualTo(3);
+            assertThat(last.get()).isEqualTo(30 * 1000 + 30);
+            assertThat(pool.mapAsync(x -> x * 2, List.of(1, 2)).get(30, TimeUnit.SECONDS)).containsExactly(2, 4);
+            assertThat(pool.invokeAll(x -> x + 1, List.of(1, 2))).extracting(CompletableFuture::join)
+                .containsExactly(2, 3);
+        }
+    }
+
+    @Test
     void shouldLeaveNoProcessesWhenTerminatedWhileTasksRun() throws Exception {
         Pool pool = troupe.pool(PoolOptions.workers(2));
         List<CompletableFuture<Integer>> fs = new ArrayList<>();
@@ -240,6 +265,7 @@ class PoolTest {
         Thread.sleep(300);
         List<Long> pids = pool.workers().stream().map(ManagedProcess::pid).collect(Collectors.toList());
         pool.terminate();
+        assertThat(pool.awaitTermination(java.time.Duration.ofSeconds(10))).isTrue();
         for (CompletableFuture<Integer> f : fs) {
             assertThat(f).isCompletedExceptionally();
         }

@@ -32,6 +32,18 @@ final class Tasks {
         }
     }
 
+    /** A per-worker resource opened by a pool initializer. */
+    static volatile String resource;
+
+    static Object openResource(Void ignored) {
+        resource = "opened in " + ProcessHandle.current().pid();
+        return null;
+    }
+
+    static String readResource(Integer ignored) {
+        return resource;
+    }
+
     static Long pid(Object ignored) {
         return ProcessHandle.current().pid();
     }

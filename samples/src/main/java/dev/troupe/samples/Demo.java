@@ -90,7 +90,7 @@ public final class Demo {
                 oneThread += countPrimes(s, s + step);
             }
             double oneMs = (System.nanoTime() - one0) / 1e6;
-            try (Pool pool = troupe.pool(PoolOptions.workers(workers).chunkSize(1))) {
+            try (Pool pool = troupe.pool(PoolOptions.workers(workers).chunkSize(1).progressBar(true))) {
                 pool.map(s -> countPrimes(s, s + 1000), starts); // warm the workers' JIT
                 long p0 = System.nanoTime();
                 long pooled = pool.map(s -> countPrimes(s, s + 100_000L), starts).stream()

@@ -47,7 +47,8 @@ final class PoolActor {
 
     /** What the pool needs to know to run. */
     record Spec(String name, int workers, int window, int maxRetries, List<String> jvmOptions,
-                java.time.Duration taskTimeout, java.time.Duration cancelGrace) {
+                java.time.Duration taskTimeout, java.time.Duration cancelGrace, TaskFunction initializer,
+                int maxTasksPerChild) {
     }
 
     private final ActorContext<Command> context;
@@ -59,6 +60,10 @@ final class PoolActor {
     private final Map<WorkerConnection, ProcessRecord> ready = new LinkedHashMap<>();
     private final Map<String, ProcessRecord> live = new LinkedHashMap<>();
     private final ArrayDeque<InFlightTask> queue = new ArrayDeque<>();
+    /** Chunks each worker has finished, for maxTasksPerChild. */
+    private final Map<WorkerConnection, Integer> finished = new java.util.HashMap<>();
+    /** Workers past maxTasksPerChild: no new work; stopped once idle. */
+    private final Map<WorkerConnection, ProcessRecord> retiring = new java.util.HashMap<>();
     private CompletableFuture<Void> closed;
     private boolean terminating;
     private int consecutiveStartFailures;
@@ -128,8 +133,8 @@ final class PoolActor {
     }
 
     private void dispatch() {
-        for (WorkerConnection c : ready.keySet()) {
-            while (!queue.isEmpty() && c.inFlightCount() < spec.window()) {
+        for (WorkerConnection c : new ArrayList<>(ready.keySet())) {
+            while (!queue.isEmpty() && c.inFlightCount() < spec.window() && ready.containsKey(c)) {
                 InFlightTask t = queue.poll();
                 if (t.sink.isDone()) {
                     continue;
@@ -141,6 +146,9 @@ final class PoolActor {
                 if (spec.taskTimeout() != null) {
                     timers.startSingleTimer(t, new Deadline(t), spec.taskTimeout());
                 }
+                if (spec.maxTasksPerChild() > 0) {
+                    countAndMaybeRetire(c);
+                }
             }
         }
         maybeFinishClose();
@@ -148,8 +156,14 @@ final class PoolActor {
 
     private Behavior<Command> onEvent(ProcessActor.Event e) {
         if (e instanceof ProcessActor.TaskFinished) {
+            ProcessActor.TaskFinished f = (ProcessActor.TaskFinished) e;
             if (spec.taskTimeout() != null) {
-                timers.cancel(((ProcessActor.TaskFinished) e).task());
+                timers.cancel(f.task());
+            }
+            ProcessRecord r = retiring.get(f.connection());
+            if (r != null && f.connection().inFlightCount() == 0) {
+                retiring.remove(f.connection());
+                r.actor.tell(new ProcessActor.Stop("recycled after " + spec.maxTasksPerChild() + " tasks"));
             }
             dispatch();
         } else if (e instanceof ProcessActor.WorkerReady) {
@@ -159,6 +173,9 @@ final class PoolActor {
                 r.record().actor.tell(new ProcessActor.Stop("pool closing"));
             } else {
                 ready.put(r.connection(), r.record());
+                if (spec.initializer() != null) {
+                    runInitializer(r.connection(), r.record());
+                }
                 dispatch();
             }
         } else if (e instanceof ProcessActor.WorkerExited) {
@@ -170,6 +187,8 @@ final class PoolActor {
     private void onWorkerExited(ProcessActor.WorkerExited x) {
         live.remove(x.record().id);
         ready.values().remove(x.record());
+        retiring.values().remove(x.record());
+        finished.keySet().removeIf(c -> c.workerId.equals(x.record().id));
         List<InFlightTask> orphans = x.orphans();
         for (int i = orphans.size() - 1; i >= 0; i--) {
             InFlightTask t = orphans.get(i);
@@ -203,7 +222,7 @@ final class PoolActor {
                     spec.name(), x.startFailure().getMessage());
                 failQueued(x.startFailure());
             } else {
-                if (x.wasReady()) {
+                if (x.wasReady() && !Integer.valueOf(0).equals(x.exitCode())) {
                     context.getLog().warn("pool {}: {}; starting a replacement", spec.name(), x.description());
                 }
                 launchWorker();
@@ -230,6 +249,50 @@ final class PoolActor {
         }
         maybeFinishClose();
         return next();
+    }
+
+    private void countAndMaybeRetire(WorkerConnection c) {
+        int n = finished.merge(c, 1, Integer::sum);
+        if (n >= spec.maxTasksPerChild()) {
+            ProcessRecord r = ready.remove(c);
+            finished.remove(c);
+            if (r != null) {
+                retiring.put(c, r);
+            }
+        }
+    }
+
+    /** Runs the pool's initializer first on a new worker; a worker whose initializer throws is replaced. */
+    private void runInitializer(WorkerConnection c, ProcessRecord r) {
+        String pool = spec.name();
+        org.slf4j.Logger log = context.getLog();
+        c.submit(new InFlightTask(node.nextTaskId(), spec.initializer(),
+            node.codec.encodeList(java.util.Collections.singletonList(null)), 1, new TaskSink() {
+                private volatile boolean done;
+
+                @Override
+                public void succeed(List<Object> outputs) {
+                    done = true;
+                }
+
+                @Override
+                public void fail(Throwable error) {
+                    done = true;
+                    if (error instanceof dev.troupe.RemoteTaskException) {
+                        log.error("pool {}: initializer failed on {}; replacing the worker: {}", pool, c,
+                            error.getMessage());
+                        Process p = r.process;
+                        if (p != null) {
+                            p.destroyForcibly();
+                        }
+                    }
+                }
+
+                @Override
+                public boolean isDone() {
+                    return done;
+                }
+            }));
     }
 
     private WorkerConnection holderOf(long taskId) {

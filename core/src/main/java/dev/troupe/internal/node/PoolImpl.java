@@ -41,8 +41,9 @@ final class PoolImpl implements Pool {
         this.options = options;
         String name = "pool-" + POOL_IDS.incrementAndGet();
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
+        TaskFunction init = options.initializer() == null ? null : node.functions().of(options.initializer());
         PoolActor.Spec spec = new PoolActor.Spec(name, options.workers(), options.window(), options.maxRetries(),
-            options.jvmOptions(), options.taskTimeout(), options.cancelGrace());
+            options.jvmOptions(), options.taskTimeout(), options.cancelGrace(), init, options.maxTasksPerChild());
         this.actor = node.system().systemActorOf(PoolActor.create(context, spec, initial), name, Props.empty());
         try {
             firstWorkers = initial.get(30, TimeUnit.SECONDS);
@@ -77,27 +78,8 @@ final class PoolImpl implements Pool {
 
     @Override
     public <I, O> List<O> map(Task<I, O> task, Iterable<I> inputs) {
-        checkOpen();
-        List<I> all = new ArrayList<>();
-        inputs.forEach(all::add);
-        if (all.isEmpty()) {
-            return new ArrayList<>();
-        }
-        int chunk = options.chunkSize() > 0 ? options.chunkSize()
-            : (all.size() + 4 * options.workers() - 1) / (4 * options.workers());
-        TaskFunction f = node.functions().of(task);
-        AtomicReferenceArray<Object> results = new AtomicReferenceArray<>(all.size());
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        AtomicInteger remaining = new AtomicInteger((all.size() + chunk - 1) / chunk);
-        List<InFlightTask> tasks = new ArrayList<>();
-        for (int from = 0; from < all.size(); from += chunk) {
-            List<I> slice = all.subList(from, Math.min(all.size(), from + chunk));
-            tasks.add(new InFlightTask(context.nextTaskId(), f, context.codec.encodeList(slice), slice.size(),
-                new ChunkSink(results, from, remaining, done)));
-        }
-        actor.tell(new PoolActor.Enqueue(tasks));
         try {
-            done.join();
+            return mapAsync(task, inputs).join();
         } catch (CompletionException e) {
             // The first failure fails the map; chunks still queued are dropped by the actor (their sinks are done).
             Throwable cause = e.getCause();
@@ -106,13 +88,97 @@ final class PoolImpl implements Pool {
             }
             throw new TroupeException("map failed: " + cause, cause);
         }
-        List<O> out = new ArrayList<>(all.size());
-        for (int i = 0; i < all.size(); i++) {
-            @SuppressWarnings("unchecked")
-            O o = (O) results.get(i);
-            out.add(o);
+    }
+
+    @Override
+    public <I, O> CompletableFuture<List<O>> mapAsync(Task<I, O> task, Iterable<I> inputs) {
+        checkOpen();
+        List<I> all = new ArrayList<>();
+        inputs.forEach(all::add);
+        if (all.isEmpty()) {
+            return CompletableFuture.completedFuture(new ArrayList<>());
         }
-        return out;
+        int chunk = options.chunkSize() > 0 ? options.chunkSize()
+            : (all.size() + 4 * options.workers() - 1) / (4 * options.workers());
+        TaskFunction f = node.functions().of(task);
+        AtomicReferenceArray<Object> results = new AtomicReferenceArray<>(all.size());
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        AtomicInteger remaining = new AtomicInteger((all.size() + chunk - 1) / chunk);
+        Progress progress = Progress.start(options, all.size());
+        List<InFlightTask> tasks = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += chunk) {
+            List<I> slice = all.subList(from, Math.min(all.size(), from + chunk));
+            tasks.add(new InFlightTask(context.nextTaskId(), f, context.codec.encodeList(slice), slice.size(),
+                new ChunkSink(results, from, remaining, done, progress)));
+        }
+        actor.tell(new PoolActor.Enqueue(tasks));
+        return done.whenComplete((v, e) -> progress.close()).thenApply(v -> {
+            List<O> out = new ArrayList<>(all.size());
+            for (int i = 0; i < all.size(); i++) {
+                @SuppressWarnings("unchecked")
+                O o = (O) results.get(i);
+                out.add(o);
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean awaitTermination(java.time.Duration timeout) throws InterruptedException {
+        try {
+            stopped.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        }
+    }
+
+    /** Reports how many inputs of one call are done, to the listener and the progress bar. */
+    private static final class Progress implements AutoCloseable {
+        private static final Progress NONE = new Progress(null, null, 0);
+        private final dev.troupe.ProgressListener listener;
+        private final me.tongfei.progressbar.ProgressBar bar;
+        private final long total;
+        private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
+
+        private Progress(dev.troupe.ProgressListener listener, me.tongfei.progressbar.ProgressBar bar, long total) {
+            this.listener = listener;
+            this.bar = bar;
+            this.total = total;
+        }
+
+        static Progress start(PoolOptions options, long total) {
+            if (options.progress() == null && !options.progressBar()) {
+                return NONE;
+            }
+            me.tongfei.progressbar.ProgressBar bar = options.progressBar()
+                ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("map").setInitialMax(total)
+                    .continuousUpdate().build()
+                : null;
+            return new Progress(options.progress(), bar, total);
+        }
+
+        void add(int n) {
+            if (this == NONE) {
+                return;
+            }
+            long now = done.addAndGet(n);
+            if (bar != null) {
+                bar.stepBy(n);
+            }
+            if (listener != null) {
+                listener.onProgress(now, total);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+            }
+        }
     }
 
     @Override
@@ -142,6 +208,8 @@ final class PoolImpl implements Pool {
             new java.util.concurrent.LinkedBlockingQueue<>();
         private final java.util.ArrayDeque<Object> ready = new java.util.ArrayDeque<>();
         private int outstanding;
+        private final dev.troupe.ProgressListener listener = options.progress();
+        private final java.util.concurrent.atomic.AtomicLong doneCount = new java.util.concurrent.atomic.AtomicLong();
 
         LazyMap(TaskFunction function, java.util.Iterator<I> source, boolean ordered) {
             this.function = function;
@@ -156,7 +224,12 @@ final class PoolImpl implements Pool {
                     slice.add(source.next());
                 }
                 CompletableFuture<List<Object>> f = new CompletableFuture<>();
-                f.whenComplete((v, e) -> completed.add(f));
+                f.whenComplete((v, e) -> {
+                    if (v != null && listener != null) {
+                        listener.onProgress(doneCount.addAndGet(v.size()), -1);
+                    }
+                    completed.add(f);
+                });
                 InFlightTask t = new InFlightTask(context.nextTaskId(), function, context.codec.encodeList(slice),
                     slice.size(), new ListSink(f));
                 inOrder.add(f);
@@ -336,13 +409,15 @@ final class PoolImpl implements Pool {
         private final int offset;
         private final AtomicInteger remaining;
         private final CompletableFuture<Void> done;
+        private final Progress progress;
 
         ChunkSink(AtomicReferenceArray<Object> results, int offset, AtomicInteger remaining,
-                  CompletableFuture<Void> done) {
+                  CompletableFuture<Void> done, Progress progress) {
             this.results = results;
             this.offset = offset;
             this.remaining = remaining;
             this.done = done;
+            this.progress = progress;
         }
 
         @Override
@@ -350,6 +425,7 @@ final class PoolImpl implements Pool {
             for (int i = 0; i < outputs.size(); i++) {
                 results.set(offset + i, outputs.get(i));
             }
+            progress.add(outputs.size());
             if (remaining.decrementAndGet() == 0) {
                 done.complete(null);
             }
