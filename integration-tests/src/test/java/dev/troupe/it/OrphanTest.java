@@ -21,6 +21,7 @@ class OrphanTest {
         public static void main(String[] args) throws Exception {
             Troupe troupe = Transports.start(args[0]);
             WorkerProcess<Integer> p = troupe.spawn(Tasks::sleepThenAnswer, 120_000);
+            System.out.println("RUNDIR " + Transports.runDirectory(troupe));
             System.out.println("WORKER " + p.pid());
             System.out.flush();
             Thread.sleep(120_000);
@@ -36,10 +37,14 @@ class OrphanTest {
                 .redirectErrorStream(true).start();
             try {
                 long workerPid = -1;
+                java.nio.file.Path runDir = null;
                 BufferedReader out = new BufferedReader(new InputStreamReader(parent.getInputStream(),
                     StandardCharsets.UTF_8));
                 String line;
                 while ((line = out.readLine()) != null) {
+                    if (line.startsWith("RUNDIR ")) {
+                        runDir = java.nio.file.Path.of(line.substring(7).trim());
+                    }
                     if (line.startsWith("WORKER ")) {
                         workerPid = Long.parseLong(line.substring(7).trim());
                         break;
@@ -54,6 +59,9 @@ class OrphanTest {
                     worker.destroyForcibly();
                 }
                 assertThat(gone).as("worker exits after its node died").isTrue();
+                // A node killed by SIGKILL cannot clean up; the next node to start sweeps its directory.
+                Transports.start(transport).close();
+                assertThat(runDir).isNotNull().doesNotExist();
             } finally {
                 parent.destroyForcibly();
                 parent.waitFor(10, TimeUnit.SECONDS);

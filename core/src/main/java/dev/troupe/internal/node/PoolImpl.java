@@ -71,7 +71,7 @@ final class PoolImpl implements Pool {
         long taskId = context.nextTaskId();
         CompletableFuture<O> future = new TaskFuture<>(actor, taskId);
         InFlightTask t = new InFlightTask(taskId, f,
-            context.codec.encodeList(Collections.singletonList(input)), 1, new FutureSink<>(future));
+            context.codec.encodeList(Collections.singletonList(input)), 1, FutureSink.single(future));
         actor.tell(new PoolActor.Enqueue(List.of(t)));
         return future;
     }
@@ -231,7 +231,7 @@ final class PoolImpl implements Pool {
                     completed.add(f);
                 });
                 InFlightTask t = new InFlightTask(context.nextTaskId(), function, context.codec.encodeList(slice),
-                    slice.size(), new ListSink(f));
+                    slice.size(), new FutureSink<>(f, outputs -> outputs));
                 inOrder.add(f);
                 outstanding++;
                 actor.tell(new PoolActor.Enqueue(List.of(t)));
@@ -279,30 +279,6 @@ final class PoolImpl implements Pool {
                 throw new java.util.NoSuchElementException();
             }
             return (O) ready.poll();
-        }
-    }
-
-    /** Completes a future with all of a chunk's outputs. */
-    private static final class ListSink implements TaskSink {
-        private final CompletableFuture<List<Object>> future;
-
-        ListSink(CompletableFuture<List<Object>> future) {
-            this.future = future;
-        }
-
-        @Override
-        public void succeed(List<Object> outputs) {
-            future.complete(outputs);
-        }
-
-        @Override
-        public void fail(Throwable error) {
-            future.completeExceptionally(error);
-        }
-
-        @Override
-        public boolean isDone() {
-            return future.isDone();
         }
     }
 
@@ -378,18 +354,24 @@ final class PoolImpl implements Pool {
         }
     }
 
-    /** Completes a future with the single output. */
-    private static final class FutureSink<O> implements TaskSink {
-        private final CompletableFuture<O> future;
+    /** Completes a future with what {@code outputs} maps to: the single output, or the whole chunk. */
+    private static final class FutureSink<T> implements TaskSink {
+        private final CompletableFuture<T> future;
+        private final java.util.function.Function<List<Object>, T> outcome;
 
-        FutureSink(CompletableFuture<O> future) {
+        FutureSink(CompletableFuture<T> future, java.util.function.Function<List<Object>, T> outcome) {
             this.future = future;
+            this.outcome = outcome;
+        }
+
+        @SuppressWarnings("unchecked")
+        static <O> FutureSink<O> single(CompletableFuture<O> future) {
+            return new FutureSink<>(future, outputs -> (O) outputs.get(0));
         }
 
         @Override
-        @SuppressWarnings("unchecked")
         public void succeed(List<Object> outputs) {
-            future.complete((O) outputs.get(0));
+            future.complete(outcome.apply(outputs));
         }
 
         @Override

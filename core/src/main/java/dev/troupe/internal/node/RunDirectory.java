@@ -31,12 +31,31 @@ final class RunDirectory implements AutoCloseable {
             return new RunDirectory(p, false);
         }
         Path base = Path.of(System.getProperty("java.io.tmpdir"));
+        sweepDeadNodes(base);
         String prefix = "troupe-" + ProcessHandle.current().pid() + "-";
         Path p = posix
             ? Files.createTempDirectory(base, prefix, PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwx------")))
             : Files.createTempDirectory(base, prefix);
         return new RunDirectory(p, true);
+    }
+
+    /**
+     * Removes run directories left by nodes that were killed before they could clean up (their name holds the
+     * node's pid, and no process has that pid any more).
+     */
+    private static void sweepDeadNodes(Path base) {
+        try (Stream<Path> entries = Files.list(base)) {
+            entries.filter(p -> p.getFileName().toString().matches("troupe-\\d+-\\d+") && Files.isDirectory(p))
+                .filter(p -> {
+                    String name = p.getFileName().toString();
+                    long pid = Long.parseLong(name.substring(7, name.indexOf('-', 7)));
+                    return ProcessHandle.of(pid).isEmpty();
+                })
+                .forEach(p -> new RunDirectory(p, true).close());
+        } catch (IOException | RuntimeException ignored) {
+            // best effort: someone else's directory, or a race with its owner
+        }
     }
 
     Path path() {
