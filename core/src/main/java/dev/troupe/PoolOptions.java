@@ -9,7 +9,7 @@ import java.util.List;
  */
 public final class PoolOptions {
     private int workers;
-    private int window = 4;
+    private int window = 32;
     private int maxRetries = 3;
     private int chunkSize;
     private final List<String> jvmOptions = new ArrayList<>();
@@ -53,7 +53,9 @@ public final class PoolOptions {
     }
 
     /**
-     * @param n how many chunks may be in flight on one worker at once, so round trips overlap; at least 1.
+     * @param n how many chunks may be in flight on one worker at once, so round trips overlap; at least 1, 32
+     *          by default. The pool keeps fewer in flight when chunks run long (about 2 ms of queued work per
+     *          worker), so a slow chunk does not hold others back while another worker idles.
      * @return this.
      */
     public PoolOptions window(int n) {

@@ -35,8 +35,13 @@ final class PoolBench {
         Task<Integer, Integer> square = x -> x * x;
         Task<Integer, Integer> same = x -> x;
         try (Pool pool = troupe.pool(PoolOptions.workers(2))) {
-            for (int i = 0; i < 20; i++) {
+            // Warm-up runs the measured paths themselves until the JIT has compiled them: the first burst of
+            // 10,000 submits runs at a few percent of the steady rate.
+            for (int i = 0; i < 50; i++) {
                 pool.map(square, inputs);
+            }
+            for (int i = 0; i < 30; i++) {
+                submitBurst(pool, same);
             }
             for (int i = 0; i < 20_000; i++) {
                 pool.submit(same, i).get();
@@ -45,7 +50,7 @@ final class PoolBench {
                 Map<String, Double> peerMap = python == null ? Map.of() : python.run("bench_pool_map.py", 300);
                 Map<String, Double> peerApply = python == null ? Map.of() : python.run("bench_apply_async.py", 120);
 
-                double[] rates = new double[3];
+                double[] rates = new double[9];
                 for (int k = 0; k < rates.length; k++) {
                     long t0 = System.nanoTime();
                     List<Integer> out = pool.map(square, inputs);
@@ -60,22 +65,19 @@ final class PoolBench {
                 m.put("bench", "pool_map_small");
                 m.put("rep", rep + 1);
                 m.put("unit", "tasks/s");
-                m.put("troupe", rates[1]);
+                m.put("troupe", rates[4]);
                 m.put("peer", "python Pool(2).map default chunksize, spawn");
                 m.put("peer_value", peer);
                 m.put("peer_fork", peerMap.get("pool_map_default_chunk_fork_n200k"));
-                m.put("ratio_troupe_over_peer", peer == null ? null : rates[1] / peer);
+                m.put("ratio_troupe_over_peer", peer == null ? null : rates[4] / peer);
                 print(m);
 
-                long t0 = System.nanoTime();
-                List<CompletableFuture<Integer>> fs = new ArrayList<>(10_000);
-                for (int i = 0; i < 10_000; i++) {
-                    fs.add(pool.submit(same, i));
+                double[] bursts = new double[5];
+                for (int k = 0; k < bursts.length; k++) {
+                    bursts[k] = submitBurst(pool, same);
                 }
-                for (CompletableFuture<Integer> f : fs) {
-                    f.get(60, TimeUnit.SECONDS);
-                }
-                double submitRate = 10_000 / ((System.nanoTime() - t0) / 1e9);
+                Arrays.sort(bursts);
+                double submitRate = bursts[2];
                 long[] ns = new long[5_000];
                 for (int i = 0; i < ns.length; i++) {
                     long s = System.nanoTime();
@@ -101,6 +103,21 @@ final class PoolBench {
             }
         }
         cpuScaling(troupe, reps);
+    }
+
+    /** 10,000 submits, then a wait for all: tasks per second. */
+    private static double submitBurst(Pool pool, Task<Integer, Integer> same) throws Exception {
+        long t0 = System.nanoTime();
+        List<CompletableFuture<Integer>> fs = new ArrayList<>(10_000);
+        for (int i = 0; i < 10_000; i++) {
+            fs.add(pool.submit(same, i));
+        }
+        for (int i = 0; i < fs.size(); i++) {
+            if (fs.get(i).get(60, TimeUnit.SECONDS) != i) {
+                throw new AssertionError("wrong result");
+            }
+        }
+        return 10_000 / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static void cpuScaling(Troupe troupe, int reps) throws Exception {

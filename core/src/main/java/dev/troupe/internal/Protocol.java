@@ -6,7 +6,7 @@ package dev.troupe.internal;
 public final class Protocol {
 
     /** The protocol version in {@code Hello} and {@code Welcome}; peers with another version are refused. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     /** The main class of a worker JVM. */
     public static final String WORKER_MAIN = "dev.troupe.internal.worker.WorkerMain";

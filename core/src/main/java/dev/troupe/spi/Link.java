@@ -31,6 +31,22 @@ public interface Link {
     boolean send(Envelope envelope);
 
     /**
+     * Sends several envelopes, in order, as {@link #send} would one by one. Transports may write them together
+     * (one system call); the default sends them one at a time.
+     *
+     * @param envelopes the envelopes.
+     * @return {@code false} when the link is closed.
+     * @throws FrameTooLargeException when one envelope is too large; those before it may have been sent.
+     */
+    default boolean sendAll(java.util.List<Envelope> envelopes) {
+        boolean open = true;
+        for (Envelope e : envelopes) {
+            open = send(e);
+        }
+        return open;
+    }
+
+    /**
      * Closes the link; the handler's {@link LinkHandler#onClosed} gets {@code null}. Idempotent.
      */
     void close();

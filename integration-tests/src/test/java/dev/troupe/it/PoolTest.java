@@ -10,7 +10,9 @@ import dev.troupe.RemoteTaskException;
 import dev.troupe.Troupe;
 import dev.troupe.WorkerCrashedException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -62,6 +64,16 @@ class PoolTest {
                 assertThat(fs.get(i).get(30, TimeUnit.SECONDS)).isEqualTo("v" + i + "!");
             }
             assertThat(pool.workers()).hasSize(2);
+        }
+    }
+
+    @Test
+    void shouldShareABurstOfChunksAmongAllWorkers() {
+        try (Pool pool = troupe.pool(PoolOptions.workers(2).chunkSize(1))) {
+            List<Long> pids = pool.map(Tasks::sleepThenPid, Collections.nCopies(8, 50));
+            Map<Long, Long> perWorker = pids.stream().collect(Collectors.groupingBy(p -> p, Collectors.counting()));
+            assertThat(perWorker).as("chunks run per worker pid").hasSize(2);
+            assertThat(perWorker.values()).allSatisfy(n -> assertThat(n).isGreaterThanOrEqualTo(2));
         }
     }
 

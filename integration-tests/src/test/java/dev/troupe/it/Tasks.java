@@ -48,6 +48,11 @@ final class Tasks {
         return ProcessHandle.current().pid();
     }
 
+    static Long sleepThenPid(Integer millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return ProcessHandle.current().pid();
+    }
+
     static Object boom(String message) {
         throw new IllegalStateException(message, new ArithmeticException("root cause"));
     }

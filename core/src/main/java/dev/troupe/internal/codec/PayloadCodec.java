@@ -3,10 +3,8 @@ package dev.troupe.internal.codec;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.troupe.CodecException;
-import dev.troupe.internal.wire.PackedDoubles;
-import dev.troupe.internal.wire.PackedInts;
-import dev.troupe.internal.wire.PackedLongs;
 import dev.troupe.internal.wire.Payload;
 import dev.troupe.internal.wire.PayloadList;
 import dev.troupe.internal.wire.Payloads;
@@ -15,6 +13,8 @@ import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -231,24 +231,34 @@ public final class PayloadCodec {
     }
 
     private static PayloadList packed(List<?> values, Class<?> type) {
+        int n = values.size();
         if (type == Integer.class) {
-            PackedInts.Builder b = PackedInts.newBuilder();
-            for (Object v : values) {
-                b.addValues((Integer) v);
+            ByteBuffer buf = ByteBuffer.allocate(n * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                buf.putInt(i * Integer.BYTES, (Integer) values.get(i));
             }
-            return PayloadList.newBuilder().setInts(b).build();
+            return PayloadList.newBuilder().setInt32Le(UnsafeByteOperations.unsafeWrap(buf.array())).build();
         } else if (type == Long.class) {
-            PackedLongs.Builder b = PackedLongs.newBuilder();
-            for (Object v : values) {
-                b.addValues((Long) v);
+            ByteBuffer buf = ByteBuffer.allocate(n * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                buf.putLong(i * Long.BYTES, (Long) values.get(i));
             }
-            return PayloadList.newBuilder().setLongs(b).build();
+            return PayloadList.newBuilder().setInt64Le(UnsafeByteOperations.unsafeWrap(buf.array())).build();
         }
-        PackedDoubles.Builder b = PackedDoubles.newBuilder();
-        for (Object v : values) {
-            b.addValues((Double) v);
+        ByteBuffer buf = ByteBuffer.allocate(n * Double.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < n; i++) {
+            buf.putDouble(i * Double.BYTES, (Double) values.get(i));
         }
-        return PayloadList.newBuilder().setDoubles(b).build();
+        return PayloadList.newBuilder().setFloat64Le(UnsafeByteOperations.unsafeWrap(buf.array())).build();
+    }
+
+    /** A fixed-width array's bytes, checked to hold whole elements. */
+    private static ByteBuffer fixedWidth(ByteString bytes, int width, String what) {
+        if (bytes.size() % width != 0) {
+            throw new CodecException("malformed " + what + " list: " + bytes.size() + " bytes is not a multiple of "
+                + width);
+        }
+        return bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -259,12 +269,12 @@ public final class PayloadCodec {
      */
     public static int size(PayloadList list) {
         switch (list.getValuesCase()) {
-            case INTS:
-                return list.getInts().getValuesCount();
-            case LONGS:
-                return list.getLongs().getValuesCount();
-            case DOUBLES:
-                return list.getDoubles().getValuesCount();
+            case INT32_LE:
+                return list.getInt32Le().size() / Integer.BYTES;
+            case INT64_LE:
+                return list.getInt64Le().size() / Long.BYTES;
+            case FLOAT64_LE:
+                return list.getFloat64Le().size() / Double.BYTES;
             case BOXED:
                 return list.getBoxed().getItemsCount();
             default:
@@ -282,27 +292,30 @@ public final class PayloadCodec {
      */
     public List<Object> decodeList(PayloadList list, ClassLoader loader) {
         switch (list.getValuesCase()) {
-            case INTS: {
-                PackedInts p = list.getInts();
-                List<Object> out = new ArrayList<>(p.getValuesCount());
-                for (int i = 0; i < p.getValuesCount(); i++) {
-                    out.add(p.getValues(i));
+            case INT32_LE: {
+                ByteBuffer buf = fixedWidth(list.getInt32Le(), Integer.BYTES, "int");
+                int n = buf.remaining() / Integer.BYTES;
+                List<Object> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(buf.getInt());
                 }
                 return out;
             }
-            case LONGS: {
-                PackedLongs p = list.getLongs();
-                List<Object> out = new ArrayList<>(p.getValuesCount());
-                for (int i = 0; i < p.getValuesCount(); i++) {
-                    out.add(p.getValues(i));
+            case INT64_LE: {
+                ByteBuffer buf = fixedWidth(list.getInt64Le(), Long.BYTES, "long");
+                int n = buf.remaining() / Long.BYTES;
+                List<Object> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(buf.getLong());
                 }
                 return out;
             }
-            case DOUBLES: {
-                PackedDoubles p = list.getDoubles();
-                List<Object> out = new ArrayList<>(p.getValuesCount());
-                for (int i = 0; i < p.getValuesCount(); i++) {
-                    out.add(p.getValues(i));
+            case FLOAT64_LE: {
+                ByteBuffer buf = fixedWidth(list.getFloat64Le(), Double.BYTES, "double");
+                int n = buf.remaining() / Double.BYTES;
+                List<Object> out = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    out.add(buf.getDouble());
                 }
                 return out;
             }

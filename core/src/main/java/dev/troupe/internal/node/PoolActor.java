@@ -3,6 +3,7 @@ package dev.troupe.internal.node;
 import dev.troupe.WorkerCrashedException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +58,8 @@ final class PoolActor {
     private final ActorRef<ProcessActor.Event> events;
     private final CompletableFuture<List<ProcessRecord>> initial;
     private final List<ProcessRecord> firstWorkers = new ArrayList<>();
+    /** The run time queued on one worker beyond the chunk it runs, when chunks are long: see {@link #windowOf}. */
+    private static final long QUEUED_WORK_NANOS = 2_000_000;
     private final Map<WorkerConnection, ProcessRecord> ready = new LinkedHashMap<>();
     private final Map<String, ProcessRecord> live = new LinkedHashMap<>();
     private final ArrayDeque<InFlightTask> queue = new ArrayDeque<>();
@@ -133,25 +136,58 @@ final class PoolActor {
     }
 
     private void dispatch() {
-        for (WorkerConnection c : new ArrayList<>(ready.keySet())) {
-            while (!queue.isEmpty() && c.inFlightCount() < spec.window() && ready.containsKey(c)) {
+        // Deal queued tasks out one at a time to the workers with room in their window, so a burst of chunks is
+        // shared evenly; then write each worker's share with one call.
+        Map<WorkerConnection, List<InFlightTask>> shares = new LinkedHashMap<>();
+        List<WorkerConnection> open = new ArrayList<>(ready.keySet());
+        while (!queue.isEmpty() && !open.isEmpty()) {
+            for (Iterator<WorkerConnection> it = open.iterator(); it.hasNext() && !queue.isEmpty(); ) {
+                WorkerConnection c = it.next();
+                List<InFlightTask> share = shares.computeIfAbsent(c, k -> new ArrayList<>());
+                if (!ready.containsKey(c) || c.inFlightCount() + share.size() >= windowOf(c)) {
+                    it.remove();
+                    continue;
+                }
                 InFlightTask t = queue.poll();
                 if (t.sink.isDone()) {
                     continue;
                 }
-                if (!c.submit(t)) {
-                    queue.addFirst(t);
-                    break;
-                }
-                if (spec.taskTimeout() != null) {
-                    timers.startSingleTimer(t, new Deadline(t), spec.taskTimeout());
-                }
+                share.add(t);
                 if (spec.maxTasksPerChild() > 0) {
                     countAndMaybeRetire(c);
                 }
             }
         }
+        for (Map.Entry<WorkerConnection, List<InFlightTask>> e : shares.entrySet()) {
+            List<InFlightTask> share = e.getValue();
+            if (share.isEmpty()) {
+                continue;
+            }
+            int taken = e.getKey().submitAll(share);
+            for (int i = share.size() - 1; i >= taken; i--) {
+                queue.addFirst(share.get(i));
+            }
+            if (spec.taskTimeout() != null) {
+                for (int i = 0; i < taken; i++) {
+                    timers.startSingleTimer(share.get(i), new Deadline(share.get(i)), spec.taskTimeout());
+                }
+            }
+        }
         maybeFinishClose();
+    }
+
+    /**
+     * How many chunks to keep in flight on a worker: enough queued work to hide a round trip, and no more, so
+     * that long chunks are not stuck behind each other on one worker while another is idle. Short chunks get the
+     * whole window; chunks of a few milliseconds get two.
+     */
+    private int windowOf(WorkerConnection c) {
+        long run = c.averageRunNanos();
+        if (run == 0) {
+            return spec.window();
+        }
+        long fit = QUEUED_WORK_NANOS / run + 1;
+        return (int) Math.min(spec.window(), Math.max(2, fit));
     }
 
     private Behavior<Command> onEvent(ProcessActor.Event e) {

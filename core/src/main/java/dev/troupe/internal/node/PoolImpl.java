@@ -7,6 +7,8 @@ import dev.troupe.Task;
 import dev.troupe.TroupeException;
 import dev.troupe.WorkerStartException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Props;
 
@@ -91,17 +92,25 @@ final class PoolImpl implements Pool {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public <I, O> CompletableFuture<List<O>> mapAsync(Task<I, O> task, Iterable<I> inputs) {
         checkOpen();
-        List<I> all = new ArrayList<>();
-        inputs.forEach(all::add);
+        List<I> all;
+        if (inputs instanceof Collection) {
+            all = new ArrayList<>((Collection<I>) inputs);
+        } else {
+            all = new ArrayList<>();
+            inputs.forEach(all::add);
+        }
         if (all.isEmpty()) {
             return CompletableFuture.completedFuture(new ArrayList<>());
         }
         int chunk = options.chunkSize() > 0 ? options.chunkSize()
             : (all.size() + 4 * options.workers() - 1) / (4 * options.workers());
         TaskFunction f = node.functions().of(task);
-        AtomicReferenceArray<Object> results = new AtomicReferenceArray<>(all.size());
+        // Chunks fill disjoint ranges from the link threads; each one's writes happen before its decrement of
+        // {@code remaining}, and the last decrement completes {@code done}, so the reader sees every slot.
+        Object[] results = new Object[all.size()];
         CompletableFuture<Void> done = new CompletableFuture<>();
         AtomicInteger remaining = new AtomicInteger((all.size() + chunk - 1) / chunk);
         Progress progress = Progress.start(options, all.size());
@@ -112,15 +121,8 @@ final class PoolImpl implements Pool {
                 new ChunkSink(results, from, remaining, done, progress)));
         }
         actor.tell(new PoolActor.Enqueue(tasks));
-        return done.whenComplete((v, e) -> progress.close()).thenApply(v -> {
-            List<O> out = new ArrayList<>(all.size());
-            for (int i = 0; i < all.size(); i++) {
-                @SuppressWarnings("unchecked")
-                O o = (O) results.get(i);
-                out.add(o);
-            }
-            return out;
-        });
+        return done.whenComplete((v, e) -> progress.close())
+            .thenApply(v -> new ArrayList<>((List<O>) Arrays.asList(results)));
     }
 
     @Override
@@ -387,13 +389,13 @@ final class PoolImpl implements Pool {
 
     /** Writes a chunk's outputs into the map's result array; the last chunk completes the map. */
     private static final class ChunkSink implements TaskSink {
-        private final AtomicReferenceArray<Object> results;
+        private final Object[] results;
         private final int offset;
         private final AtomicInteger remaining;
         private final CompletableFuture<Void> done;
         private final Progress progress;
 
-        ChunkSink(AtomicReferenceArray<Object> results, int offset, AtomicInteger remaining,
+        ChunkSink(Object[] results, int offset, AtomicInteger remaining,
                   CompletableFuture<Void> done, Progress progress) {
             this.results = results;
             this.offset = offset;
@@ -405,7 +407,7 @@ final class PoolImpl implements Pool {
         @Override
         public void succeed(List<Object> outputs) {
             for (int i = 0; i < outputs.size(); i++) {
-                results.set(offset + i, outputs.get(i));
+                results[offset + i] = outputs.get(i);
             }
             progress.add(outputs.size());
             if (remaining.decrementAndGet() == 0) {

@@ -58,6 +58,7 @@ final class WorkerConnection implements LinkHandler {
     private final Map<Long, Boolean> defined = new LinkedHashMap<>(16, 0.75f, true);
     private boolean drained;
     private volatile long lastHeardNanos = System.nanoTime();
+    private volatile long averageRunNanos;
     private volatile Stats lastStats = Stats.getDefaultInstance();
 
     WorkerConnection(String workerId, long pid, Link link, PayloadCodec codec, ClassLoader loader,
@@ -77,35 +78,51 @@ final class WorkerConnection implements LinkHandler {
      * @return {@code false} when the in-flight tasks were drained already; the caller keeps the task.
      */
     boolean submit(InFlightTask task) {
+        return submitAll(List.of(task)) == 1;
+    }
+
+    /**
+     * Sends tasks in order, written together where the transport can.
+     *
+     * @return how many were taken, from the front of the list; fewer than all only once drained.
+     */
+    int submitAll(List<InFlightTask> tasks) {
         synchronized (defined) {
             if (drained) {
-                return false;
+                return 0;
             }
-            task.dispatchSequence = dispatchSequence.incrementAndGet();
-            inFlight.put(task.taskId, task);
-            long fid = task.function.id();
-            if (defined.get(fid) == null) {
-                defined.put(fid, Boolean.TRUE);
-                link.send(Envelope.newBuilder().setDefine(DefineFunction.newBuilder()
-                    .setFunctionId(fid)
-                    .setSerializedTask(task.function.serialized())
-                    .setDescription(task.function.description())).build());
-                forgetEldest();
+            List<Envelope> out = new ArrayList<>(tasks.size() + 1);
+            for (InFlightTask task : tasks) {
+                task.dispatchSequence = dispatchSequence.incrementAndGet();
+                inFlight.put(task.taskId, task);
+                long fid = task.function.id();
+                if (defined.get(fid) == null) {
+                    defined.put(fid, Boolean.TRUE);
+                    out.add(Envelope.newBuilder().setDefine(DefineFunction.newBuilder()
+                        .setFunctionId(fid)
+                        .setSerializedTask(task.function.serialized())
+                        .setDescription(task.function.description())).build());
+                    Long forgotten = eldestToForget();
+                    if (forgotten != null) {
+                        out.add(Envelope.newBuilder().setForget(Forget.newBuilder().setFunctionId(forgotten)).build());
+                    }
+                }
+                out.add(Envelope.newBuilder().setSubmit(Submit.newBuilder()
+                    .setTaskId(task.taskId).setFunctionId(fid).setInputs(task.inputs)).build());
             }
-            link.send(Envelope.newBuilder().setSubmit(Submit.newBuilder()
-                .setTaskId(task.taskId).setFunctionId(fid).setInputs(task.inputs)).build());
-            return true;
+            link.sendAll(out);
+            return tasks.size();
         }
     }
 
-    private void forgetEldest() {
+    private Long eldestToForget() {
         if (defined.size() <= MAX_DEFINED_FUNCTIONS) {
-            return;
+            return null;
         }
         Iterator<Long> it = defined.keySet().iterator();
         long eldest = it.next();
         it.remove();
-        link.send(Envelope.newBuilder().setForget(Forget.newBuilder().setFunctionId(eldest)).build());
+        return eldest;
     }
 
     /** Asks the worker to interrupt or drop a task; the outcome still arrives (as a cancelled failure). */
@@ -166,6 +183,11 @@ final class WorkerConnection implements LinkHandler {
         return inFlight.size();
     }
 
+    /** A moving average of how long this worker took to run a chunk, or 0 before its first result. */
+    long averageRunNanos() {
+        return averageRunNanos;
+    }
+
     long lastHeardNanos() {
         return lastHeardNanos;
     }
@@ -200,6 +222,9 @@ final class WorkerConnection implements LinkHandler {
         if (t == null) {
             return;
         }
+        long run = Math.max(1, r.getRunNanos());
+        long avg = averageRunNanos;
+        averageRunNanos = avg == 0 ? run : avg + (run - avg) / 8; // only the link's reader thread writes it
         try {
             t.sink.succeed(codec.decodeList(r.getOutputs(), loader));
         } catch (RuntimeException ex) {

@@ -18,6 +18,7 @@ import dev.troupe.internal.wire.Result;
 import dev.troupe.internal.wire.Stats;
 import dev.troupe.internal.wire.Submit;
 import dev.troupe.internal.wire.Welcome;
+import dev.troupe.spi.FrameCodec;
 import dev.troupe.spi.FrameTooLargeException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
@@ -60,6 +61,17 @@ final class WorkerRuntime implements LinkHandler {
     private final ClassLoader loader = WorkerRuntime.class.getClassLoader();
 
     private final BlockingQueue<Envelope> work = new LinkedBlockingQueue<>();
+    /**
+     * Results held back while more work is queued, written together when the queue runs dry, the batch is big,
+     * or the eldest has waited {@link #MAX_OUTBOX_DELAY_NANOS}: short tasks share a write, and a long task's
+     * result is never held behind the next one.
+     */
+    private final List<Envelope> outbox = new ArrayList<>();
+    private long outboxBytes;
+    private long outboxSinceNanos;
+    private static final int MAX_OUTBOX = 64;
+    private static final long MAX_OUTBOX_BYTES = 32 * 1024;
+    private static final long MAX_OUTBOX_DELAY_NANOS = 50_000;
     private final CompletableFuture<Welcome> welcome = new CompletableFuture<>();
     private final Map<Long, Object> functions = new HashMap<>();
     private final Set<Long> cancelledQueued = ConcurrentHashMap.newKeySet();
@@ -124,6 +136,10 @@ final class WorkerRuntime implements LinkHandler {
     private int workLoop() throws InterruptedException {
         while (true) {
             Envelope e;
+            if (!outbox.isEmpty() && (work.isEmpty() || outbox.size() >= MAX_OUTBOX || outboxBytes >= MAX_OUTBOX_BYTES
+                || System.nanoTime() - outboxSinceNanos >= MAX_OUTBOX_DELAY_NANOS)) {
+                flushOutbox();
+            }
             try {
                 e = nextWork();
             } catch (InterruptedException interrupted) {
@@ -141,6 +157,7 @@ final class WorkerRuntime implements LinkHandler {
                     runChunk(e.getSubmit());
                     break;
                 case SHUTDOWN:
+                    flushOutbox();
                     stopping = true;
                     link.close();
                     return e.getShutdown().getExitCode();
@@ -247,8 +264,17 @@ final class WorkerRuntime implements LinkHandler {
             return;
         }
         try {
-            link.send(Envelope.newBuilder().setResult(Result.newBuilder()
-                .setTaskId(taskId).setOutputs(encoded).setRunNanos(System.nanoTime() - start)).build());
+            Envelope result = Envelope.newBuilder().setResult(Result.newBuilder()
+                .setTaskId(taskId).setOutputs(encoded).setRunNanos(System.nanoTime() - start)).build();
+            long frameBytes = (long) result.getSerializedSize() + FrameCodec.HEADER_BYTES;
+            if (frameBytes > settings.maxFrameBytes()) {
+                throw new FrameTooLargeException(frameBytes, settings.maxFrameBytes());
+            }
+            if (outbox.isEmpty()) {
+                outboxSinceNanos = start;
+            }
+            outbox.add(result);
+            outboxBytes += frameBytes;
             tasksCompleted++;
         } catch (FrameTooLargeException ex) {
             sendFailure(taskId, 0, new CodecException("result of task " + taskId + " is too large to send: "
@@ -256,8 +282,17 @@ final class WorkerRuntime implements LinkHandler {
         }
     }
 
+    private void flushOutbox() {
+        if (!outbox.isEmpty()) {
+            link.sendAll(new ArrayList<>(outbox));
+            outbox.clear();
+            outboxBytes = 0;
+        }
+    }
+
     private void sendFailure(long taskId, int index, Throwable t, boolean cancelled) {
         tasksFailed++;
+        flushOutbox();
         link.send(Envelope.newBuilder().setFailure(Failure.newBuilder()
             .setTaskId(taskId).setIndex(index).setError(RemoteErrors.toWire(t)).setCancelled(cancelled)).build());
     }

@@ -3,6 +3,7 @@ package dev.troupe.internal.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.troupe.CodecException;
 import dev.troupe.internal.wire.Heartbeat;
 import dev.troupe.internal.wire.PayloadList;
@@ -40,15 +41,30 @@ class PayloadCodecTest {
     void shouldPackHomogeneousNumberListsAndKeepOrder() {
         List<Object> ints = new ArrayList<>(List.of(3, -1, Integer.MAX_VALUE));
         PayloadList packed = codec.encodeList(ints);
-        assertThat(packed.getValuesCase()).isEqualTo(PayloadList.ValuesCase.INTS);
+        assertThat(packed.getValuesCase()).isEqualTo(PayloadList.ValuesCase.INT32_LE);
+        assertThat(packed.getInt32Le().size()).isEqualTo(3 * Integer.BYTES);
         assertThat(codec.decodeList(packed, loader)).isEqualTo(ints);
-        assertThat(codec.encodeList(List.of(1L, 2L)).getValuesCase()).isEqualTo(PayloadList.ValuesCase.LONGS);
-        assertThat(codec.encodeList(List.of(1.0, 2.0)).getValuesCase()).isEqualTo(PayloadList.ValuesCase.DOUBLES);
+        assertThat(PayloadCodec.size(packed)).isEqualTo(3);
+        List<Object> longs = List.of(Long.MIN_VALUE, 2L);
+        PayloadList packedLongs = codec.encodeList(longs);
+        assertThat(packedLongs.getValuesCase()).isEqualTo(PayloadList.ValuesCase.INT64_LE);
+        assertThat(codec.decodeList(packedLongs, loader)).isEqualTo(longs);
+        List<Object> doubles = List.of(1.5, Double.NaN, -0.0);
+        PayloadList packedDoubles = codec.encodeList(doubles);
+        assertThat(packedDoubles.getValuesCase()).isEqualTo(PayloadList.ValuesCase.FLOAT64_LE);
+        assertThat(codec.decodeList(packedDoubles, loader)).isEqualTo(doubles);
         List<Object> mixed = Arrays.asList(1, 2L, null);
         PayloadList boxed = codec.encodeList(mixed);
         assertThat(boxed.getValuesCase()).isEqualTo(PayloadList.ValuesCase.BOXED);
         assertThat(codec.decodeList(boxed, loader)).isEqualTo(mixed);
         assertThat(PayloadCodec.size(boxed)).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRejectAPackedListThatIsNotWholeElements() {
+        PayloadList torn = PayloadList.newBuilder().setInt64Le(ByteString.copyFrom(new byte[12])).build();
+        assertThatThrownBy(() -> codec.decodeList(torn, loader)).isInstanceOf(CodecException.class)
+            .hasMessageContaining("12 bytes is not a multiple of 8");
     }
 
     @Test

@@ -149,6 +149,34 @@ final class PipeLink implements Link {
         return !closed.get();
     }
 
+    @Override
+    public boolean sendAll(java.util.List<Envelope> envelopes) {
+        if (closed.get()) {
+            return false;
+        }
+        byte[][] frames = new byte[envelopes.size()][];
+        for (int i = 0; i < frames.length; i++) {
+            frames[i] = FrameCodec.encode(envelopes.get(i), maxFrameBytes);
+        }
+        writeLock.lock();
+        try {
+            for (byte[] f : frames) {
+                enqueue(f);
+            }
+            drainLocked();
+        } finally {
+            writeLock.unlock();
+        }
+        while (!pending.isEmpty() && writeLock.tryLock()) {
+            try {
+                drainLocked();
+            } finally {
+                writeLock.unlock();
+            }
+        }
+        return !closed.get();
+    }
+
     private void enqueue(byte[] frame) {
         pendingBytes.addAndGet(frame.length);
         pending.add(frame);
