@@ -12,7 +12,7 @@ final class Transports {
     }
 
     static List<String> names() {
-        return List.of("pipe");
+        return List.of("pipe", "shm");
     }
 
     static Troupe start(String transport) {

@@ -1,0 +1,539 @@
+package dev.troupe.transport.shm;
+
+import com.google.protobuf.CodedOutputStream;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.spi.FrameCodec;
+import dev.troupe.spi.FrameTooLargeException;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkClosedException;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.MalformedFrameException;
+import java.io.IOException;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.concurrent.MessageHandler;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A link over a {@link Segment}: this side produces into one ring and consumes the other.
+ *
+ * <p>Sending: senders take a lock (the rings are single-producer), claim space and encode the envelope straight
+ * into the ring. An envelope larger than the ring's largest message is sent as fragments and reassembled. After
+ * a write the sender wakes the consumer only when the consumer said it sleeps, so a busy link makes no system
+ * call per message. A full ring makes the sender wait (spin, then sleep on the ring's space futex): a fast
+ * sender is slowed, not buffered in the heap.
+ *
+ * <p>Receiving: one thread per link reads the ring. When it finds nothing it spins briefly, yields, and then
+ * sleeps on the ring's data futex with a time-out; every 100 ms it checks the peer: a peer whose process is gone,
+ * or whose heartbeat counter (bumped by {@link Heartbeats}) has not moved for {@link ShmSettings#staleNanos()},
+ * fails the link with a cause that says which.
+ */
+final class ShmLink implements Link {
+    /** Lazy: a worker JVM should not pay for initializing logging on its start-up path. */
+    private static final class Log {
+        static final Logger LOG = LoggerFactory.getLogger(ShmLink.class);
+    }
+
+    static final int WHOLE = 1;
+    static final int FIRST = 2;
+    static final int MIDDLE = 3;
+    static final int LAST = 4;
+
+    private static final int READ_LIMIT = 64;
+    private static final long IDLE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long SPACE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long HEARTBEAT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final Segment segment;
+    private final boolean server;
+    private final String description;
+    private final int maxFrameBytes;
+    private final ShmSettings shm;
+    private final OneToOneRingBuffer tx;
+    private final OneToOneRingBuffer rx;
+    private final int txIndex;
+    private final int rxIndex;
+    private final int myHeartbeat;
+    private final int peerHeartbeat;
+    private final int myClosed;
+    private final int peerClosed;
+    private final long peerPid;
+    private final Optional<ProcessHandle> peer;
+
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final Object closeMonitor = new Object();
+    private volatile boolean closed;
+    private volatile Throwable closeCause;
+    /** Guarded by {@link #closeMonitor} and {@link #sendLock}: set once the mapping is gone. */
+    private boolean unmapped;
+
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final Futex sendFutex = new Futex();
+    private final ByteBuffer txView;
+
+    ShmLink(Segment segment, boolean server, long peerPid, String description, int maxFrameBytes, ShmSettings shm) {
+        this.segment = segment;
+        this.server = server;
+        this.description = description;
+        this.maxFrameBytes = maxFrameBytes;
+        this.shm = shm;
+        this.txIndex = server ? 0 : 1;
+        this.rxIndex = server ? 1 : 0;
+        this.tx = segment.rings[txIndex];
+        this.rx = segment.rings[rxIndex];
+        this.txView = segment.ringView(txIndex);
+        this.myHeartbeat = server ? Segment.SERVER_HEARTBEAT_OFFSET : Segment.CLIENT_HEARTBEAT_OFFSET;
+        this.peerHeartbeat = server ? Segment.CLIENT_HEARTBEAT_OFFSET : Segment.SERVER_HEARTBEAT_OFFSET;
+        this.myClosed = server ? Segment.SERVER_CLOSED_OFFSET : Segment.CLIENT_CLOSED_OFFSET;
+        this.peerClosed = server ? Segment.CLIENT_CLOSED_OFFSET : Segment.SERVER_CLOSED_OFFSET;
+        this.peerPid = peerPid;
+        this.peer = ProcessHandle.of(peerPid);
+        Heartbeats.register(this);
+    }
+
+    @Override
+    public void start(LinkHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("link already started: " + description);
+        }
+        Thread reader = new Thread(() -> readLoop(handler), "troupe-shm-reader");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    /**
+     * Bumps this side's heartbeat counter; called by {@link Heartbeats} on its own thread, so a reader held up
+     * by a slow handler does not look dead to the peer.
+     */
+    void beat() {
+        synchronized (closeMonitor) {
+            if (!unmapped) {
+                segment.header.getAndAddLong(myHeartbeat, 1);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------- receiving
+
+    private void readLoop(LinkHandler handler) {
+        Receiver receiver = new Receiver(handler);
+        Futex futex = new Futex();
+        UnsafeBuffer h = segment.header;
+        int dataSeq = Segment.dataSeqOffset(rxIndex);
+        int consumerWaiting = Segment.consumerWaitingOffset(rxIndex);
+        long lastPeerBeat = h.getLongVolatile(peerHeartbeat);
+        long peerBeatChanged = System.nanoTime();
+        long lastCheck = peerBeatChanged;
+        try {
+            int idle = 0;
+            while (!closed) {
+                int n = rx.read(receiver, READ_LIMIT);
+                if (receiver.error != null) {
+                    throw receiver.error;
+                }
+                if (n > 0) {
+                    idle = 0;
+                    wakeProducerOf(rxIndex);
+                    continue;
+                }
+                if (h.getIntVolatile(peerClosed) != 0) {
+                    // Its last messages were written before the flag: one more read drains them.
+                    if (rx.size() == 0) {
+                        throw new LinkClosedException("peer closed " + description);
+                    }
+                    continue;
+                }
+                idle++;
+                if (idle <= shm.spinIterations()) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (idle <= shm.spinIterations() + shm.yieldIterations()) {
+                    Thread.yield();
+                    continue;
+                }
+                int seq = h.getIntVolatile(dataSeq);
+                h.putIntVolatile(consumerWaiting, 1);
+                if (rx.size() == 0 && !closed && h.getIntVolatile(peerClosed) == 0) {
+                    futex.await(segment.address(dataSeq), seq, IDLE_SLEEP_NANOS);
+                }
+                h.putIntVolatile(consumerWaiting, 0);
+                long now = System.nanoTime();
+                if (now - lastCheck > HEARTBEAT_EVERY_NANOS) {
+                    lastCheck = now;
+                    long beat = h.getLongVolatile(peerHeartbeat);
+                    if (beat != lastPeerBeat) {
+                        lastPeerBeat = beat;
+                        peerBeatChanged = now;
+                    } else if (now - peerBeatChanged > shm.staleNanos()) {
+                        throw new LinkClosedException("peer (pid " + peerPid + ") on " + description
+                            + " has not updated its heartbeat for " + TimeUnit.NANOSECONDS.toMillis(
+                            now - peerBeatChanged) + " ms");
+                    }
+                    checkPeerAlive();
+                }
+                idle = shm.spinIterations() + shm.yieldIterations(); // stay in the sleeping phase until data
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                close(e);
+            }
+        } finally {
+            try {
+                handler.onClosed(this, closeCause);
+            } catch (RuntimeException e) {
+                Log.LOG.error("link handler failed while closing {}", description, e);
+            }
+            release();
+        }
+    }
+
+    private void checkPeerAlive() throws LinkClosedException {
+        if (peer.isEmpty() || !peer.get().isAlive()) {
+            throw new LinkClosedException("peer process " + peerPid + " of " + description + " has exited");
+        }
+    }
+
+    /** Delivers whole messages and reassembles fragmented ones. */
+    private final class Receiver implements MessageHandler {
+        private final LinkHandler handler;
+        private byte[] assembling;
+        private int assembled;
+        IOException error;
+
+        Receiver(LinkHandler handler) {
+            this.handler = handler;
+        }
+
+
+        @Override
+        public void onMessage(int type, MutableDirectBuffer buffer, int index, int length) {
+            if (error != null || closed) {
+                return;
+            }
+            try {
+                switch (type) {
+                    case WHOLE: {
+                        if (assembling != null) {
+                            throw malformed("a whole message arrived inside a fragmented one");
+                        }
+                        byte[] body = new byte[length];
+                        buffer.getBytes(index, body);
+                        deliver(body);
+                        break;
+                    }
+                    case FIRST: {
+                        if (assembling != null || length < Integer.BYTES) {
+                            throw malformed("a first fragment arrived out of order or without its length");
+                        }
+                        int total = buffer.getInt(index);
+                        if (total <= length - Integer.BYTES || (long) total + FrameCodec.HEADER_BYTES > maxFrameBytes) {
+                            throw new MalformedFrameException("fragmented message of " + total + " bytes on "
+                                + description + " is outside 1.." + (maxFrameBytes - FrameCodec.HEADER_BYTES)
+                                + " (troupe.max-frame-size)");
+                        }
+                        assembling = new byte[total];
+                        assembled = length - Integer.BYTES;
+                        buffer.getBytes(index + Integer.BYTES, assembling, 0, assembled);
+                        break;
+                    }
+                    case MIDDLE:
+                    case LAST: {
+                        if (assembling == null || assembled + length > assembling.length
+                            || (type == LAST) != (assembled + length == assembling.length)) {
+                            throw malformed("a fragment does not fit the message being reassembled");
+                        }
+                        buffer.getBytes(index, assembling, assembled, length);
+                        assembled += length;
+                        if (type == LAST) {
+                            byte[] body = assembling;
+                            assembling = null;
+                            deliver(body);
+                        }
+                        break;
+                    }
+                    default:
+                        throw malformed("unknown message type " + type);
+                }
+            } catch (MalformedFrameException e) {
+                error = e;
+            }
+        }
+
+        private void deliver(byte[] body) throws MalformedFrameException {
+            handler.onEnvelope(ShmLink.this, FrameCodec.decodeBody(body, 0, body.length, description));
+        }
+
+        private MalformedFrameException malformed(String what) {
+            return new MalformedFrameException(what + " on " + description);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ sending
+
+    @Override
+    public boolean send(Envelope envelope) {
+        int size = checkSize(envelope);
+        sendLock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            write(envelope, size);
+            wakeConsumer();
+        } catch (ClosedWhileSending e) {
+            return false;
+        } finally {
+            sendLock.unlock();
+        }
+        return !closed;
+    }
+
+    @Override
+    public boolean sendAll(List<Envelope> envelopes) {
+        int[] sizes = new int[envelopes.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = checkSize(envelopes.get(i));
+        }
+        sendLock.lock();
+        try {
+            if (closed) {
+                return false;
+            }
+            for (int i = 0; i < sizes.length; i++) {
+                write(envelopes.get(i), sizes[i]);
+                if (sizes[i] > tx.maxMsgLength()) {
+                    wakeConsumer();
+                }
+            }
+            wakeConsumer();
+        } catch (ClosedWhileSending e) {
+            return false;
+        } finally {
+            sendLock.unlock();
+        }
+        return !closed;
+    }
+
+    private int checkSize(Envelope envelope) {
+        int size = envelope.getSerializedSize();
+        long frame = (long) size + FrameCodec.HEADER_BYTES;
+        if (frame > maxFrameBytes) {
+            throw new FrameTooLargeException(frame, maxFrameBytes);
+        }
+        return size;
+    }
+
+    /** Writes one envelope; the caller holds the send lock and has checked the link is open. */
+    private void write(Envelope envelope, int size) {
+        if (size <= tx.maxMsgLength()) {
+            int index = claim(WHOLE, Math.max(size, 1));
+            ByteBuffer dst = txView.duplicate();
+            dst.limit(index + size).position(index);
+            try {
+                CodedOutputStream out = CodedOutputStream.newInstance(dst);
+                envelope.writeTo(out);
+                out.flush();
+            } catch (IOException | RuntimeException e) {
+                tx.abort(index);
+                throw new IllegalStateException("cannot encode " + envelope.getBodyCase() + " on " + description, e);
+            }
+            tx.commit(index);
+            return;
+        }
+        byte[] body = envelope.toByteArray();
+        UnsafeBuffer src = new UnsafeBuffer(body);
+        int max = tx.maxMsgLength();
+        int first = max - Integer.BYTES;
+        int index = claim(FIRST, max);
+        tx.buffer().putInt(index, body.length);
+        tx.buffer().putBytes(index + Integer.BYTES, src, 0, first);
+        tx.commit(index);
+        int offset = first;
+        while (offset < body.length) {
+            int n = Math.min(max, body.length - offset);
+            int type = offset + n == body.length ? LAST : MIDDLE;
+            index = claim(type, n);
+            tx.buffer().putBytes(index, src, offset, n);
+            tx.commit(index);
+            offset += n;
+            if ((offset / max) % 8 == 0) {
+                wakeConsumer(); // let the reader start on a long message before the ring fills
+            }
+        }
+    }
+
+    /** Claims ring space, waiting while the ring is full; throws {@link ClosedWhileSending} when the link closes. */
+    private int claim(int type, int length) {
+        int index = tx.tryClaim(type, length);
+        if (index >= 0) {
+            return index;
+        }
+        wakeConsumer();
+        UnsafeBuffer h = segment.header;
+        int spaceSeq = Segment.spaceSeqOffset(txIndex);
+        int producerWaiting = Segment.producerWaitingOffset(txIndex);
+        int spins = 0;
+        while (true) {
+            if (closed) {
+                throw new ClosedWhileSending();
+            }
+            if (spins < shm.spinIterations()) {
+                spins++;
+                Thread.onSpinWait();
+            } else {
+                int seq = h.getIntVolatile(spaceSeq);
+                h.putIntVolatile(producerWaiting, 1);
+                index = tx.tryClaim(type, length);
+                if (index >= 0) {
+                    h.putIntVolatile(producerWaiting, 0);
+                    return index;
+                }
+                sendFutex.await(segment.address(spaceSeq), seq, SPACE_SLEEP_NANOS);
+                h.putIntVolatile(producerWaiting, 0);
+                if (h.getIntVolatile(peerClosed) != 0 || peer.isEmpty() || !peer.get().isAlive()) {
+                    close(new LinkClosedException("peer process " + peerPid + " of " + description
+                        + " stopped reading while a message of " + length + " bytes waited for room"));
+                    throw new ClosedWhileSending();
+                }
+            }
+            index = tx.tryClaim(type, length);
+            if (index >= 0) {
+                return index;
+            }
+        }
+    }
+
+    /** Wakes the peer's reader if it said it sleeps; a full fence orders our writes before reading its flag. */
+    private void wakeConsumer() {
+        VarHandle.fullFence();
+        UnsafeBuffer h = segment.header;
+        if (h.getIntVolatile(Segment.consumerWaitingOffset(txIndex)) != 0) {
+            int seq = Segment.dataSeqOffset(txIndex);
+            h.getAndAddInt(seq, 1);
+            Futex.wake(segment.address(seq), 1);
+        }
+    }
+
+    /** After reading ring {@code ring}, wakes its producer if it sleeps waiting for room. */
+    private void wakeProducerOf(int ring) {
+        VarHandle.fullFence();
+        UnsafeBuffer h = segment.header;
+        if (h.getIntVolatile(Segment.producerWaitingOffset(ring)) != 0) {
+            int seq = Segment.spaceSeqOffset(ring);
+            h.getAndAddInt(seq, 1);
+            Futex.wake(segment.address(seq), 1);
+        }
+    }
+
+    /** Thrown inside a send when the link closes while the sender waits for room. */
+    private static final class ClosedWhileSending extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ClosedWhileSending() {
+            super(null, null, false, false);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ closing
+
+    @Override
+    public void close() {
+        close(null);
+    }
+
+    @Override
+    public void close(Throwable cause) {
+        synchronized (closeMonitor) {
+            if (closed) {
+                return;
+            }
+            // The cause is visible before the flag, so the reader never reports a close without its cause.
+            closeCause = cause;
+            closed = true;
+            if (!unmapped) {
+                UnsafeBuffer h = segment.header;
+                h.putIntVolatile(myClosed, 1);
+                // Wake everyone who may sleep on this segment: the peer's reader and producer, and our own.
+                for (int ring = 0; ring < 2; ring++) {
+                    h.getAndAddInt(Segment.dataSeqOffset(ring), 1);
+                    Futex.wake(segment.address(Segment.dataSeqOffset(ring)), Integer.MAX_VALUE);
+                    h.getAndAddInt(Segment.spaceSeqOffset(ring), 1);
+                    Futex.wake(segment.address(Segment.spaceSeqOffset(ring)), Integer.MAX_VALUE);
+                }
+            }
+        }
+        if (!started.get()) {
+            release(); // no reader thread will
+        }
+        if (cause == null) {
+            closeFuture.complete(null);
+        } else {
+            closeFuture.completeExceptionally(cause);
+        }
+    }
+
+    /** Unmaps the segment once no thread can touch it: the reader has ended and no sender holds the lock. */
+    private void release() {
+        sendLock.lock();
+        try {
+            synchronized (closeMonitor) {
+                if (!unmapped) {
+                    unmapped = true;
+                    segment.unmap();
+                }
+            }
+            Heartbeats.unregister(this);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture() {
+        return closeFuture;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** The peer's pid, as written in the segment's header. */
+    long peerPid() {
+        return peerPid;
+    }
+
+    /** The ring's capacity in bytes, for tests and diagnostics. */
+    int ringCapacity() {
+        return segment.ringCapacity;
+    }
+
+    /** The largest message a ring carries whole; larger ones are fragmented. */
+    int maxWholeMessage() {
+        return tx.maxMsgLength();
+    }
+
+    @Override
+    public String toString() {
+        return "ShmLink[" + description + (server ? ", server" : ", client") + (closed ? ", closed" : "") + "]";
+    }
+}

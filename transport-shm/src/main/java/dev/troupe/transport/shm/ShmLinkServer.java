@@ -1,0 +1,198 @@
+package dev.troupe.transport.shm;
+
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkServer;
+import dev.troupe.spi.TransportSettings;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Accepts shared-memory links. A client first connects to an owner-only Unix domain socket in the run
+ * directory (the rendezvous); the server creates a fresh segment file, owner-only, in its own 0700 directory
+ * under {@code /dev/shm}, and tells the client its path; the client maps it, writes its pid into the header
+ * and acknowledges; the server then removes the file, so nothing is left on disk even if both processes are
+ * killed, and hands the link to the acceptor. The socket is closed after the rendezvous: the link itself
+ * lives in the mapping.
+ */
+final class ShmLinkServer implements LinkServer {
+    private static final Logger LOG = LoggerFactory.getLogger(ShmLinkServer.class);
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    static final int RENDEZVOUS_MAGIC = 0x54525348; // "TRSH"
+    static final long RENDEZVOUS_TIMEOUT_MILLIS = 5_000;
+
+    private final ServerSocketChannel server;
+    private final Path socketPath;
+    private final Path segmentDirectory;
+    private final String address;
+    private final TransportSettings settings;
+    private final ShmSettings shm;
+    private final Consumer<Link> acceptor;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicInteger links = new AtomicInteger();
+    private final ScheduledExecutorService timeouts;
+
+    private ShmLinkServer(ServerSocketChannel server, Path socketPath, Path segmentDirectory,
+                          TransportSettings settings, ShmSettings shm, Consumer<Link> acceptor) {
+        this.server = server;
+        this.socketPath = socketPath;
+        this.segmentDirectory = segmentDirectory;
+        this.address = ShmTransportProvider.NAME + ":" + socketPath;
+        this.settings = settings;
+        this.shm = shm;
+        this.acceptor = acceptor;
+        this.timeouts = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "troupe-shm-rendezvous-timeout");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    static ShmLinkServer start(TransportSettings settings, ShmSettings shm, Consumer<Link> acceptor)
+        throws IOException {
+        Path segments = ShmTransportProvider.createSegmentDirectory(settings.runDirectory());
+        Path socket = settings.runDirectory().resolve("node-shm-" + SEQUENCE.incrementAndGet() + ".sock")
+            .toAbsolutePath();
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            server.bind(UnixDomainSocketAddress.of(socket));
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            }
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            Files.deleteIfExists(socket);
+            ShmTransportProvider.deleteSegmentDirectory(segments);
+            throw e;
+        }
+        ShmLinkServer s = new ShmLinkServer(server, socket, segments, settings, shm, acceptor);
+        Thread t = new Thread(s::acceptLoop, "troupe-shm-accept-" + socket.getFileName());
+        t.setDaemon(true);
+        t.start();
+        return s;
+    }
+
+    private void acceptLoop() {
+        while (!closed.get()) {
+            SocketChannel channel;
+            try {
+                channel = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                if (!closed.get()) {
+                    LOG.warn("accepting on {} failed: {}", address, e.toString());
+                }
+                return;
+            }
+            // The rendezvous blocks on the client: give it its own short-lived thread and a deadline.
+            Thread t = new Thread(() -> rendezvous(channel), "troupe-shm-rendezvous");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void rendezvous(SocketChannel channel) {
+        ScheduledFuture<?> deadline = timeouts.schedule(() -> closeQuietly(channel), RENDEZVOUS_TIMEOUT_MILLIS,
+            TimeUnit.MILLISECONDS);
+        Path file = segmentDirectory.resolve("link-" + links.incrementAndGet() + ".shm");
+        Segment segment = null;
+        try {
+            segment = Segment.create(file, shm.ringBytes(), ProcessHandle.current().pid());
+            byte[] path = file.toString().getBytes(StandardCharsets.UTF_8);
+            ByteBuffer out = ByteBuffer.allocate(12 + path.length);
+            out.putInt(RENDEZVOUS_MAGIC).putInt(Segment.VERSION).putInt(path.length).put(path).flip();
+            while (out.hasRemaining()) {
+                channel.write(out);
+            }
+            ByteBuffer in = ByteBuffer.allocate(12);
+            while (in.hasRemaining()) {
+                if (channel.read(in) < 0) {
+                    throw new IOException("client left during the rendezvous");
+                }
+            }
+            in.flip();
+            int magic = in.getInt();
+            long pid = in.getLong();
+            long written = segment.header.getLongVolatile(Segment.CLIENT_PID_OFFSET);
+            if (magic != RENDEZVOUS_MAGIC || pid <= 0 || pid != written) {
+                throw new IOException("client sent a bad acknowledgement (magic " + Integer.toHexString(magic)
+                    + ", pid " + pid + ", pid in segment " + written + ")");
+            }
+            deadline.cancel(false);
+            Files.deleteIfExists(file);
+            closeQuietly(channel);
+            ShmLink link = new ShmLink(segment, true, pid, address + " (accepted, pid " + pid + ")",
+                settings.maxFrameBytes(), shm);
+            segment = null;
+            try {
+                acceptor.accept(link);
+            } catch (RuntimeException e) {
+                LOG.error("link acceptor on {} failed; link dropped", address, e);
+                link.close(e);
+            }
+        } catch (IOException | RuntimeException e) {
+            if (!closed.get()) {
+                LOG.warn("shared-memory rendezvous on {} failed: {}", address,
+                    deadline.isDone() && !deadline.isCancelled() ? "no answer within " + RENDEZVOUS_TIMEOUT_MILLIS
+                        + " ms" : e.toString());
+            }
+        } finally {
+            deadline.cancel(false);
+            closeQuietly(channel);
+            if (segment != null) {
+                segment.unmap();
+            }
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException ignored) {
+                // best effort; the directory goes when the server closes
+            }
+        }
+    }
+
+    @Override
+    public String address() {
+        return address;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            closeQuietly(server);
+            timeouts.shutdownNow();
+            try {
+                Files.deleteIfExists(socketPath);
+            } catch (IOException e) {
+                LOG.warn("cannot remove socket file {}: {}", socketPath, e.toString());
+            }
+            ShmTransportProvider.deleteSegmentDirectory(segmentDirectory);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing on the way out: nothing more to do
+        }
+    }
+}

@@ -1,0 +1,216 @@
+package dev.troupe.transport.shm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.internal.wire.LogLine;
+import dev.troupe.internal.wire.Payload;
+import dev.troupe.internal.wire.Result;
+import dev.troupe.internal.wire.PayloadList;
+import dev.troupe.internal.wire.Payloads;
+import dev.troupe.spi.FrameTooLargeException;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkClosedException;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.LinkServer;
+import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.Transports;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ShmLinkTest {
+    private Path dir;
+    private LinkServer server;
+    private final BlockingQueue<Link> accepted = new LinkedBlockingQueue<>();
+    private final ShmTransportProvider provider = new ShmTransportProvider();
+
+    @BeforeEach
+    void listen() throws Exception {
+        // A small ring, so that big messages are fragmented and a fast sender fills it.
+        System.setProperty("troupe.shm.ring-bytes", String.valueOf(64 * 1024));
+        dir = Files.createTempDirectory("troupe-shm-test");
+        server = provider.listen(settings(16 * 1024 * 1024), accepted::add);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        server.close();
+        System.clearProperty("troupe.shm.ring-bytes");
+        assertThat(Path.of(server.address().substring(4))).doesNotExist();
+        assertThat(segmentDirectories()).isEmpty();
+        Files.deleteIfExists(dir);
+    }
+
+    private static List<Path> segmentDirectories() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
+            return s.filter(p -> p.getFileName().toString().startsWith("troupe-" + ProcessHandle.current().pid() + "-"))
+                .collect(Collectors.toList());
+        }
+    }
+
+    private TransportSettings settings(int maxFrame) {
+        return new TransportSettings(dir, maxFrame, 256 * 1024);
+    }
+
+    static final class Recorder implements LinkHandler {
+        final BlockingQueue<Envelope> received = new LinkedBlockingQueue<>();
+        final CompletableFuture<Throwable> closed = new CompletableFuture<>();
+
+        @Override
+        public void onEnvelope(Link link, Envelope envelope) {
+            received.add(envelope);
+        }
+
+        @Override
+        public void onClosed(Link link, Throwable cause) {
+            closed.complete(cause);
+        }
+    }
+
+    private static Envelope beat(long n) {
+        return Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(n)).build();
+    }
+
+    private static Envelope blob(int bytes, long seed) {
+        byte[] data = new byte[bytes];
+        new Random(seed).nextBytes(data);
+        return Envelope.newBuilder().setResult(Result.newBuilder().setTaskId(seed).setOutputs(PayloadList.newBuilder()
+            .setBoxed(Payloads.newBuilder().addItems(Payload.newBuilder().setData(ByteString.copyFrom(data))))))
+            .build();
+    }
+
+    private Link[] connectPair(Recorder clientSide, Recorder serverSide) throws Exception {
+        Link client = provider.connect(server.address(), settings(16 * 1024 * 1024));
+        client.start(clientSide);
+        Link serverLink = accepted.poll(10, TimeUnit.SECONDS);
+        serverLink.start(serverSide);
+        return new Link[] {client, serverLink};
+    }
+
+    @Test
+    void shouldBePreferredAndKeepNoSegmentFileOnDisk() throws Exception {
+        assertThat(Transports.find("shm")).isInstanceOf(ShmTransportProvider.class);
+        assertThat(Transports.find("auto").name()).isEqualTo("shm");
+        Path socket = Path.of(server.address().substring("shm:".length()));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
+        Recorder clientSide = new Recorder();
+        Link[] pair = connectPair(clientSide, new Recorder());
+        List<Path> dirs = segmentDirectories();
+        assertThat(dirs).hasSize(1);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dirs.get(0)))).isEqualTo("rwx------");
+        try (Stream<Path> files = Files.list(dirs.get(0))) {
+            assertThat(files).as("segment files are removed once both sides have mapped them").isEmpty();
+        }
+        pair[1].send(beat(1));
+        assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(1));
+        pair[0].close();
+        pair[1].close();
+    }
+
+    @Test
+    void shouldDeliverManyMessagesInOrderFromConcurrentSendersThroughAFullRing() throws Exception {
+        Recorder clientSide = new Recorder();
+        Recorder serverSide = new Recorder();
+        Link[] pair = connectPair(clientSide, serverSide);
+        Link client = pair[0];
+        int perThread = 50_000;
+        Thread[] senders = new Thread[4];
+        for (int t = 0; t < senders.length; t++) {
+            final long base = (long) t << 32;
+            senders[t] = new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    client.send(beat(base + i));
+                }
+            });
+            senders[t].start();
+        }
+        long[] next = new long[senders.length];
+        for (int i = 0; i < perThread * senders.length; i++) {
+            Envelope e = serverSide.received.poll(10, TimeUnit.SECONDS);
+            assertThat(e).as("message " + i).isNotNull();
+            long v = e.getHeartbeat().getSentAt();
+            int t = (int) (v >>> 32);
+            assertThat(v & 0xffffffffL).as("order of sender " + t).isEqualTo(next[t]++);
+        }
+        client.close();
+        assertThat(clientSide.closed.get(10, TimeUnit.SECONDS)).isNull();
+        assertThat(serverSide.closed.get(10, TimeUnit.SECONDS)).isInstanceOf(LinkClosedException.class)
+            .hasMessageContaining("peer closed");
+        assertThat(pair[1].isOpen()).isFalse();
+        assertThat(client.send(beat(1))).isFalse();
+    }
+
+    @Test
+    void shouldFragmentAndReassembleMessagesLargerThanTheRing() throws Exception {
+        Recorder clientSide = new Recorder();
+        Recorder serverSide = new Recorder();
+        Link[] pair = connectPair(clientSide, serverSide);
+        assertThat(((ShmLink) pair[0]).maxWholeMessage()).isEqualTo(8 * 1024);
+        // Sizes around the fragment boundaries, and one of several MiB that is many times the ring.
+        int[] sizes = {8 * 1024 - 64, 8 * 1024, 8 * 1024 + 1, 16 * 1024, 100_000, 5 * 1024 * 1024};
+        for (int i = 0; i < sizes.length; i++) {
+            pair[1].sendAll(List.of(blob(sizes[i], i), beat(i)));
+        }
+        for (int i = 0; i < sizes.length; i++) {
+            assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).as("blob " + sizes[i]).isEqualTo(blob(sizes[i], i));
+            assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(i));
+        }
+        pair[0].close();
+        pair[1].close();
+    }
+
+    @Test
+    void shouldRefuseOversizedMessagesWithoutDisturbingOtherLinks() throws Exception {
+        Recorder badSide = new Recorder();
+        Link bad = provider.connect(server.address(), settings(32 * 1024 * 1024));
+        bad.start(new Recorder());
+        Link badServer = accepted.poll(10, TimeUnit.SECONDS);
+        badServer.start(badSide);
+        Recorder goodSide = new Recorder();
+        Link[] good = connectPair(new Recorder(), goodSide);
+
+        assertThatThrownBy(() -> good[0].send(blob(17 * 1024 * 1024, 1))).isInstanceOf(FrameTooLargeException.class)
+            .hasMessageContaining("troupe.max-frame-size");
+        assertThat(good[0].isOpen()).isTrue();
+        // The bad client allows bigger frames than the server does: the server refuses it on arrival.
+        bad.send(blob(17 * 1024 * 1024, 2));
+        assertThat(badSide.closed.get(10, TimeUnit.SECONDS)).isInstanceOf(MalformedFrameException.class)
+            .hasMessageContaining("troupe.max-frame-size");
+        good[0].send(beat(5));
+        assertThat(goodSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(5));
+        good[0].close();
+        bad.close();
+    }
+
+    @Test
+    void shouldWakeASleepingReaderAtOnce() throws Exception {
+        Recorder clientSide = new Recorder();
+        Link[] pair = connectPair(clientSide, new Recorder());
+        Thread.sleep(300); // the reader has given up spinning and sleeps on the futex
+        for (int i = 0; i < 20; i++) {
+            pair[1].send(beat(i));
+            assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(i));
+            Thread.sleep(20);
+        }
+        pair[0].close();
+        pair[1].close();
+    }
+}
