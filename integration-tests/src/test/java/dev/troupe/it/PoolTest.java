@@ -68,6 +68,20 @@ class PoolTest {
     }
 
     @Test
+    void shouldRoundTripA64MiBPayloadIntact() throws Exception {
+        byte[] payload = new byte[64 * 1024 * 1024];
+        new java.util.Random(64).nextBytes(payload);
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        byte[] expected = sha.digest(payload);
+        try (Pool pool = troupe.pool(PoolOptions.workers(1))) {
+            // The worker checks what arrived and sends it all back.
+            byte[] back = pool.submit(Tasks::checkedEcho, payload).get(60, TimeUnit.SECONDS);
+            assertThat(back).hasSize(payload.length);
+            assertThat(sha.digest(back)).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void shouldShareABurstOfChunksAmongAllWorkers() {
         try (Pool pool = troupe.pool(PoolOptions.workers(2).chunkSize(1))) {
             List<Long> pids = pool.map(Tasks::sleepThenPid, Collections.nCopies(8, 50));

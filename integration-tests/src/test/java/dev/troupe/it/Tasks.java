@@ -48,6 +48,16 @@ final class Tasks {
         return ProcessHandle.current().pid();
     }
 
+    /** Returns its input after checking, in the worker, that it is the 64 MiB the test made from seed 64. */
+    static byte[] checkedEcho(byte[] in) {
+        byte[] expected = new byte[in.length];
+        new java.util.Random(64).nextBytes(expected);
+        if (!java.util.Arrays.equals(in, expected)) {
+            throw new IllegalStateException("payload of " + in.length + " bytes arrived changed");
+        }
+        return in;
+    }
+
     static Long sleepThenPid(Integer millis) throws InterruptedException {
         Thread.sleep(millis);
         return ProcessHandle.current().pid();

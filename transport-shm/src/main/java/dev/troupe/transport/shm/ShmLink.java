@@ -527,6 +527,11 @@ final class ShmLink implements Link {
         return segment.ringCapacity;
     }
 
+    /** The ring this side writes, for tests that need to break the protocol on purpose. */
+    OneToOneRingBuffer txRing() {
+        return tx;
+    }
+
     /** The largest message a ring carries whole; larger ones are fragmented. */
     int maxWholeMessage() {
         return tx.maxMsgLength();
