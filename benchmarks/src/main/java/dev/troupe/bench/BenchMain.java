@@ -1,5 +1,6 @@
 package dev.troupe.bench;
 
+import com.typesafe.config.ConfigFactory;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
 import dev.troupe.Task;
@@ -12,9 +13,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Foundation benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result) and
- * {@code pipe_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker over the pipe
- * transport). Usage: {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|pool|all]}.
+ * The benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result),
+ * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
+ * the link benchmarks of {@link TransportBench} and the pool benchmarks of {@link PoolBench}. Usage:
+ * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|pool|all]}.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -42,6 +44,12 @@ public final class BenchMain {
             }
             if (which.equals("all") || which.equals("echo")) {
                 echo(troupe, reps, withPeer ? python : null);
+                try (Troupe overPipe = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", "pipe")))) {
+                    echo(overPipe, reps, withPeer ? python : null);
+                }
+            }
+            if (which.equals("all") || which.equals("transport")) {
+                TransportBench.run(reps, withPeer ? python : null);
             }
             if (which.equals("all") || which.equals("pool")) {
                 PoolBench.run(troupe, reps, withPeer ? python : null);
@@ -104,7 +112,7 @@ public final class BenchMain {
                 Double peerP50 = peer.get("pipe_pingpong_obj_64B_p50");
                 Double applyP50 = apply.get("pool_apply_rtt_p50");
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("bench", "pipe_echo_64B");
+                m.put("bench", "task_echo_64B");
                 m.put("rep", rep + 1);
                 m.put("unit", "us");
                 m.put("troupe_p50", p50);

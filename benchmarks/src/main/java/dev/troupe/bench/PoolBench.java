@@ -27,7 +27,10 @@ final class PoolBench {
         return x;
     }
 
+    private static String transport = "";
+
     static void run(Troupe troupe, int reps, PythonPeer python) throws Exception {
+        transport = troupe.transport();
         List<Integer> inputs = new ArrayList<>(200_000);
         for (int i = 0; i < 200_000; i++) {
             inputs.add(i);
@@ -168,7 +171,7 @@ final class PoolBench {
     }
 
     private static void print(Map<String, Object> m) {
-        m.put("transport", "pipe");
+        m.put("transport", transport);
         m.put("java", Runtime.version().toString());
         m.put("cores", Runtime.getRuntime().availableProcessors());
         System.out.println(Json.line(m));

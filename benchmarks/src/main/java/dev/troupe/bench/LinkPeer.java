@@ -1,0 +1,51 @@
+package dev.troupe.bench;
+
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.Transports;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The far end of the link benchmarks, in its own JVM: {@code LinkPeer ADDRESS echo} sends every envelope
+ * back; {@code LinkPeer ADDRESS sink} counts envelopes and answers a heartbeat with the count. Exits when
+ * the link closes.
+ */
+public final class LinkPeer {
+    private LinkPeer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String address = args[0];
+        boolean echo = args[1].equals("echo");
+        TransportSettings settings = new TransportSettings(Path.of(System.getProperty("java.io.tmpdir")),
+            TransportSettings.DEFAULT_MAX_FRAME_BYTES, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES);
+        Link link = Transports.forAddress(address).connect(address, settings);
+        CountDownLatch closed = new CountDownLatch(1);
+        link.start(new LinkHandler() {
+            private long count;
+
+            @Override
+            public void onEnvelope(Link l, Envelope e) {
+                if (echo) {
+                    l.send(e);
+                } else if (e.hasHeartbeat()) {
+                    l.send(Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(count)).build());
+                    count = 0;
+                } else {
+                    count++;
+                }
+            }
+
+            @Override
+            public void onClosed(Link l, Throwable cause) {
+                closed.countDown();
+            }
+        });
+        closed.await();
+        System.exit(0);
+    }
+}

@@ -1,0 +1,397 @@
+package dev.troupe.bench;
+
+import com.google.protobuf.ByteString;
+import dev.troupe.Pool;
+import dev.troupe.PoolOptions;
+import dev.troupe.Troupe;
+import dev.troupe.ManagedProcess;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.internal.wire.Payload;
+import dev.troupe.internal.wire.PayloadList;
+import dev.troupe.internal.wire.Payloads;
+import dev.troupe.internal.wire.Result;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.LinkServer;
+import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.Transports;
+import io.aeron.Aeron;
+import io.aeron.Publication;
+import io.aeron.Subscription;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.logbuffer.FragmentHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
+
+/**
+ * Link-level benchmarks between two processes: {@code shm_pingpong_64B}, {@code shm_throughput_64B},
+ * {@code shm_bandwidth_1MiB} (each for shm and pipe, beside Python's {@code multiprocessing.Pipe}, Aeron IPC
+ * and a raw Agrona ring), and {@code idle_worker_cpu}.
+ */
+final class TransportBench {
+    private static final int PINGS = 20_000;
+    private static final int WARM_PINGS = 20_000;
+    private static final int SMALL_MESSAGES = 1_000_000;
+    private static final int BIG_MESSAGES = 500;
+    private static final int MIB = 1024 * 1024;
+
+    private TransportBench() {
+    }
+
+    static void run(int reps, PythonPeer python) throws Exception {
+        for (int rep = 0; rep < reps; rep++) {
+            Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
+            Map<String, Double> queuePeer = python == null ? Map.of() : python.run("bench_queue.py", 300);
+            Map<String, Double> bwPeer = python == null ? Map.of() : python.run("bench_pipe_bandwidth.py", 300);
+            double[] ring = rawRingPingPong();
+            double[] aeron = aeronPingPong();
+            Map<String, double[]> rtt = new LinkedHashMap<>();
+            Map<String, Double> tput = new LinkedHashMap<>();
+            Map<String, Double> bw = new LinkedHashMap<>();
+            for (String transport : List.of("shm", "pipe")) {
+                try (Endpoint echo = Endpoint.start(transport, "echo")) {
+                    rtt.put(transport, echo.pingPong());
+                }
+                try (Endpoint sink = Endpoint.start(transport, "sink")) {
+                    tput.put(transport, sink.throughput(SMALL_MESSAGES, 64));
+                    bw.put(transport, sink.throughput(BIG_MESSAGES, MIB) * MIB / 1e6);
+                }
+            }
+            Double pyP50 = pipePeer.get("pipe_pingpong_bytes_64B_p50");
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("bench", "shm_pingpong_64B");
+            m.put("rep", rep + 1);
+            m.put("unit", "us");
+            m.put("troupe_p50", rtt.get("shm")[0]);
+            m.put("troupe_p99", rtt.get("shm")[1]);
+            m.put("pipe_p50", rtt.get("pipe")[0]);
+            m.put("pipe_p99", rtt.get("pipe")[1]);
+            m.put("agrona_ring_p50", ring[0]);
+            m.put("agrona_ring_p99", ring[1]);
+            m.put("aeron_ipc_p50", aeron[0]);
+            m.put("aeron_ipc_p99", aeron[1]);
+            m.put("python_pipe_p50", pyP50);
+            m.put("python_pipe_p99", pipePeer.get("pipe_pingpong_bytes_64B_p99"));
+            m.put("ratio_troupe_over_agrona_ring_p50", rtt.get("shm")[0] / ring[0]);
+            m.put("ratio_aeron_over_troupe_p50", aeron[0] / rtt.get("shm")[0]);
+            m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / rtt.get("shm")[0]);
+            m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
+            print(m);
+
+            Double pyTput = queuePeer.get("simplequeue_64B_n200k");
+            m = new LinkedHashMap<>();
+            m.put("bench", "shm_throughput_64B");
+            m.put("rep", rep + 1);
+            m.put("unit", "msgs/s");
+            m.put("troupe", tput.get("shm"));
+            m.put("pipe", tput.get("pipe"));
+            m.put("python_simplequeue", pyTput);
+            m.put("ratio_troupe_over_python", pyTput == null ? null : tput.get("shm") / pyTput);
+            m.put("ratio_troupe_over_pipe", tput.get("shm") / tput.get("pipe"));
+            m.put("peer", "python SimpleQueue (a Pipe with a lock) put/get of 64 bytes, one way");
+            print(m);
+
+            Double pyBw = bwPeer.get("pipe_bw_1MiB_duplex_sendbytes");
+            m = new LinkedHashMap<>();
+            m.put("bench", "shm_bandwidth_1MiB");
+            m.put("rep", rep + 1);
+            m.put("unit", "MB/s");
+            m.put("troupe", bw.get("shm"));
+            m.put("pipe", bw.get("pipe"));
+            m.put("python_pipe", pyBw);
+            m.put("ratio_troupe_over_python", pyBw == null ? null : bw.get("shm") / pyBw);
+            m.put("peer", "python multiprocessing.Pipe send_bytes of 1 MiB, one way");
+            print(m);
+        }
+        idleWorkerCpu();
+    }
+
+    /** One process at the other end of a link, and this side's end. */
+    private static final class Endpoint implements AutoCloseable, LinkHandler {
+        private final Path dir;
+        private final LinkServer server;
+        private final Process child;
+        private final Link link;
+        private volatile CompletableFuture<Envelope> reply = new CompletableFuture<>();
+        // Ping-pong state: set before the first ping is sent, then touched only by the link's reader thread.
+        private volatile long[] samples;
+        private volatile CompletableFuture<Void> pingsDone;
+        private int sampled;
+        private long sentAt;
+        private Envelope ping;
+
+        private Endpoint(Path dir, LinkServer server, Process child, Link link) {
+            this.dir = dir;
+            this.server = server;
+            this.child = child;
+            this.link = link;
+        }
+
+        static Endpoint start(String transport, String mode) throws Exception {
+            Path dir = Files.createTempDirectory("troupe-bench-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            TransportSettings settings = new TransportSettings(dir, TransportSettings.DEFAULT_MAX_FRAME_BYTES,
+                TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES);
+            LinkedBlockingQueue<Link> accepted = new LinkedBlockingQueue<>();
+            LinkServer server = Transports.find(transport).listen(settings, accepted::add);
+            Process child = javaProcess(LinkPeer.class, server.address(), mode);
+            Link link = accepted.poll(60, TimeUnit.SECONDS);
+            if (link == null) {
+                child.destroyForcibly();
+                throw new IllegalStateException("the " + transport + " peer did not connect");
+            }
+            Endpoint e = new Endpoint(dir, server, child, link);
+            link.start(e);
+            return e;
+        }
+
+        @Override
+        public void onEnvelope(Link l, Envelope e) {
+            long[] ns = samples;
+            if (ns == null) {
+                reply.complete(e);
+                return;
+            }
+            ns[sampled++] = System.nanoTime() - sentAt;
+            if (sampled == ns.length) {
+                samples = null;
+                pingsDone.complete(null);
+                return;
+            }
+            sentAt = System.nanoTime();
+            l.send(ping);
+        }
+
+        @Override
+        public void onClosed(Link l, Throwable cause) {
+            Throwable why = cause == null ? new IllegalStateException("link closed") : cause;
+            reply.completeExceptionally(why);
+            CompletableFuture<Void> p = pingsDone;
+            if (p != null) {
+                p.completeExceptionally(why);
+            }
+        }
+
+        /** Round trips driven from the reader thread: a reply's arrival sends the next ping. */
+        double[] pingPong() throws Exception {
+            ping = message(64, 1);
+            runPings(WARM_PINGS);
+            long[] ns = runPings(PINGS);
+            Arrays.sort(ns);
+            return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
+        }
+
+        private long[] runPings(int n) throws Exception {
+            long[] ns = new long[n];
+            sampled = 0;
+            pingsDone = new CompletableFuture<>();
+            sentAt = System.nanoTime();
+            samples = ns; // the volatile write publishes the fields above to the reader thread
+            link.send(ping);
+            pingsDone.get(120, TimeUnit.SECONDS);
+            return ns;
+        }
+
+        /** Sends {@code n} messages of {@code size} bytes one way, then asks for the count: messages per second. */
+        double throughput(int n, int size) throws Exception {
+            Envelope m = message(size, 2);
+            Envelope ask = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()).build();
+            for (int warm = 0; warm < 2; warm++) {
+                send(m, Math.min(n, 100_000), ask);
+            }
+            long t0 = System.nanoTime();
+            send(m, n, ask);
+            return n / ((System.nanoTime() - t0) / 1e9);
+        }
+
+        private void send(Envelope m, int n, Envelope ask) throws Exception {
+            reply = new CompletableFuture<>();
+            for (int i = 0; i < n; i++) {
+                link.send(m);
+            }
+            link.send(ask);
+            long counted = reply.get(120, TimeUnit.SECONDS).getHeartbeat().getSentAt();
+            if (counted != n) {
+                throw new IllegalStateException("the sink counted " + counted + " of " + n + " messages");
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            link.close();
+            if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+            server.close();
+            deleteTree(dir);
+        }
+    }
+
+    private static Envelope message(int size, long id) {
+        return Envelope.newBuilder().setResult(Result.newBuilder().setTaskId(id).setOutputs(PayloadList.newBuilder()
+            .setBoxed(Payloads.newBuilder().addItems(Payload.newBuilder().setData(ByteString.copyFrom(
+                new byte[size])))))).build();
+    }
+
+    /** Two processes, two Agrona rings in a /dev/shm file, both sides spinning: the machine's limit. */
+    private static double[] rawRingPingPong() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path file = dir.resolve("rings");
+        OneToOneRingBuffer[] rings = RingPeer.map(file);
+        int total = WARM_PINGS + PINGS;
+        Process child = javaProcess(RingPeer.class, file.toString(), String.valueOf(total));
+        try {
+            UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
+            long[] ns = new long[PINGS];
+            boolean[] got = {false};
+            for (int i = 0; i < total; i++) {
+                long t0 = System.nanoTime();
+                while (!rings[0].write(1, msg, 0, 64)) {
+                    Thread.onSpinWait();
+                }
+                got[0] = false;
+                while (!got[0]) {
+                    if (rings[1].read((type, buffer, index, length) -> got[0] = true) == 0) {
+                        Thread.onSpinWait();
+                    }
+                }
+                if (i >= WARM_PINGS) {
+                    ns[i - WARM_PINGS] = System.nanoTime() - t0;
+                }
+            }
+            Arrays.sort(ns);
+            return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
+        } finally {
+            child.waitFor(10, TimeUnit.SECONDS);
+            child.destroyForcibly();
+            deleteTree(dir);
+        }
+    }
+
+    /** Aeron IPC through an embedded media driver; the peer echoes, both sides spin as Aeron's Ping/Pong do. */
+    private static double[] aeronPingPong() throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-aeron-",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        MediaDriver.Context ctx = new MediaDriver.Context()
+            .aeronDirectoryName(dir.resolve("aeron").toString())
+            .threadingMode(ThreadingMode.SHARED)
+            .sharedIdleStrategy(new BackoffIdleStrategy())
+            .dirDeleteOnStart(true)
+            .dirDeleteOnShutdown(true);
+        int total = WARM_PINGS + PINGS;
+        try (MediaDriver driver = MediaDriver.launchEmbedded(ctx);
+             Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+             Publication pub = aeron.addExclusivePublication(AeronPeer.CHANNEL, AeronPeer.PING_STREAM);
+             Subscription sub = aeron.addSubscription(AeronPeer.CHANNEL, AeronPeer.PONG_STREAM)) {
+            Process child = javaProcess(AeronPeer.class, driver.aeronDirectoryName(), String.valueOf(total));
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (!pub.isConnected() || !sub.isConnected()) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the Aeron peer did not connect");
+                    }
+                    Thread.sleep(1);
+                }
+                UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
+                long[] ns = new long[PINGS];
+                boolean[] got = {false};
+                FragmentHandler pong = (buffer, offset, length, header) -> got[0] = true;
+                for (int i = 0; i < total; i++) {
+                    long t0 = System.nanoTime();
+                    while (pub.offer(msg, 0, 64) < 0) {
+                        Thread.onSpinWait();
+                    }
+                    got[0] = false;
+                    while (!got[0]) {
+                        if (sub.poll(pong, 1) == 0) {
+                            Thread.onSpinWait();
+                        }
+                    }
+                    if (i >= WARM_PINGS) {
+                        ns[i - WARM_PINGS] = System.nanoTime() - t0;
+                    }
+                }
+                Arrays.sort(ns);
+                return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
+            } finally {
+                child.waitFor(10, TimeUnit.SECONDS);
+                child.destroyForcibly();
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** CPU used by an idle, connected pool worker over 10 s, per transport. */
+    private static void idleWorkerCpu() throws Exception {
+        for (String transport : List.of("shm", "pipe")) {
+            try (Troupe troupe = Troupe.local(com.typesafe.config.ConfigFactory.parseMap(
+                Map.of("troupe.transport", transport)));
+                 Pool pool = troupe.pool(PoolOptions.workers(1))) {
+                pool.submit(x -> x, 1).get(60, TimeUnit.SECONDS);
+                ManagedProcess w = pool.workers().get(0);
+                ProcessHandle h = ProcessHandle.of(w.pid()).orElseThrow();
+                Thread.sleep(1_000);
+                Duration before = h.info().totalCpuDuration().orElseThrow();
+                long t0 = System.nanoTime();
+                Thread.sleep(10_000);
+                Duration after = h.info().totalCpuDuration().orElseThrow();
+                double wall = (System.nanoTime() - t0) / 1e9;
+                double cpu = (after.toNanos() - before.toNanos()) / 1e9;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("bench", "idle_worker_cpu");
+                m.put("unit", "% of one core");
+                m.put("troupe", 100 * cpu / wall);
+                m.put("cpu_ms", cpu * 1e3);
+                m.put("seconds", wall);
+                m.put("target", "< 1%");
+                m.put("transport", transport);
+                m.put("java", Runtime.version().toString());
+                m.put("cores", Runtime.getRuntime().availableProcessors());
+                System.out.println(Json.line(m));
+            }
+        }
+    }
+
+    private static Process javaProcess(Class<?> main, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
+            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), main.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).inheritIO().start();
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toArray(Path[]::new)) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void print(Map<String, Object> m) {
+        m.put("java", Runtime.version().toString());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        System.out.println(Json.line(m));
+    }
+}
