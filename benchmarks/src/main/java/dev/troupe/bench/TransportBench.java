@@ -373,7 +373,11 @@ final class TransportBench {
 
     private static Process javaProcess(Class<?> main, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-            "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), main.getName()));
+            "--enable-native-access=ALL-UNNAMED"));
+        // The peer tunes its end of the link as this side does.
+        System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("troupe.shm."))
+            .forEach(k -> cmd.add("-D" + k + "=" + System.getProperty(k)));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).inheritIO().start();
     }

@@ -50,7 +50,6 @@ final class Segment {
     final MappedByteBuffer mapped;
     final UnsafeBuffer header;
     final int ringCapacity;
-    private final ByteBuffer[] ringViews = new ByteBuffer[2];
     final OneToOneRingBuffer[] rings = new OneToOneRingBuffer[2];
 
     private Segment(MappedByteBuffer mapped, int ringCapacity) {
@@ -59,8 +58,7 @@ final class Segment {
         this.header = new UnsafeBuffer(mapped, 0, HEADER_BYTES);
         int ringBytes = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
         for (int r = 0; r < 2; r++) {
-            ringViews[r] = mapped.slice(HEADER_BYTES + r * ringBytes, ringBytes);
-            rings[r] = new OneToOneRingBuffer(new UnsafeBuffer(ringViews[r]));
+            rings[r] = new OneToOneRingBuffer(new UnsafeBuffer(mapped, HEADER_BYTES + r * ringBytes, ringBytes));
         }
     }
 
@@ -139,11 +137,6 @@ final class Segment {
         Segment s = new Segment(mapped, capacity);
         s.header.putLongVolatile(CLIENT_PID_OFFSET, clientPid);
         return s;
-    }
-
-    /** The view of ring {@code r}'s bytes, for encoding straight into a claimed slot. */
-    ByteBuffer ringView(int r) {
-        return ringViews[r].duplicate();
     }
 
     static int dataSeqOffset(int ring) {

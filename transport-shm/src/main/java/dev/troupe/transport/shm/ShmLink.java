@@ -10,7 +10,6 @@ import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.MalformedFrameException;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,8 +27,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A link over a {@link Segment}: this side produces into one ring and consumes the other.
  *
- * <p>Sending: senders take a lock (the rings are single-producer), claim space and encode the envelope straight
- * into the ring. An envelope larger than the ring's largest message is sent as fragments and reassembled. After
+ * <p>Sending: senders take a lock (the rings are single-producer), encode the envelope into a reused array,
+ * claim ring space and copy it in. An envelope larger than the ring's largest message is sent as fragments and reassembled. After
  * a write the sender wakes the consumer only when the consumer said it sleeps, so a busy link makes no system
  * call per message. A full ring makes the sender wait (spin, then sleep on the ring's space futex): a fast
  * sender is slowed, not buffered in the heap.
@@ -81,7 +80,8 @@ final class ShmLink implements Link {
 
     private final ReentrantLock sendLock = new ReentrantLock();
     private final Futex sendFutex = new Futex();
-    private final ByteBuffer txView;
+    /** Guarded by {@link #sendLock}. */
+    private final byte[] sendScratch = new byte[16 * 1024];
 
     ShmLink(Segment segment, boolean server, long peerPid, String description, int maxFrameBytes, ShmSettings shm) {
         this.segment = segment;
@@ -93,7 +93,6 @@ final class ShmLink implements Link {
         this.rxIndex = server ? 1 : 0;
         this.tx = segment.rings[txIndex];
         this.rx = segment.rings[rxIndex];
-        this.txView = segment.ringView(txIndex);
         this.myHeartbeat = server ? Segment.SERVER_HEARTBEAT_OFFSET : Segment.CLIENT_HEARTBEAT_OFFSET;
         this.peerHeartbeat = server ? Segment.CLIENT_HEARTBEAT_OFFSET : Segment.SERVER_HEARTBEAT_OFFSET;
         this.myClosed = server ? Segment.SERVER_CLOSED_OFFSET : Segment.CLIENT_CLOSED_OFFSET;
@@ -138,14 +137,16 @@ final class ShmLink implements Link {
         long peerBeatChanged = System.nanoTime();
         long lastCheck = peerBeatChanged;
         try {
-            int idle = 0;
+            long idleSince = 0; // 0: not idle
+            boolean sleeping = false;
             while (!closed) {
                 int n = rx.read(receiver, READ_LIMIT);
                 if (receiver.error != null) {
                     throw receiver.error;
                 }
                 if (n > 0) {
-                    idle = 0;
+                    idleSince = 0;
+                    sleeping = false;
                     wakeProducerOf(rxIndex);
                     continue;
                 }
@@ -156,14 +157,21 @@ final class ShmLink implements Link {
                     }
                     continue;
                 }
-                idle++;
-                if (idle <= shm.spinIterations()) {
-                    Thread.onSpinWait();
-                    continue;
-                }
-                if (idle <= shm.spinIterations() + shm.yieldIterations()) {
-                    Thread.yield();
-                    continue;
+                if (!sleeping) {
+                    long t = System.nanoTime();
+                    if (idleSince == 0) {
+                        idleSince = t;
+                    }
+                    long idle = t - idleSince;
+                    if (idle < shm.spinNanos()) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    if (idle < shm.spinNanos() + shm.yieldNanos()) {
+                        Thread.yield();
+                        continue;
+                    }
+                    sleeping = true; // until data arrives
                 }
                 int seq = h.getIntVolatile(dataSeq);
                 h.putIntVolatile(consumerWaiting, 1);
@@ -185,7 +193,6 @@ final class ShmLink implements Link {
                     }
                     checkPeerAlive();
                 }
-                idle = shm.spinIterations() + shm.yieldIterations(); // stay in the sleeping phase until data
             }
         } catch (IOException | RuntimeException e) {
             if (!closed) {
@@ -340,17 +347,17 @@ final class ShmLink implements Link {
     /** Writes one envelope; the caller holds the send lock and has checked the link is open. */
     private void write(Envelope envelope, int size) {
         if (size <= tx.maxMsgLength()) {
-            int index = claim(WHOLE, Math.max(size, 1));
-            ByteBuffer dst = txView.duplicate();
-            dst.limit(index + size).position(index);
+            // Encoding into a reused heap array and copying is cheaper than a direct-buffer encoder per message.
+            byte[] scratch = size <= sendScratch.length ? sendScratch : new byte[size];
             try {
-                CodedOutputStream out = CodedOutputStream.newInstance(dst);
+                CodedOutputStream out = CodedOutputStream.newInstance(scratch, 0, size);
                 envelope.writeTo(out);
-                out.flush();
+                out.checkNoSpaceLeft();
             } catch (IOException | RuntimeException e) {
-                tx.abort(index);
                 throw new IllegalStateException("cannot encode " + envelope.getBodyCase() + " on " + description, e);
             }
+            int index = claim(WHOLE, Math.max(size, 1));
+            tx.buffer().putBytes(index, scratch, 0, size);
             tx.commit(index);
             return;
         }
@@ -386,13 +393,12 @@ final class ShmLink implements Link {
         UnsafeBuffer h = segment.header;
         int spaceSeq = Segment.spaceSeqOffset(txIndex);
         int producerWaiting = Segment.producerWaitingOffset(txIndex);
-        int spins = 0;
+        long spinUntil = System.nanoTime() + shm.spinNanos();
         while (true) {
             if (closed) {
                 throw new ClosedWhileSending();
             }
-            if (spins < shm.spinIterations()) {
-                spins++;
+            if (System.nanoTime() < spinUntil) {
                 Thread.onSpinWait();
             } else {
                 int seq = h.getIntVolatile(spaceSeq);
