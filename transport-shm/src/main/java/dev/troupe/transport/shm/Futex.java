@@ -13,8 +13,10 @@ import java.util.concurrent.locks.LockSupport;
  * so callers fall back to a bounded back-off.
  *
  * <p>One instance per waiting thread: it owns the native {@code timespec} it passes to the kernel.
+ *
+ * <p>INTERNAL API, public only for {@code dev.troupe.shared}.
  */
-final class Futex {
+public final class Futex {
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
     /** The back-off when futexes are not available. */
@@ -58,7 +60,7 @@ final class Futex {
      *
      * @return {@code true} on Linux with the syscall bound.
      */
-    static boolean isAvailable() {
+    public static boolean isAvailable() {
         return UNAVAILABILITY_CAUSE == null;
     }
 
@@ -79,7 +81,7 @@ final class Futex {
      * @param expected     the value the caller last read.
      * @param timeoutNanos the longest sleep.
      */
-    void await(long address, int expected, long timeoutNanos) {
+    public void await(long address, int expected, long timeoutNanos) {
         if (UNAVAILABILITY_CAUSE != null) {
             LockSupport.parkNanos(Math.min(timeoutNanos, FALLBACK_PARK_NANOS));
             return;
@@ -95,7 +97,7 @@ final class Futex {
      * @param address the word's address.
      * @param count   how many to wake.
      */
-    static void wake(long address, int count) {
+    public static void wake(long address, int count) {
         if (UNAVAILABILITY_CAUSE == null) {
             syscall(SYS_FUTEX, address, FUTEX_WAKE, count, 0, 0, 0);
         }

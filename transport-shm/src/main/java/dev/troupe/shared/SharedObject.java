@@ -1,0 +1,77 @@
+package dev.troupe.shared;
+
+import dev.troupe.transport.shm.Futex;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * A named object in shared memory that any process of this user on this machine opens by name, like Win32's
+ * named kernel objects. Thread-safe. {@link #close()} only stops this handle; the object lives on until
+ * {@code unlink}ed, as a POSIX shared-memory object does.
+ */
+public abstract class SharedObject implements AutoCloseable {
+    /** How long a blocked waiter sleeps before it re-checks, for example for a lock holder that died. */
+    static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final ThreadLocal<Futex> FUTEX = ThreadLocal.withInitial(Futex::new);
+    static final int PID = (int) ProcessHandle.current().pid();
+
+    final NamedSegment segment;
+    final UnsafeBuffer data;
+    private volatile boolean closed;
+
+    SharedObject(NamedSegment segment) {
+        this.segment = segment;
+        this.data = segment.data;
+    }
+
+    /**
+     * @return the name it was opened by.
+     */
+    public String name() {
+        return segment.name;
+    }
+
+    /** Stops using this handle; other handles and processes are not affected. */
+    @Override
+    public void close() {
+        closed = true;
+    }
+
+    void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException(segment + " is closed");
+        }
+    }
+
+    /** Sleeps while the word at {@code offset} holds {@code expected}, at most {@code nanos} (and one slice). */
+    void sleepOn(int offset, int expected, long nanos) {
+        FUTEX.get().await(segment.address(offset), expected, Math.max(1, Math.min(nanos, SLICE_NANOS)));
+    }
+
+    void wake(int offset, int count) {
+        Futex.wake(segment.address(offset), count);
+    }
+
+    /**
+     * Takes the object without waiting, for {@link Waits}: {@code 0} not available, {@code 1} taken, {@code 2}
+     * taken from an owner that died holding it.
+     */
+    abstract int tryTake();
+
+    /** Gives back what {@link #tryTake()} took, for {@link Waits#all} when it cannot take every object. */
+    abstract void untake();
+
+    static boolean alive(int pid) {
+        return pid == PID || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    static long deadline(long nanos) {
+        long now = System.nanoTime();
+        return nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos;
+    }
+
+    @Override
+    public String toString() {
+        return segment.toString();
+    }
+}
