@@ -21,7 +21,7 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  * carrying the server's messages to the client and ring 1 the client's to the server.
  *
  * <p>The header holds, each word on its own cache line: a magic number and version, the ring capacity, both
- * pids, both heartbeat counters, both closed flags, and per ring two futex words with their "someone sleeps
+ * pids, both heartbeat counters, both closed flags, both "futex ready" flags, and per ring two futex words with their "someone sleeps
  * here" flags: {@code dataSeq}/{@code consumerWaiting} (the consumer sleeps until data arrives) and
  * {@code spaceSeq}/{@code producerWaiting} (the producer sleeps until the ring has room).
  */
@@ -40,6 +40,9 @@ final class Segment {
     static final int CLIENT_HEARTBEAT_OFFSET = 4 * LINE;
     static final int SERVER_CLOSED_OFFSET = 5 * LINE;
     static final int CLIENT_CLOSED_OFFSET = 6 * LINE;
+    /** Set once that side's futex calls are bound: until then it cannot wake the other, which sleeps briefly. */
+    static final int SERVER_FUTEX_READY_OFFSET = 7 * LINE;
+    static final int CLIENT_FUTEX_READY_OFFSET = 7 * LINE + 32;
     private static final int RING_WORDS_OFFSET = 8 * LINE;
     private static final int RING_WORDS_BYTES = 4 * LINE;
 

@@ -53,6 +53,9 @@ final class ShmLink implements Link {
     private static final long IDLE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long SPACE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long HEARTBEAT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long PEER_FUTEX_GRACE_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long FUTEX_LOAD_DELAY_NANOS = TimeUnit.MILLISECONDS.toNanos(300);
+    private static final long FALLBACK_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final Segment segment;
     private final boolean server;
@@ -67,6 +70,11 @@ final class ShmLink implements Link {
     private final int peerHeartbeat;
     private final int myClosed;
     private final int peerClosed;
+    private final int myFutexReady;
+    private final int peerFutexReady;
+    private final long createdNanos = System.nanoTime();
+    /** Heartbeat thread only. */
+    private boolean futexAnnounced;
     private final long peerPid;
     private final Optional<ProcessHandle> peer;
 
@@ -97,6 +105,8 @@ final class ShmLink implements Link {
         this.peerHeartbeat = server ? Segment.CLIENT_HEARTBEAT_OFFSET : Segment.SERVER_HEARTBEAT_OFFSET;
         this.myClosed = server ? Segment.SERVER_CLOSED_OFFSET : Segment.CLIENT_CLOSED_OFFSET;
         this.peerClosed = server ? Segment.CLIENT_CLOSED_OFFSET : Segment.SERVER_CLOSED_OFFSET;
+        this.myFutexReady = server ? Segment.SERVER_FUTEX_READY_OFFSET : Segment.CLIENT_FUTEX_READY_OFFSET;
+        this.peerFutexReady = server ? Segment.CLIENT_FUTEX_READY_OFFSET : Segment.SERVER_FUTEX_READY_OFFSET;
         this.peerPid = peerPid;
         this.peer = ProcessHandle.of(peerPid);
         Heartbeats.register(this);
@@ -115,12 +125,21 @@ final class ShmLink implements Link {
 
     /**
      * Bumps this side's heartbeat counter; called by {@link Heartbeats} on its own thread, so a reader held up
-     * by a slow handler does not look dead to the peer.
+     * by a slow handler does not look dead to the peer. Also starts binding futexes once the link is 300 ms old
+     * (after a worker's start-up) and tells the peer when they are bound.
      */
     void beat() {
         synchronized (closeMonitor) {
             if (!unmapped) {
                 segment.header.getAndAddLong(myHeartbeat, 1);
+                if (!futexAnnounced) {
+                    if (Futex.isReady()) {
+                        segment.header.putIntVolatile(myFutexReady, 1);
+                        futexAnnounced = true;
+                    } else if (System.nanoTime() - createdNanos > FUTEX_LOAD_DELAY_NANOS) {
+                        Futex.preload(); // after start-up, so that binding it does not slow the first tasks
+                    }
+                }
             }
         }
     }
@@ -176,7 +195,7 @@ final class ShmLink implements Link {
                 int seq = h.getIntVolatile(dataSeq);
                 h.putIntVolatile(consumerWaiting, 1);
                 if (rx.size() == 0 && !closed && h.getIntVolatile(peerClosed) == 0) {
-                    futex.await(segment.address(dataSeq), seq, IDLE_SLEEP_NANOS);
+                    futex.await(segment.address(dataSeq), seq, sleepNanos(IDLE_SLEEP_NANOS));
                 }
                 h.putIntVolatile(consumerWaiting, 0);
                 long now = System.nanoTime();
@@ -206,6 +225,18 @@ final class ShmLink implements Link {
             }
             release();
         }
+    }
+
+    /**
+     * How long to sleep on a futex: {@code wanted} once the peer can wake us; while it cannot (its futex binding
+     * is still loading, or futexes do not exist here), briefly at first and with a bounded back-off later.
+     */
+    private long sleepNanos(long wanted) {
+        if (segment.header.getIntVolatile(peerFutexReady) != 0) {
+            return wanted;
+        }
+        return System.nanoTime() - createdNanos < PEER_FUTEX_GRACE_NANOS ? Futex.FALLBACK_PARK_NANOS
+            : Math.min(wanted, FALLBACK_BACKOFF_NANOS);
     }
 
     private void checkPeerAlive() throws LinkClosedException {
@@ -408,7 +439,7 @@ final class ShmLink implements Link {
                     h.putIntVolatile(producerWaiting, 0);
                     return index;
                 }
-                sendFutex.await(segment.address(spaceSeq), seq, SPACE_SLEEP_NANOS);
+                sendFutex.await(segment.address(spaceSeq), seq, sleepNanos(SPACE_SLEEP_NANOS));
                 h.putIntVolatile(producerWaiting, 0);
                 if (h.getIntVolatile(peerClosed) != 0 || peer.isEmpty() || !peer.get().isAlive()) {
                     close(new LinkClosedException("peer process " + peerPid + " of " + description

@@ -52,6 +52,7 @@ public final class ShmTransportProvider implements TransportProvider {
 
     @Override
     public LinkServer listen(TransportSettings settings, Consumer<Link> acceptor) throws IOException {
+        Futex.preload();
         return ShmLinkServer.start(settings, ShmSettings.fromSystemProperties(), acceptor);
     }
 
