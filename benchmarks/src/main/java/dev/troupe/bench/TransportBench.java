@@ -6,6 +6,7 @@ import dev.troupe.PoolOptions;
 import dev.troupe.Troupe;
 import dev.troupe.ManagedProcess;
 import dev.troupe.internal.wire.Envelope;
+import dev.troupe.shared.Event;
 import dev.troupe.internal.wire.Heartbeat;
 import dev.troupe.internal.wire.Payload;
 import dev.troupe.internal.wire.PayloadList;
@@ -120,7 +121,54 @@ final class TransportBench {
             m.put("peer", "python multiprocessing.Pipe send_bytes of 1 MiB, one way");
             print(m);
         }
+        lockHandoff(reps, python);
         idleWorkerCpu();
+    }
+
+    /** Two processes handing control back and forth through two named auto-reset events. */
+    static void lockHandoff(int reps, PythonPeer python) throws Exception {
+        int warm = 500;
+        int n = 10_000;
+        for (int rep = 0; rep < reps; rep++) {
+            Map<String, Double> peer = python == null ? Map.of() : python.run("bench_event_pingpong.py", 120);
+            String prefix = "bench-handoff-" + ProcessHandle.current().pid() + "-" + rep;
+            long[] ns = new long[n];
+            try (Event ping = Event.openAutoReset(prefix + "-ping"); Event pong = Event.openAutoReset(prefix + "-pong")) {
+                Process child = javaProcess(EventPeer.class, prefix, String.valueOf(warm + n));
+                try {
+                    for (int i = 0; i < warm + n; i++) {
+                        long t0 = System.nanoTime();
+                        ping.set();
+                        if (!pong.await(Duration.ofSeconds(60))) {
+                            throw new IllegalStateException("the event peer stopped answering");
+                        }
+                        if (i >= warm) {
+                            ns[i - warm] = System.nanoTime() - t0;
+                        }
+                    }
+                } finally {
+                    child.waitFor(10, TimeUnit.SECONDS);
+                    child.destroyForcibly();
+                    Event.unlink(prefix + "-ping");
+                    Event.unlink(prefix + "-pong");
+                }
+            }
+            Arrays.sort(ns);
+            double p50 = ns[n / 2] / 1e3;
+            Double pyP50 = peer.get("event_pingpong_p50");
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("bench", "lock_handoff");
+            m.put("rep", rep + 1);
+            m.put("unit", "us");
+            m.put("troupe_p50", p50);
+            m.put("troupe_p99", ns[(int) (n * 0.99)] / 1e3);
+            m.put("python_p50", pyP50);
+            m.put("python_p99", peer.get("event_pingpong_p99"));
+            m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / p50);
+            m.put("peer", "python multiprocessing.Event ping-pong (set / wait / clear)");
+            m.put("what", "two processes alternating through two named auto-reset events");
+            print(m);
+        }
     }
 
     /** One process at the other end of a link, and this side's end. */

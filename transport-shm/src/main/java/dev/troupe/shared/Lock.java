@@ -63,13 +63,19 @@ public class Lock extends SharedObject {
     boolean acquireNanos(long nanos) {
         checkOpen();
         long deadline = deadline(nanos);
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (true) {
             if (tryTake() != 0) {
                 return true;
             }
-            long left = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            long left = deadline - now;
             if (left <= 0) {
                 return false;
+            }
+            if (now < spinUntil) {
+                Thread.onSpinWait();
+                continue;
             }
             int holder = data.getIntVolatile(STATE);
             if (holder == 0 || !alive(holder)) {

@@ -78,13 +78,19 @@ public final class Semaphore extends SharedObject {
     private boolean acquireNanos(long nanos) {
         checkOpen();
         long deadline = deadline(nanos);
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (true) {
             if (tryTake() != 0) {
                 return true;
             }
-            long left = deadline - System.nanoTime();
+            long now = System.nanoTime();
+            long left = deadline - now;
             if (left <= 0) {
                 return false;
+            }
+            if (now < spinUntil) {
+                Thread.onSpinWait();
+                continue;
             }
             data.getAndAddInt(WAITERS, 1);
             sleepOn(COUNT, 0, left);

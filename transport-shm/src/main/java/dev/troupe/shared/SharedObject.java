@@ -14,12 +14,19 @@ public abstract class SharedObject implements AutoCloseable {
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final ThreadLocal<Futex> FUTEX = ThreadLocal.withInitial(Futex::new);
     static final int PID = (int) ProcessHandle.current().pid();
+    /**
+     * How long a waiter spins before it sleeps ({@code troupe.shared.spin-micros}, default 10): a hand-off between
+     * two busy processes then costs no system call.
+     */
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("troupe.shared.spin-micros", 10));
 
     final NamedSegment segment;
     final UnsafeBuffer data;
     private volatile boolean closed;
 
     SharedObject(NamedSegment segment) {
+        // Every process that may wake a waiter must have futexes bound: the first object opened waits for that.
+        Futex.isAvailable();
         this.segment = segment;
         this.data = segment.data;
     }
