@@ -96,26 +96,12 @@ public final class Event extends SharedObject {
     }
 
     private boolean awaitNanos(long nanos) {
-        checkOpen();
-        long deadline = deadline(nanos);
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (true) {
-            if (tryTake() != 0) {
-                return true;
-            }
-            long now = System.nanoTime();
-            long left = deadline - now;
-            if (left <= 0) {
-                return false;
-            }
-            if (now < spinUntil) {
-                Thread.onSpinWait();
-                continue;
-            }
-            data.getAndAddInt(WAITERS, 1);
-            sleepOn(SIGNALED, 0, left);
-            data.getAndAddInt(WAITERS, -1);
-        }
+        return awaitTake(nanos, SIGNALED, WAITERS);
+    }
+
+    @Override
+    boolean worthSleeping(int signaled) {
+        return signaled == 0;
     }
 
     private boolean autoReset() {

@@ -61,30 +61,13 @@ public class Lock extends SharedObject {
     }
 
     boolean acquireNanos(long nanos) {
-        checkOpen();
-        long deadline = deadline(nanos);
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (true) {
-            if (tryTake() != 0) {
-                return true;
-            }
-            long now = System.nanoTime();
-            long left = deadline - now;
-            if (left <= 0) {
-                return false;
-            }
-            if (now < spinUntil) {
-                Thread.onSpinWait();
-                continue;
-            }
-            int holder = data.getIntVolatile(STATE);
-            if (holder == 0 || !alive(holder)) {
-                continue; // free now, or its holder died: try again at once
-            }
-            data.getAndAddInt(WAITERS, 1);
-            sleepOn(STATE, holder, left);
-            data.getAndAddInt(WAITERS, -1);
-        }
+        return awaitTake(nanos, STATE, WAITERS);
+    }
+
+    /** Sleep only while a live process holds it: a dead holder's lock is taken over at once. */
+    @Override
+    boolean worthSleeping(int holder) {
+        return holder != 0 && alive(holder);
     }
 
     @Override

@@ -76,26 +76,12 @@ public final class Semaphore extends SharedObject {
     }
 
     private boolean acquireNanos(long nanos) {
-        checkOpen();
-        long deadline = deadline(nanos);
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (true) {
-            if (tryTake() != 0) {
-                return true;
-            }
-            long now = System.nanoTime();
-            long left = deadline - now;
-            if (left <= 0) {
-                return false;
-            }
-            if (now < spinUntil) {
-                Thread.onSpinWait();
-                continue;
-            }
-            data.getAndAddInt(WAITERS, 1);
-            sleepOn(COUNT, 0, left);
-            data.getAndAddInt(WAITERS, -1);
-        }
+        return awaitTake(nanos, COUNT, WAITERS);
+    }
+
+    @Override
+    boolean worthSleeping(int count) {
+        return count <= 0;
     }
 
     @Override

@@ -50,6 +50,44 @@ public abstract class SharedObject implements AutoCloseable {
         }
     }
 
+    /**
+     * The wait of locks, semaphores and events: try to take the object, spin for {@link #SPIN_NANOS}, then sleep
+     * on its futex {@code word} (counted in {@code waiters}, so that releasers know to wake) a slice at a time.
+     *
+     * @return {@code true} when taken, {@code false} when {@code nanos} ran out.
+     */
+    final boolean awaitTake(long nanos, int word, int waiters) {
+        checkOpen();
+        long deadline = deadline(nanos);
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (true) {
+            if (tryTake() != 0) {
+                return true;
+            }
+            long now = System.nanoTime();
+            long left = deadline - now;
+            if (left <= 0) {
+                return false;
+            }
+            if (now < spinUntil) {
+                Thread.onSpinWait();
+                continue;
+            }
+            int seen = data.getIntVolatile(word);
+            if (!worthSleeping(seen)) {
+                continue; // it changed since the try: try again at once
+            }
+            data.getAndAddInt(waiters, 1);
+            sleepOn(word, seen, left);
+            data.getAndAddInt(waiters, -1);
+        }
+    }
+
+    /** Whether a waiter that read {@code value} in its futex word should sleep rather than try again. */
+    boolean worthSleeping(int value) {
+        return true;
+    }
+
     /** Sleeps while the word at {@code offset} holds {@code expected}, at most {@code nanos} (and one slice). */
     void sleepOn(int offset, int expected, long nanos) {
         FUTEX.get().await(segment.address(offset), expected, Math.max(1, Math.min(nanos, SLICE_NANOS)));
