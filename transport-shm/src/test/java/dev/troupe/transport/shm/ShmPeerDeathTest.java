@@ -32,7 +32,7 @@ class ShmPeerDeathTest {
         LinkServer server = new ShmTransportProvider().listen(settings, accepted::add);
         Process child = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
             "-cp", System.getProperty("java.class.path"), HalfSender.class.getName(), server.address(), dir.toString())
-            .redirectErrorStream(true).start();
+            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             Link link = accepted.poll(30, TimeUnit.SECONDS);
             assertThat(link).as("the child connected").isNotNull();
