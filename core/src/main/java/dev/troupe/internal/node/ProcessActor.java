@@ -186,6 +186,11 @@ final class ProcessActor {
         cmd.add(s.workerJava.isBlank()
             ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
             : s.workerJava);
+        if (s.workerJava.isBlank() && Runtime.version().feature() >= 23) {
+            // Agrona (the shm transport) uses sun.misc.Unsafe memory access, which JDK 23+ warns about on stderr
+            // at every start; the flag does not exist before 23, so it is added only for this JVM's own java.
+            cmd.add("--sun-misc-unsafe-memory-access=allow");
+        }
         cmd.addAll(s.workerJvmOptions);
         cmd.addAll(spec.jvmOptions());
         cmd.add("-cp");
