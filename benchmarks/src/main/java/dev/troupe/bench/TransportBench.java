@@ -15,6 +15,7 @@ import dev.troupe.internal.wire.Result;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.LinkServer;
+import dev.troupe.spi.NodeDirectories;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
 import io.aeron.Aeron;
@@ -29,14 +30,12 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
@@ -430,15 +429,8 @@ final class TransportBench {
         return new ProcessBuilder(cmd).inheritIO().start();
     }
 
-    private static void deleteTree(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toArray(Path[]::new)) {
-                Files.deleteIfExists(p);
-            }
-        }
+    private static void deleteTree(Path dir) {
+        NodeDirectories.delete(dir, false);
     }
 
     private static void print(Map<String, Object> m) {

@@ -1,12 +1,11 @@
 package dev.troupe.internal.node;
 
+import dev.troupe.spi.NodeDirectories;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * INTERNAL API. The node's owner-only directory for sockets and segments, removed on close.
@@ -30,32 +29,7 @@ final class RunDirectory implements AutoCloseable {
             }
             return new RunDirectory(p, false);
         }
-        Path base = Path.of(System.getProperty("java.io.tmpdir"));
-        sweepDeadNodes(base);
-        String prefix = "troupe-" + ProcessHandle.current().pid() + "-";
-        Path p = posix
-            ? Files.createTempDirectory(base, prefix, PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")))
-            : Files.createTempDirectory(base, prefix);
-        return new RunDirectory(p, true);
-    }
-
-    /**
-     * Removes run directories left by nodes that were killed before they could clean up (their name holds the
-     * node's pid, and no process has that pid any more).
-     */
-    private static void sweepDeadNodes(Path base) {
-        try (Stream<Path> entries = Files.list(base)) {
-            entries.filter(p -> p.getFileName().toString().matches("troupe-\\d+-\\d+") && Files.isDirectory(p))
-                .filter(p -> {
-                    String name = p.getFileName().toString();
-                    long pid = Long.parseLong(name.substring(7, name.indexOf('-', 7)));
-                    return ProcessHandle.of(pid).isEmpty();
-                })
-                .forEach(p -> new RunDirectory(p, true).close());
-        } catch (IOException | RuntimeException ignored) {
-            // best effort: someone else's directory, or a race with its owner
-        }
+        return new RunDirectory(NodeDirectories.create(Path.of(System.getProperty("java.io.tmpdir"))), true);
     }
 
     Path path() {
@@ -65,21 +39,6 @@ final class RunDirectory implements AutoCloseable {
     /** Removes the directory if this node created it, or only its contents otherwise. */
     @Override
     public void close() {
-        if (!Files.exists(path)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            walk.sorted(Comparator.reverseOrder())
-                .filter(p -> owned || !p.equals(path))
-                .forEach(p -> {
-                    try {
-                        Files.deleteIfExists(p);
-                    } catch (IOException ignored) {
-                        // best effort on the way out
-                    }
-                });
-        } catch (IOException ignored) {
-            // best effort on the way out
-        }
+        NodeDirectories.delete(path, !owned);
     }
 }

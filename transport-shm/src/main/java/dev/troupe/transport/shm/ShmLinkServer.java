@@ -2,6 +2,7 @@ package dev.troupe.transport.shm;
 
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkServer;
+import dev.troupe.spi.NodeDirectories;
 import dev.troupe.spi.TransportSettings;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -80,7 +81,7 @@ final class ShmLinkServer implements LinkServer {
         } catch (IOException | RuntimeException e) {
             server.close();
             Files.deleteIfExists(socket);
-            ShmTransportProvider.deleteSegmentDirectory(segments);
+            NodeDirectories.delete(segments, false);
             throw e;
         }
         ShmLinkServer s = new ShmLinkServer(server, socket, segments, settings, shm, acceptor);
@@ -184,7 +185,7 @@ final class ShmLinkServer implements LinkServer {
             } catch (IOException e) {
                 LOG.warn("cannot remove socket file {}: {}", socketPath, e.toString());
             }
-            ShmTransportProvider.deleteSegmentDirectory(segmentDirectory);
+            NodeDirectories.delete(segmentDirectory, false);
         }
     }
 

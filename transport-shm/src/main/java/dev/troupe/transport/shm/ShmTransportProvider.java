@@ -1,6 +1,7 @@
 package dev.troupe.transport.shm;
 
 import dev.troupe.spi.Link;
+import dev.troupe.spi.NodeDirectories;
 import dev.troupe.spi.LinkServer;
 import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;
@@ -10,13 +11,9 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * The shared-memory transport ({@code shm}): two single-producer/single-consumer rings per link in a
@@ -104,47 +101,10 @@ public final class ShmTransportProvider implements TransportProvider {
 
     /**
      * Creates the owner-only directory a server's segment files go in: under {@code /dev/shm} where it exists
-     * (memory, not disk), else in the run directory. Directories of nodes that were killed are removed first.
+     * (memory, not disk), else in the run directory.
      */
     static Path createSegmentDirectory(Path runDirectory) throws IOException {
-        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
-        Path base = Files.isDirectory(DEV_SHM) && Files.isWritable(DEV_SHM) ? DEV_SHM : runDirectory;
-        if (base == DEV_SHM) {
-            sweepDeadNodes(base);
-        }
-        String prefix = "troupe-" + ProcessHandle.current().pid() + "-";
-        return posix
-            ? Files.createTempDirectory(base, prefix, PosixFilePermissions.asFileAttribute(
-                PosixFilePermissions.fromString("rwx------")))
-            : Files.createTempDirectory(base, prefix);
-    }
-
-    static void deleteSegmentDirectory(Path directory) {
-        try (Stream<Path> walk = Files.walk(directory)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort on the way out
-                }
-            });
-        } catch (IOException ignored) {
-            // gone already
-        }
-    }
-
-    /** Removes segment directories whose node (the pid in the name) no longer runs. */
-    private static void sweepDeadNodes(Path base) {
-        try (Stream<Path> entries = Files.list(base)) {
-            entries.filter(p -> p.getFileName().toString().matches("troupe-\\d+-\\d+") && Files.isDirectory(p))
-                .filter(p -> {
-                    String name = p.getFileName().toString();
-                    return ProcessHandle.of(Long.parseLong(name.substring(7, name.indexOf('-', 7)))).isEmpty();
-                })
-                .forEach(ShmTransportProvider::deleteSegmentDirectory);
-        } catch (IOException | RuntimeException ignored) {
-            // best effort: someone else's directory, or a race with its owner
-        }
+        return NodeDirectories.create(Files.isDirectory(DEV_SHM) && Files.isWritable(DEV_SHM) ? DEV_SHM : runDirectory);
     }
 
     private static Throwable probe() {
