@@ -169,6 +169,7 @@ class SharedObjectsTest {
             created.buffer().putLong(8, 42L);
             assertThat(opened.size()).isEqualTo(4096);
             assertThat(opened.buffer().getLong(8)).isEqualTo(42L);
+            assertThat(opened.buffer().order()).isEqualTo(java.nio.ByteOrder.nativeOrder());
             assertThat(created.unlink()).isTrue();
             assertThatThrownBy(() -> SharedMemory.open(prefix + "mem")).hasMessageContaining("no shared memory named");
         }
@@ -209,6 +210,20 @@ class SharedObjectsTest {
                 () -> Barrier.open(prefix + "barrier", 2).await(Duration.ofSeconds(30)));
             int mine = barrier.await(Duration.ofSeconds(30));
             assertThat(List.of(mine, other.get(30, TimeUnit.SECONDS))).containsExactlyInAnyOrder(0, 1);
+        }
+        try (RLock twice = RLock.open(prefix + "cond-rlock"); Condition cond = Condition.open(prefix + "rcond", twice)) {
+            twice.acquire();
+            twice.acquire();
+            CompletableFuture<Void> signaller = CompletableFuture.runAsync(() -> {
+                twice.acquire(); // possible only if the waiter let go of both holds
+                cond.signal();
+                twice.release();
+            });
+            assertThat(cond.await(Duration.ofSeconds(30))).isTrue();
+            assertThat(twice.holdCount()).as("both holds are back after the wait").isEqualTo(2);
+            twice.release();
+            twice.release();
+            signaller.get(30, TimeUnit.SECONDS);
         }
         assertThatThrownBy(() -> Lock.open("../escape")).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("shared object name");

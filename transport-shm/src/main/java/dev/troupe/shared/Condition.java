@@ -9,7 +9,10 @@ import java.time.Duration;
  */
 public final class Condition extends SharedObject {
     static final String KIND = "condition";
+    /** Bumped by every signal: the futex word waiters sleep on. */
     private static final int SEQUENCE = 0;
+    /** Signals not yet taken by a waiter; each wakes one waiter, at most as many as wait. */
+    private static final int SIGNALS = 4;
     private static final int WAITERS = 64;
     private static final int SIZE = 128;
     private final Lock lock;
@@ -51,30 +54,38 @@ public final class Condition extends SharedObject {
         checkOpen();
         lock.checkHeld();
         long deadline = deadline(timeout.toNanos());
-        int seq = data.getIntVolatile(SEQUENCE);
         data.getAndAddInt(WAITERS, 1);
-        lock.release();
+        int depth = lock.depth(); // an RLock held several times is freed fully, and held again as often after
+        lock.free();
         boolean signaled = false;
         try {
             while (true) {
-                if (data.getIntVolatile(SEQUENCE) != seq) {
-                    signaled = true;
-                    break;
+                int pending = data.getIntVolatile(SIGNALS);
+                if (pending > 0) {
+                    if (data.compareAndSetInt(SIGNALS, pending, pending - 1)) {
+                        signaled = true;
+                        break;
+                    }
+                    continue;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
-                sleepOn(SEQUENCE, seq, left);
+                int seq = data.getIntVolatile(SEQUENCE);
+                if (data.getIntVolatile(SIGNALS) == 0) {
+                    sleepOn(SEQUENCE, seq, left);
+                }
             }
         } finally {
             data.getAndAddInt(WAITERS, -1);
             lock.acquire();
+            lock.restoreDepth(depth);
         }
         return signaled;
     }
 
-    /** Wakes one waiter. */
+    /** Wakes one waiter, if any waits. */
     public void signal() {
         notifyWaiters(1);
     }
@@ -86,10 +97,19 @@ public final class Condition extends SharedObject {
 
     private void notifyWaiters(int n) {
         checkOpen();
-        data.getAndAddInt(SEQUENCE, 1);
-        if (data.getIntVolatile(WAITERS) > 0) {
-            wake(SEQUENCE, n);
+        int waiters = data.getIntVolatile(WAITERS);
+        if (waiters <= 0) {
+            return; // like any condition variable, a signal with nobody waiting is lost
         }
+        while (true) {
+            int pending = data.getIntVolatile(SIGNALS);
+            int target = (int) Math.min(waiters, (long) pending + n);
+            if (target <= pending || data.compareAndSetInt(SIGNALS, pending, target)) {
+                break;
+            }
+        }
+        data.getAndAddInt(SEQUENCE, 1);
+        wake(SEQUENCE, n);
     }
 
     @Override

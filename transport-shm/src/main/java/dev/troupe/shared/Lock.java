@@ -16,7 +16,8 @@ public class Lock extends SharedObject {
     /** The holder's pid, 0 when free: the futex word. */
     static final int STATE = 0;
     static final int ABANDONED = 4;
-    static final int OWNER_THREAD = 8;
+    /** The holder's pid and thread id in one word, so that a taken-over lock never matches the dead holder's. */
+    static final int OWNER = 8;
     static final int DEPTH = 16;
     static final int WAITERS = 64;
     static final int SIZE = 128;
@@ -86,9 +87,13 @@ public class Lock extends SharedObject {
     }
 
     void took(long thread, boolean abandoned) {
-        data.putLong(OWNER_THREAD, thread);
         data.putInt(DEPTH, 1);
         data.putIntVolatile(ABANDONED, abandoned ? 1 : 0);
+        data.putLongVolatile(OWNER, owner(thread));
+    }
+
+    private static long owner(long thread) {
+        return ((long) PID << 32) | (thread & 0xffffffffL);
     }
 
     @Override
@@ -115,7 +120,7 @@ public class Lock extends SharedObject {
     }
 
     void free() {
-        data.putLong(OWNER_THREAD, 0);
+        data.putLongVolatile(OWNER, 0);
         data.putInt(DEPTH, 0);
         data.putIntVolatile(STATE, 0);
         if (data.getIntVolatile(WAITERS) > 0) {
@@ -124,11 +129,20 @@ public class Lock extends SharedObject {
         Signals.bump();
     }
 
+    /** How many times the holder holds it (1 for a plain lock); for {@link Condition}, which must free it fully. */
+    int depth() {
+        return data.getInt(DEPTH);
+    }
+
+    void restoreDepth(int depth) {
+        data.putInt(DEPTH, depth);
+    }
+
     /**
      * @return whether this thread holds the lock.
      */
     public boolean isHeldByCurrentThread() {
-        return data.getIntVolatile(STATE) == PID && data.getLong(OWNER_THREAD) == Thread.currentThread().getId();
+        return data.getIntVolatile(STATE) == PID && data.getLongVolatile(OWNER) == owner(Thread.currentThread().getId());
     }
 
     /**

@@ -26,7 +26,7 @@ public final class Semaphore extends SharedObject {
      * @return a handle.
      */
     public static Semaphore open(String name, int permits) {
-        return create(name, permits, 0);
+        return create(name, permits, Integer.MAX_VALUE);
     }
 
     /**
@@ -112,7 +112,7 @@ public final class Semaphore extends SharedObject {
         int max = data.getInt(MAX);
         while (true) {
             int c = data.getIntVolatile(COUNT);
-            if (max > 0 && c >= max) {
+            if (c >= max) {
                 throw new IllegalStateException(this + " released too many times: it is bounded to " + max);
             }
             if (data.compareAndSetInt(COUNT, c, c + 1)) {

@@ -47,7 +47,7 @@ public final class SharedMemory extends SharedObject {
      */
     public ByteBuffer buffer() {
         checkOpen();
-        return segment.mapped().slice(NamedSegment.HEADER_BYTES, size());
+        return segment.mapped().slice(NamedSegment.HEADER_BYTES, size()).order(java.nio.ByteOrder.nativeOrder());
     }
 
     /** @return the size in bytes. */

@@ -32,7 +32,11 @@ final class Heartbeats {
     private static void run() {
         while (true) {
             for (ShmLink link : LINKS) {
-                link.beat();
+                try {
+                    link.beat();
+                } catch (Throwable t) {
+                    // keep beating for the other links; this one fails on its own
+                }
             }
             try {
                 Thread.sleep(PERIOD_MILLIS);

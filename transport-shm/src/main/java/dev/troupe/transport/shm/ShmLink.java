@@ -116,6 +116,10 @@ final class ShmLink implements Link {
     public void start(LinkHandler handler) {
         Objects.requireNonNull(handler, "handler");
         if (!started.compareAndSet(false, true)) {
+            if (closed) {
+                handler.onClosed(this, closeCause); // closed before it started: the mapping is gone already
+                return;
+            }
             throw new IllegalStateException("link already started: " + description);
         }
         Thread reader = new Thread(() -> readLoop(handler), "troupe-shm-reader");
@@ -170,8 +174,13 @@ final class ShmLink implements Link {
                     continue;
                 }
                 if (h.getIntVolatile(peerClosed) != 0) {
-                    // Its last messages were written before the flag: one more read drains them.
-                    if (rx.size() == 0) {
+                    // Its last committed messages came before the flag: one more read drains them. A message it
+                    // claimed but never committed is dropped, not waited for.
+                    int last = rx.read(receiver, READ_LIMIT);
+                    if (receiver.error != null) {
+                        throw receiver.error;
+                    }
+                    if (last == 0) {
                         throw new LinkClosedException("peer closed " + description);
                     }
                     continue;
@@ -194,10 +203,22 @@ final class ShmLink implements Link {
                 }
                 int seq = h.getIntVolatile(dataSeq);
                 h.putIntVolatile(consumerWaiting, 1);
-                if (rx.size() == 0 && !closed && h.getIntVolatile(peerClosed) == 0) {
+                // Re-check by reading: it sees only committed messages, so a peer paused between claiming and
+                // committing does not keep this thread from sleeping (its commit will wake it).
+                int late = rx.read(receiver, READ_LIMIT);
+                if (late == 0 && !closed && h.getIntVolatile(peerClosed) == 0) {
                     futex.await(segment.address(dataSeq), seq, sleepNanos(IDLE_SLEEP_NANOS));
                 }
                 h.putIntVolatile(consumerWaiting, 0);
+                if (late > 0) {
+                    if (receiver.error != null) {
+                        throw receiver.error;
+                    }
+                    idleSince = 0;
+                    sleeping = false;
+                    wakeProducerOf(rxIndex);
+                    continue;
+                }
                 long now = System.nanoTime();
                 if (now - lastCheck > HEARTBEAT_EVERY_NANOS) {
                     lastCheck = now;
@@ -213,7 +234,8 @@ final class ShmLink implements Link {
                     checkPeerAlive();
                 }
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Errors too: the mapping is released below, so the link must read as closed to every sender.
             if (!closed) {
                 close(e);
             }
@@ -327,7 +349,7 @@ final class ShmLink implements Link {
         int size = checkSize(envelope);
         sendLock.lock();
         try {
-            if (closed) {
+            if (closed || unmapped) {
                 return false;
             }
             write(envelope, size);
@@ -348,7 +370,7 @@ final class ShmLink implements Link {
         }
         sendLock.lock();
         try {
-            if (closed) {
+            if (closed || unmapped) {
                 return false;
             }
             for (int i = 0; i < sizes.length; i++) {
@@ -513,7 +535,7 @@ final class ShmLink implements Link {
                 }
             }
         }
-        if (!started.get()) {
+        if (started.compareAndSet(false, true)) {
             release(); // no reader thread will
         }
         if (cause == null) {

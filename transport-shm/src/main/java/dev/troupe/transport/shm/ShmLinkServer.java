@@ -112,8 +112,14 @@ final class ShmLinkServer implements LinkServer {
     }
 
     private void rendezvous(SocketChannel channel) {
-        ScheduledFuture<?> deadline = timeouts.schedule(() -> closeQuietly(channel), RENDEZVOUS_TIMEOUT_MILLIS,
-            TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline;
+        try {
+            deadline = timeouts.schedule(() -> closeQuietly(channel), RENDEZVOUS_TIMEOUT_MILLIS,
+                TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            closeQuietly(channel); // the server is closing
+            return;
+        }
         Path file = segmentDirectory.resolve("link-" + links.incrementAndGet() + ".shm");
         Segment segment = null;
         try {
