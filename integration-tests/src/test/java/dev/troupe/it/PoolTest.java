@@ -3,6 +3,8 @@ package dev.troupe.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.typesafe.config.ConfigFactory;
+
 import dev.troupe.ManagedProcess;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
@@ -78,6 +80,27 @@ class PoolTest {
             byte[] back = pool.submit(Tasks::checkedEcho, payload).get(60, TimeUnit.SECONDS);
             assertThat(back).hasSize(payload.length);
             assertThat(sha.digest(back)).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void shouldNotTakeAWorkerForDeadWhileAUserCallbackHoldsUpItsResults() throws Exception {
+        try (Troupe quick = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", transport,
+                 "troupe.heartbeat-interval", "100ms", "troupe.liveness-timeout", "1s")));
+             Pool pool = quick.pool(PoolOptions.workers(1))) {
+            long pid = pool.submit(Tasks::pid, "x").get(30, TimeUnit.SECONDS);
+            // The callback runs on the thread that delivers the worker's messages, for three liveness time-outs.
+            pool.submit(Tasks::pid, "y").thenAccept(p -> sleepQuietly(3_000)).get(30, TimeUnit.SECONDS);
+            assertThat(pool.submit(Tasks::pid, "z").get(30, TimeUnit.SECONDS)).as("the same worker, not replaced")
+                .isEqualTo(pid);
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

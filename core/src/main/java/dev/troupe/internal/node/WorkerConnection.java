@@ -58,6 +58,11 @@ final class WorkerConnection implements LinkHandler {
     private final Map<Long, Boolean> defined = new LinkedHashMap<>(16, 0.75f, true);
     private boolean drained;
     private volatile long lastHeardNanos = System.nanoTime();
+    /**
+     * Whether the link's thread is inside {@link #onEnvelope}: completing a future runs the user's callbacks on
+     * it, and while one runs, the worker's later messages wait unread; that silence is ours, not the worker's.
+     */
+    private volatile boolean delivering;
     private volatile long averageRunNanos;
     private volatile Stats lastStats = Stats.getDefaultInstance();
 
@@ -189,7 +194,7 @@ final class WorkerConnection implements LinkHandler {
     }
 
     long lastHeardNanos() {
-        return lastHeardNanos;
+        return delivering ? System.nanoTime() : lastHeardNanos;
     }
 
     Stats lastStats() {
@@ -199,6 +204,16 @@ final class WorkerConnection implements LinkHandler {
     @Override
     public void onEnvelope(Link l, Envelope e) {
         lastHeardNanos = System.nanoTime();
+        delivering = true;
+        try {
+            deliver(l, e);
+        } finally {
+            delivering = false;
+            lastHeardNanos = System.nanoTime();
+        }
+    }
+
+    private void deliver(Link l, Envelope e) {
         switch (e.getBodyCase()) {
             case RESULT:
                 onResult(e.getResult());
