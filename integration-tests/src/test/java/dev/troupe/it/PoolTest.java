@@ -88,10 +88,12 @@ class PoolTest {
         try (Troupe quick = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", transport,
                  "troupe.heartbeat-interval", "100ms", "troupe.liveness-timeout", "1s")));
              Pool pool = quick.pool(PoolOptions.workers(1))) {
-            long pid = pool.submit(Tasks::pid, "x").get(30, TimeUnit.SECONDS);
+            // Integer inputs, as elsewhere in this class: javac's lambda deserialization tells apart method
+            // references of one class by method, not by the type they were used at.
+            long pid = pool.submit(Tasks::pid, 1).get(30, TimeUnit.SECONDS);
             // The callback runs on the thread that delivers the worker's messages, for three liveness time-outs.
-            pool.submit(Tasks::pid, "y").thenAccept(p -> sleepQuietly(3_000)).get(30, TimeUnit.SECONDS);
-            assertThat(pool.submit(Tasks::pid, "z").get(30, TimeUnit.SECONDS)).as("the same worker, not replaced")
+            pool.submit(Tasks::pid, 2).thenAccept(p -> sleepQuietly(3_000)).get(30, TimeUnit.SECONDS);
+            assertThat(pool.submit(Tasks::pid, 3).get(30, TimeUnit.SECONDS)).as("the same worker, not replaced")
                 .isEqualTo(pid);
         }
     }
