@@ -260,8 +260,10 @@ final class TransportBench {
         double throughput(int n, int size) throws Exception {
             Envelope m = message(size, 2);
             Envelope ask = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder()).build();
-            for (int warm = 0; warm < 2; warm++) {
-                send(m, Math.min(n, 100_000), ask);
+            // Warm-up as long as the measured run: both JVMs reach their steady state (a scratch loop of
+            // 1,000,000-message rounds ran at 1.4 M/s after 200,000 messages of warm-up and 2.4 M/s from the fourth).
+            for (int warm = 0; warm < 3; warm++) {
+                send(m, n, ask);
             }
             long t0 = System.nanoTime();
             send(m, n, ask);
