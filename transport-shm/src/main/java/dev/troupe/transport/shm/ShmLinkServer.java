@@ -4,18 +4,13 @@ import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkServer;
 import dev.troupe.spi.NodeDirectories;
 import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.UnixSocketServer;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -40,8 +35,8 @@ final class ShmLinkServer implements LinkServer {
     static final int RENDEZVOUS_MAGIC = 0x54525348; // "TRSH"
     static final long RENDEZVOUS_TIMEOUT_MILLIS = 5_000;
 
-    private final ServerSocketChannel server;
-    private final Path socketPath;
+    /** Set once by {@link #start}, before the server is handed out. */
+    private volatile UnixSocketServer socket;
     private final Path segmentDirectory;
     private final String address;
     private final TransportSettings settings;
@@ -51,10 +46,8 @@ final class ShmLinkServer implements LinkServer {
     private final AtomicInteger links = new AtomicInteger();
     private final ScheduledExecutorService timeouts;
 
-    private ShmLinkServer(ServerSocketChannel server, Path socketPath, Path segmentDirectory,
-                          TransportSettings settings, ShmSettings shm, Consumer<Link> acceptor) {
-        this.server = server;
-        this.socketPath = socketPath;
+    private ShmLinkServer(Path socketPath, Path segmentDirectory, TransportSettings settings, ShmSettings shm,
+                          Consumer<Link> acceptor) {
         this.segmentDirectory = segmentDirectory;
         this.address = ShmTransportProvider.NAME + ":" + socketPath;
         this.settings = settings;
@@ -72,52 +65,29 @@ final class ShmLinkServer implements LinkServer {
         Path segments = ShmTransportProvider.createSegmentDirectory(settings.runDirectory());
         Path socket = settings.runDirectory().resolve("node-shm-" + SEQUENCE.incrementAndGet() + ".sock")
             .toAbsolutePath();
-        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        ShmLinkServer s = new ShmLinkServer(socket, segments, settings, shm, acceptor);
         try {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            }
+            // The rendezvous blocks on the client: each gets its own short-lived thread and a deadline.
+            s.socket = UnixSocketServer.start(socket, s.address, channel -> {
+                Thread t = new Thread(() -> s.rendezvous(channel), "troupe-shm-rendezvous");
+                t.setDaemon(true);
+                t.start();
+            });
         } catch (IOException | RuntimeException e) {
-            server.close();
-            Files.deleteIfExists(socket);
+            s.timeouts.shutdownNow();
             NodeDirectories.delete(segments, false);
             throw e;
         }
-        ShmLinkServer s = new ShmLinkServer(server, socket, segments, settings, shm, acceptor);
-        Thread t = new Thread(s::acceptLoop, "troupe-shm-accept-" + socket.getFileName());
-        t.setDaemon(true);
-        t.start();
         return s;
-    }
-
-    private void acceptLoop() {
-        while (!closed.get()) {
-            SocketChannel channel;
-            try {
-                channel = server.accept();
-            } catch (ClosedChannelException e) {
-                return;
-            } catch (IOException e) {
-                if (!closed.get()) {
-                    LOG.warn("accepting on {} failed: {}", address, e.toString());
-                }
-                return;
-            }
-            // The rendezvous blocks on the client: give it its own short-lived thread and a deadline.
-            Thread t = new Thread(() -> rendezvous(channel), "troupe-shm-rendezvous");
-            t.setDaemon(true);
-            t.start();
-        }
     }
 
     private void rendezvous(SocketChannel channel) {
         ScheduledFuture<?> deadline;
         try {
-            deadline = timeouts.schedule(() -> closeQuietly(channel), RENDEZVOUS_TIMEOUT_MILLIS,
+            deadline = timeouts.schedule(() -> UnixSocketServer.closeQuietly(channel), RENDEZVOUS_TIMEOUT_MILLIS,
                 TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closing) {
-            closeQuietly(channel); // the server is closing
+            UnixSocketServer.closeQuietly(channel); // the server is closing
             return;
         }
         Path file = segmentDirectory.resolve("link-" + links.incrementAndGet() + ".shm");
@@ -146,7 +116,7 @@ final class ShmLinkServer implements LinkServer {
             }
             deadline.cancel(false);
             Files.deleteIfExists(file);
-            closeQuietly(channel);
+            UnixSocketServer.closeQuietly(channel);
             ShmLink link = new ShmLink(segment, true, pid, address + " (accepted, pid " + pid + ")",
                 settings.maxFrameBytes(), shm);
             segment = null;
@@ -164,7 +134,7 @@ final class ShmLinkServer implements LinkServer {
             }
         } finally {
             deadline.cancel(false);
-            closeQuietly(channel);
+            UnixSocketServer.closeQuietly(channel);
             if (segment != null) {
                 segment.unmap();
             }
@@ -184,22 +154,9 @@ final class ShmLinkServer implements LinkServer {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            closeQuietly(server);
+            socket.close();
             timeouts.shutdownNow();
-            try {
-                Files.deleteIfExists(socketPath);
-            } catch (IOException e) {
-                LOG.warn("cannot remove socket file {}: {}", socketPath, e.toString());
-            }
             NodeDirectories.delete(segmentDirectory, false);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // closing on the way out: nothing more to do
         }
     }
 }
