@@ -14,6 +14,12 @@ public interface ManagedProcess {
     String id();
 
     /**
+     * @return the host the process runs on: {@code localhost} for a process this node started, the name a remote
+     *         worker gave for one that dialled in over TCP.
+     */
+    String host();
+
+    /**
      * @return the operating-system process id.
      */
     long pid();

@@ -151,7 +151,7 @@ public interface Pool extends AutoCloseable {
     }
 
     /**
-     * @return the number of workers the pool keeps.
+     * @return the number of workers the pool keeps; for a pool that accepts remote workers, the number it has now.
      */
     int size();
 

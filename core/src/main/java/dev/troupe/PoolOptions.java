@@ -18,6 +18,7 @@ public final class PoolOptions {
     private int maxTasksPerChild;
     private ProgressListener progressListener;
     private boolean progressBar;
+    private boolean acceptRemoteWorkers;
     private java.time.Duration cancelGrace = java.time.Duration.ofSeconds(2);
 
     private PoolOptions(int workers) {
@@ -25,9 +26,10 @@ public final class PoolOptions {
     }
 
     /**
-     * @param workers the number of worker processes; at least 1.
+     * @param workers the number of worker processes this node starts for the pool; at least 1, or 0 for a pool
+     *                that only uses remote workers ({@link #acceptRemoteWorkers(boolean)}).
      * @return options for a pool of that size.
-     * @throws IllegalArgumentException when {@code workers < 1}.
+     * @throws IllegalArgumentException when {@code workers < 0}.
      */
     public static PoolOptions workers(int workers) {
         return new PoolOptions(1).withWorkers(workers);
@@ -41,12 +43,13 @@ public final class PoolOptions {
     }
 
     /**
-     * @param n the number of worker processes; at least 1.
+     * @param n the number of worker processes this node starts; at least 1, or 0 with
+     *          {@link #acceptRemoteWorkers(boolean)}.
      * @return this.
      */
     public PoolOptions withWorkers(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("a pool needs at least one worker: " + n);
+        if (n < 0) {
+            throw new IllegalArgumentException("the number of workers must not be negative: " + n);
         }
         this.workers = n;
         return this;
@@ -164,6 +167,23 @@ public final class PoolOptions {
     public PoolOptions progressBar(boolean show) {
         this.progressBar = show;
         return this;
+    }
+
+    /**
+     * @param accept also use the workers that dial in to this node over TCP ({@code troupe worker --connect},
+     *               see {@code Troupe.remoteAddress()}), besides the {@link #workers()} this node starts. Each
+     *               remote worker serves one such pool at a time, taken in turn; a remote worker that is lost is
+     *               handled like a crashed one (its tasks are retried elsewhere) and not replaced.
+     * @return this.
+     */
+    public PoolOptions acceptRemoteWorkers(boolean accept) {
+        this.acceptRemoteWorkers = accept;
+        return this;
+    }
+
+    /** @return whether the pool uses remote workers. */
+    public boolean acceptRemoteWorkers() {
+        return acceptRemoteWorkers;
     }
 
     /** @return the initializer, or {@code null}. */

@@ -135,6 +135,17 @@ public final class Troupe implements AutoCloseable {
     }
 
     /**
+     * The address workers on other hosts dial in to with {@code troupe worker --connect ADDRESS}, when
+     * {@code troupe.tcp.listen} is set (module {@code troupe-transport-tcp}). Pools made with
+     * {@link PoolOptions#acceptRemoteWorkers(boolean)} use those workers.
+     *
+     * @return the address, such as {@code tcp://10.0.0.5:7777}, or empty when this node takes no remote workers.
+     */
+    public java.util.Optional<String> remoteAddress() {
+        return java.util.Optional.ofNullable(node.remoteAddress());
+    }
+
+    /**
      * Closes every pool, stops every process this node started (gracefully, then by force), removes its socket
      * files and run directory, and stops its actor system. Idempotent.
      */

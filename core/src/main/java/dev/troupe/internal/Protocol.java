@@ -28,6 +28,13 @@ public final class Protocol {
     /** Environment variable: whether values may use Java serialization ({@code true}/{@code false}). */
     public static final String ENV_JAVA_VALUES = "TROUPE_JAVA_VALUES";
 
+    /**
+     * Environment variable: the options of the transport ({@code troupe.<transport>} settings such as the TCP
+     * secret file), one {@code key=value} a line. Never a secret itself: secrets come from files or inherited
+     * variables.
+     */
+    public static final String ENV_TRANSPORT_OPTIONS = "TROUPE_TRANSPORT_OPTIONS";
+
     /** Exit code of a worker whose node went away. */
     public static final int EXIT_PARENT_GONE = 70;
     /** Exit code of a worker the node refused or that could not connect. */
@@ -36,5 +43,41 @@ public final class Protocol {
     public static final int EXIT_TASK_FAILED = 1;
 
     private Protocol() {
+    }
+
+    /**
+     * Encodes transport options for {@link #ENV_TRANSPORT_OPTIONS}.
+     *
+     * @param options the options; keys and values must not hold line breaks.
+     * @return the text.
+     */
+    public static String encodeOptions(java.util.Map<String, String> options) {
+        StringBuilder sb = new StringBuilder();
+        for (java.util.Map.Entry<String, String> e : options.entrySet()) {
+            if (e.getKey().indexOf('\n') >= 0 || e.getValue().indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("transport option " + e.getKey() + " holds a line break");
+            }
+            sb.append(e.getKey()).append('=').append(e.getValue()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Decodes {@link #encodeOptions}.
+     *
+     * @param text the text, or {@code null}.
+     * @return the options, empty for {@code null}.
+     */
+    public static java.util.Map<String, String> decodeOptions(String text) {
+        java.util.Map<String, String> out = new java.util.TreeMap<>();
+        if (text != null) {
+            for (String line : text.split("\n")) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    out.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Node implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+    /** The transport remote workers use. */
+    private static final String REMOTE_TRANSPORT = "tcp";
 
     private final NodeContext context;
     private final TransportProvider provider;
@@ -65,6 +67,7 @@ public final class Node implements AutoCloseable {
         RunDirectory runDir = null;
         ScheduledExecutorService timer = null;
         NodeServer server = null;
+        NodeServer remoteServer = null;
         try {
             runDir = RunDirectory.create(settings.runDirectory);
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -73,16 +76,29 @@ public final class Node implements AutoCloseable {
                 return t;
             });
             TransportSettings ts = new TransportSettings(runDir.path(), settings.maxFrameBytes,
-                settings.maxPendingWriteBytes);
+                settings.maxPendingWriteBytes, settings.transportOptions(provider.name()));
             server = new NodeServer(provider, ts, timer, settings.handshakeTimeout);
+            if (!settings.remoteListen.isEmpty()) {
+                remoteServer = provider.name().equals(REMOTE_TRANSPORT) ? server
+                    : new NodeServer(Transports.find(REMOTE_TRANSPORT),
+                    ts.withOptions(settings.transportOptions(REMOTE_TRANSPORT)), timer, settings.handshakeTimeout);
+            }
             PayloadCodec codec = new PayloadCodec(new JavaSerialization(settings.serialFilter, settings.javaValues));
             ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
                 ? Thread.currentThread().getContextClassLoader() : Node.class.getClassLoader();
             NodeContext ctx = new NodeContext(settings, server, codec, runDir, timer,
                 "node-" + ProcessHandle.current().pid(), loader);
+            if (remoteServer != null) {
+                ctx.remoteServer = remoteServer;
+                remoteServer.acceptRemoteWorkers(ctx.remoteWorkers);
+                LOG.info("taking remote workers on {}", remoteServer.address());
+            }
             ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx), "troupe", config);
             return new Node(ctx, provider, system);
         } catch (IOException | RuntimeException e) {
+            if (remoteServer != null && remoteServer != server) {
+                remoteServer.close();
+            }
             if (server != null) {
                 server.close();
             }
@@ -104,6 +120,12 @@ public final class Node implements AutoCloseable {
     /** The address workers connect to. */
     public String address() {
         return context.server.address();
+    }
+
+    /** The address remote workers dial in to ({@code troupe.tcp.listen}), or {@code null} when none. */
+    public String remoteAddress() {
+        NodeServer r = context.remoteServer;
+        return r == null ? null : r.address();
     }
 
     /** The processes this node started that have not exited, pool workers included. */
@@ -205,6 +227,10 @@ public final class Node implements AutoCloseable {
         killAll();
         for (ProcessRecord r : live) {
             awaitExit(r, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
+        }
+        NodeServer remote = context.remoteServer;
+        if (remote != null && remote != context.server) {
+            remote.close();
         }
         context.server.close();
         system.terminate();

@@ -18,6 +18,9 @@ final class NodeContext {
     final String nodeId;
     final ClassLoader loader;
     final Map<String, ProcessRecord> processes = new ConcurrentHashMap<>();
+    /** The server remote workers dial in to, or {@code null} when this node takes none. */
+    volatile NodeServer remoteServer;
+    final RemoteWorkers remoteWorkers;
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong execIds = new AtomicLong();
     private final AtomicLong taskIds = new AtomicLong();
@@ -31,6 +34,11 @@ final class NodeContext {
         this.timer = timer;
         this.nodeId = nodeId;
         this.loader = loader;
+        this.remoteWorkers = new RemoteWorkers(settings, nodeId);
+    }
+
+    String nextRemoteId() {
+        return "r-" + workerIds.incrementAndGet();
     }
 
     String nextWorkerId() {

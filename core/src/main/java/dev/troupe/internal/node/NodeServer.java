@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
  * INTERNAL API. Accepts worker links and runs the node's side of the handshake: the first frame must be a
  * {@code Hello} with this protocol version, the id of a worker this node is expecting and that worker's launch
  * token; anything else is refused with one log line and the link is closed. Other links are not affected.
+ *
+ * <p>A server that takes remote workers (TCP, whose links are authenticated by the transport before any
+ * envelope) also accepts a {@code Hello} with no launch token: a worker started by hand on some host, handed to
+ * {@link RemoteWorkers}.
  */
 final class NodeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
@@ -37,15 +41,27 @@ final class NodeServer implements AutoCloseable {
     }
 
     private final LinkServer server;
+    private final String transportName;
     private final Map<String, Expected> expected = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
     private final Duration handshakeTimeout;
+    private volatile RemoteWorkers remote;
 
     NodeServer(TransportProvider provider, TransportSettings settings, ScheduledExecutorService timer,
                Duration handshakeTimeout) throws IOException {
         this.timer = timer;
         this.handshakeTimeout = handshakeTimeout;
         this.server = provider.listen(settings, this::accept);
+        this.transportName = provider.name();
+    }
+
+    String transportName() {
+        return transportName;
+    }
+
+    /** From now on, Hellos without a launch token are remote workers, handed to {@code workers}. */
+    void acceptRemoteWorkers(RemoteWorkers workers) {
+        this.remote = workers;
     }
 
     String address() {
@@ -66,7 +82,7 @@ final class NodeServer implements AutoCloseable {
         Handshake h = new Handshake(link);
         link.start(h);
         timer.schedule(() -> {
-            if (h.next == null && link.isOpen()) {
+            if (h.next == null && !h.fromRemote && link.isOpen()) {
                 link.close(new MalformedFrameException("no Hello within " + handshakeTimeout.toMillis() + " ms"));
             }
         }, handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -82,6 +98,8 @@ final class NodeServer implements AutoCloseable {
     final class Handshake implements LinkHandler {
         final Link link;
         volatile LinkHandler next;
+        /** A remote worker's Hello was accepted; it waits in {@link RemoteWorkers} for a pool. */
+        volatile boolean fromRemote;
 
         Handshake(Link link) {
             this.link = link;
@@ -99,6 +117,10 @@ final class NodeServer implements AutoCloseable {
                 n.onEnvelope(l, e);
                 return;
             }
+            if (fromRemote) {
+                // Heartbeats and stats of a remote worker waiting for a pool.
+                return;
+            }
             if (e.getBodyCase() != Envelope.BodyCase.HELLO) {
                 refuse(l, "expected Hello as the first frame, got " + e.getBodyCase());
                 return;
@@ -107,6 +129,12 @@ final class NodeServer implements AutoCloseable {
             if (hello.getProtocolVersion() != Protocol.VERSION) {
                 refuse(l, "protocol version " + hello.getProtocolVersion() + " is not supported (this node speaks "
                     + Protocol.VERSION + ")");
+                return;
+            }
+            RemoteWorkers r = NodeServer.this.remote;
+            if (r != null && hello.getToken().isEmpty()) {
+                fromRemote = true;
+                r.arrived(this, hello);
                 return;
             }
             Expected x = expected.remove(hello.getWorkerId());
@@ -130,6 +158,12 @@ final class NodeServer implements AutoCloseable {
             LinkHandler n = next;
             if (n != null) {
                 n.onClosed(l, cause);
+            } else if (fromRemote) {
+                RemoteWorkers r = NodeServer.this.remote;
+                if (r != null) {
+                    r.left(this);
+                }
+                LOG.info("remote worker on {} left before a pool took it: {}", l.description(), String.valueOf(cause));
             } else if (cause instanceof MalformedFrameException) {
                 LOG.warn("refused connection on {}: {}", l.description(), cause.getMessage());
             } else {

@@ -1,9 +1,13 @@
 package dev.troupe.internal.node;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import dev.troupe.internal.codec.JavaSerialization;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * INTERNAL API. The {@code troupe} section of the configuration, read once.
@@ -23,6 +27,9 @@ final class NodeSettings {
     final Duration stopGrace;
     final boolean javaValues;
     final String serialFilter;
+    /** {@code troupe.tcp.listen}: where remote workers dial in; empty when the node takes none. */
+    final String remoteListen;
+    private final Config root;
 
     NodeSettings(Config root) {
         Config c = root.getConfig("troupe");
@@ -41,5 +48,24 @@ final class NodeSettings {
         javaValues = c.getBoolean("serialization.java-values");
         String filter = c.getString("serialization.filter");
         serialFilter = filter.isBlank() ? JavaSerialization.DEFAULT_FILTER : filter;
+        remoteListen = c.hasPath("tcp.listen") ? c.getString("tcp.listen").trim() : "";
+        this.root = c;
+    }
+
+    /**
+     * The options of one transport: its {@code troupe.<name>} section flattened to {@code key -> value}
+     * ({@code tls.cert}), empty when the section does not exist.
+     */
+    Map<String, String> transportOptions(String name) {
+        Map<String, String> out = new TreeMap<>();
+        if (root.hasPath(name) && root.getValue(name).valueType() == ConfigValueType.OBJECT) {
+            for (Map.Entry<String, ConfigValue> e : root.getConfig(name).entrySet()) {
+                Object v = e.getValue().unwrapped();
+                if (!(v instanceof List) && !(v instanceof Map)) {
+                    out.put(e.getKey(), String.valueOf(v));
+                }
+            }
+        }
+        return out;
     }
 }

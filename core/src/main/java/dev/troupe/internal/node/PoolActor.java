@@ -37,6 +37,10 @@ final class PoolActor {
     record Cancel(long taskId) implements Command {
     }
 
+    /** A remote worker joined and was given to this pool. */
+    record AdoptRemote(RemoteWorkers.Arrival arrival) implements Command {
+    }
+
     private record Wrapped(ProcessActor.Event event) implements Command {
     }
 
@@ -49,7 +53,7 @@ final class PoolActor {
     /** What the pool needs to know to run. */
     record Spec(String name, int workers, int window, int maxRetries, List<String> jvmOptions,
                 java.time.Duration taskTimeout, java.time.Duration cancelGrace, TaskFunction initializer,
-                int maxTasksPerChild) {
+                int maxTasksPerChild, boolean acceptRemote) {
     }
 
     private final ActorContext<Command> context;
@@ -96,8 +100,12 @@ final class PoolActor {
             firstWorkers.add(launchWorker());
         }
         initial.complete(List.copyOf(firstWorkers));
+        if (spec.acceptRemote()) {
+            node.remoteWorkers.addPool(context.getSelf());
+        }
         return Behaviors.receive(Command.class)
             .onMessage(Enqueue.class, this::onEnqueue)
+            .onMessage(AdoptRemote.class, this::onAdoptRemote)
             .onMessage(Close.class, this::onClose)
             .onMessage(Cancel.class, this::onCancel)
             .onMessage(Deadline.class, this::onDeadline)
@@ -118,6 +126,22 @@ final class PoolActor {
         return record;
     }
 
+    private Behavior<Command> onAdoptRemote(AdoptRemote m) {
+        RemoteWorkers.Arrival a = m.arrival();
+        if (closed != null) {
+            // Too late for this pool: the worker goes back and joins again.
+            a.handshake().link.send(dev.troupe.internal.wire.Envelope.newBuilder().setShutdown(
+                dev.troupe.internal.wire.Shutdown.newBuilder().setReason("pool " + spec.name() + " closed")).build());
+            a.handshake().link.close();
+            return Behaviors.same();
+        }
+        ProcessRecord record = new ProcessRecord(node.nextRemoteId());
+        ProcessActor.spawnRemote(context, node, record, events, a);
+        live.put(record.id, record);
+        context.getLog().info("pool {}: {} joined as {}", spec.name(), a.describe(), record.id);
+        return Behaviors.same();
+    }
+
     private Behavior<Command> onEnqueue(Enqueue m) {
         if (closed != null) {
             for (InFlightTask t : m.tasks()) {
@@ -126,7 +150,7 @@ final class PoolActor {
             return Behaviors.same();
         }
         queue.addAll(m.tasks());
-        if (live.isEmpty()) {
+        if (live.isEmpty() && !spec.acceptRemote()) {
             // Every worker failed to start: say so rather than let the work wait for nobody.
             failQueued(new dev.troupe.WorkerStartException("pool " + spec.name() + " has no workers: they keep"
                 + " failing to start (see the log)"));
@@ -249,7 +273,11 @@ final class PoolActor {
             }
             queue.addFirst(t);
         }
-        if (!terminating && (closed == null || (!queue.isEmpty() && live.isEmpty()))) {
+        if (x.record().isRemote()) {
+            if (x.wasReady() && !Integer.valueOf(0).equals(x.exitCode()) && !terminating) {
+                context.getLog().warn("pool {}: {}", spec.name(), x.description());
+            }
+        } else if (!terminating && (closed == null || (!queue.isEmpty() && live.isEmpty()))) {
             if (x.startFailure() != null) {
                 consecutiveStartFailures++;
             }
@@ -273,14 +301,14 @@ final class PoolActor {
             closed = new CompletableFuture<>();
         }
         closed.whenComplete((v, e) -> m.done().complete(null));
+        if (spec.acceptRemote()) {
+            node.remoteWorkers.removePool(context.getSelf());
+        }
         if (m.terminate() && !terminating) {
             terminating = true;
             failQueued(new CancellationException("pool " + spec.name() + " was terminated"));
             for (ProcessRecord r : live.values()) {
-                Process p = r.process;
-                if (p != null) {
-                    p.destroyForcibly();
-                }
+                kill(r);
             }
         }
         maybeFinishClose();
@@ -317,10 +345,7 @@ final class PoolActor {
                     if (error instanceof dev.troupe.RemoteTaskException) {
                         log.error("pool {}: initializer failed on {}; replacing the worker: {}", pool, c,
                             error.getMessage());
-                        Process p = r.process;
-                        if (p != null) {
-                            p.destroyForcibly();
-                        }
+                        kill(r);
                     }
                 }
 
@@ -383,8 +408,19 @@ final class PoolActor {
 
     private void kill(WorkerConnection c) {
         ProcessRecord r = ready.get(c);
-        if (r != null && r.process != null) {
-            r.process.destroyForcibly();
+        if (r != null) {
+            kill(r);
+        }
+    }
+
+    /** Kills a local worker; cuts a remote one's link, which it takes as the end of its part in this pool. */
+    private static void kill(ProcessRecord r) {
+        Process p = r.process;
+        WorkerConnection c = r.connection;
+        if (p != null) {
+            p.destroyForcibly();
+        } else if (c != null) {
+            c.link.close(new dev.troupe.spi.LinkClosedException("remote worker " + r.id + " was stopped by its pool"));
         }
     }
 

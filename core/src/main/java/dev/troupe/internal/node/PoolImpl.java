@@ -40,11 +40,19 @@ final class PoolImpl implements Pool {
         this.node = node;
         this.context = node.context();
         this.options = options;
+        if (options.workers() == 0 && !options.acceptRemoteWorkers()) {
+            throw new IllegalArgumentException("a pool needs at least one worker, or acceptRemoteWorkers(true)");
+        }
+        if (options.acceptRemoteWorkers() && context.remoteServer == null) {
+            throw new IllegalStateException("this node takes no remote workers: set troupe.tcp.listen (HOST:PORT) and"
+                + " a secret (troupe.tcp.secret-file or TROUPE_SECRET), with troupe-transport-tcp on the class path");
+        }
         String name = "pool-" + POOL_IDS.incrementAndGet();
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
         TaskFunction init = options.initializer() == null ? null : node.functions().of(options.initializer());
         PoolActor.Spec spec = new PoolActor.Spec(name, options.workers(), options.window(), options.maxRetries(),
-            options.jvmOptions(), options.taskTimeout(), options.cancelGrace(), init, options.maxTasksPerChild());
+            options.jvmOptions(), options.taskTimeout(), options.cancelGrace(), init, options.maxTasksPerChild(),
+            options.acceptRemoteWorkers());
         this.actor = node.system().systemActorOf(PoolActor.create(context, spec, initial), name, Props.empty());
         try {
             firstWorkers = initial.get(30, TimeUnit.SECONDS);
@@ -106,7 +114,7 @@ final class PoolImpl implements Pool {
             return CompletableFuture.completedFuture(new ArrayList<>());
         }
         int chunk = options.chunkSize() > 0 ? options.chunkSize()
-            : (all.size() + 4 * options.workers() - 1) / (4 * options.workers());
+            : (all.size() + 4 * parallelism() - 1) / (4 * parallelism());
         TaskFunction f = node.functions().of(task);
         // Chunks fill disjoint ranges from the link threads; each one's writes happen before its decrement of
         // {@code remaining}, and the last decrement completes {@code done}, so the reader sees every slot.
@@ -204,7 +212,7 @@ final class PoolImpl implements Pool {
         private final java.util.Iterator<I> source;
         private final boolean ordered;
         private final int chunk = Math.max(1, options.chunkSize());
-        private final int maxOutstanding = 2 * options.workers() * options.window();
+        private final int maxOutstanding = 2 * parallelism() * options.window();
         private final java.util.ArrayDeque<CompletableFuture<List<Object>>> inOrder = new java.util.ArrayDeque<>();
         private final java.util.concurrent.LinkedBlockingQueue<CompletableFuture<List<Object>>> completed =
             new java.util.concurrent.LinkedBlockingQueue<>();
@@ -286,7 +294,12 @@ final class PoolImpl implements Pool {
 
     @Override
     public int size() {
-        return options.workers();
+        return options.acceptRemoteWorkers() ? workers().size() : options.workers();
+    }
+
+    /** The workers to share work among: those it has now when remote ones come and go, and at least 1. */
+    private int parallelism() {
+        return Math.max(1, size());
     }
 
     @Override

@@ -125,6 +125,25 @@ final class ProcessActor {
             new ProcessActor(ctx, timers, node, spec, record, owner).launch()));
     }
 
+    /**
+     * Spawns the actor of a remote worker, one that dialled in and passed its handshake: there is no process to
+     * launch or watch; its link is its life, and the link's end is its exit.
+     */
+    static ActorRef<Command> spawnRemote(ActorContext<?> parent, NodeContext node, ProcessRecord record,
+                                         ActorRef<Event> owner, RemoteWorkers.Arrival arrival) {
+        record.remotePid = arrival.hello().getPid();
+        record.remoteHost = arrival.hello().getHost().isEmpty() ? "?" : arrival.hello().getHost();
+        node.processes.put(record.id, record);
+        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), List.of(), java.util.Map.of(), null);
+        return parent.spawn(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers -> {
+            ProcessActor a = new ProcessActor(ctx, timers, node, spec, record, owner);
+            record.actor = ctx.getSelf();
+            timers.startTimerWithFixedDelay(Tick.INSTANCE, node.settings.heartbeatInterval);
+            a.onConnected(new Connected(arrival.handshake(), arrival.hello()));
+            return a.receiving();
+        })), record.id, DispatcherSelector.fromConfig("troupe.process-dispatcher"));
+    }
+
     private Behavior<Command> launch() {
         record.actor = context.getSelf();
         byte[] token = new byte[32];
@@ -141,6 +160,10 @@ final class ProcessActor {
             pb.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(s.maxFrameBytes));
             pb.environment().put(Protocol.ENV_SERIAL_FILTER, s.serialFilter);
             pb.environment().put(Protocol.ENV_JAVA_VALUES, Boolean.toString(s.javaValues));
+            java.util.Map<String, String> options = s.transportOptions(node.server.transportName());
+            if (!options.isEmpty()) {
+                pb.environment().put(Protocol.ENV_TRANSPORT_OPTIONS, Protocol.encodeOptions(options));
+            }
             ActorRef<Command> self = context.getSelf();
             node.server.expect(spec.id(), token, (handshake, hello) -> self.tell(new Connected(handshake, hello)));
         }
@@ -168,6 +191,10 @@ final class ProcessActor {
             record.state = ProcessState.READY;
             record.started.complete(record);
         }
+        return receiving();
+    }
+
+    private Behavior<Command> receiving() {
         return Behaviors.receive(Command.class)
             .onMessage(Connected.class, this::onConnected)
             .onMessage(LinkClosed.class, this::onLinkClosed)
@@ -204,7 +231,7 @@ final class ProcessActor {
             c.handshake().link.close();
             return Behaviors.same();
         }
-        if (c.hello().getPid() != record.pid()) {
+        if (!record.isRemote() && c.hello().getPid() != record.pid()) {
             c.handshake().link.close(new MalformedFrameException("worker " + spec.id() + " connected from pid "
                 + c.hello().getPid() + " but was started as pid " + record.pid()));
             return Behaviors.same();
@@ -250,6 +277,10 @@ final class ProcessActor {
     private Behavior<Command> onLinkClosed(LinkClosed m) {
         linkCause = m.cause();
         linkClosed = true;
+        if (record.isRemote()) {
+            // A remote worker's link is all there is of it here.
+            return finish(stopRequested || m.cause() == null ? Integer.valueOf(0) : null, null);
+        }
         if (pendingExit != null) {
             // The reader has now delivered every result the worker sent before it died.
             return finish(pendingExit, null);
@@ -280,8 +311,12 @@ final class ProcessActor {
         boolean wasReady = record.started.isDone() && !record.started.isCompletedExceptionally();
         record.state = ProcessState.EXITED;
         node.server.forget(spec.id());
-        String who = (spec.worker() ? "worker " : "process ") + spec.id() + " (pid " + record.pid() + ")";
-        String description = who + " " + Exits.describe(exitCode);
+        String who = record.isRemote() ? "remote worker " + spec.id() + " (pid " + record.pid() + " on "
+            + record.remoteHost + ")"
+            : (spec.worker() ? "worker " : "process ") + spec.id() + " (pid " + record.pid() + ")";
+        String description = who + " " + (record.isRemote() && exitCode == null
+            ? "lost its connection" + (linkCause == null ? "" : ": " + linkCause.getMessage())
+            : Exits.describe(exitCode));
         Throwable startFailure = launchFailure;
         if (startFailure == null && record.started.isCompletedExceptionally()) {
             startFailure = record.started.handle((v, e) -> e).getNow(null);
@@ -348,6 +383,11 @@ final class ProcessActor {
     private Behavior<Command> onTick() {
         WorkerConnection c = connection;
         if (c != null && c.link.isOpen()) {
+            // Workers over TCP watch their link for silence (a remote one has no parent pid to watch).
+            c.link.send(Envelope.newBuilder().setHeartbeat(dev.troupe.internal.wire.Heartbeat.newBuilder()
+                .setSentAt(System.nanoTime())).build());
+        }
+        if (c != null && c.link.isOpen()) {
             long silentNanos = System.nanoTime() - c.lastHeardNanos();
             if (silentNanos > node.settings.livenessTimeout.toNanos()) {
                 c.link.close(new LinkClosedException("no heartbeat from worker " + spec.id() + " (pid "
@@ -370,6 +410,10 @@ final class ProcessActor {
     }
 
     private Behavior<Command> onForceKill() {
+        WorkerConnection c = connection;
+        if (record.isRemote() && c != null) {
+            c.link.close(new LinkClosedException("remote worker " + spec.id() + " did not stop in time"));
+        }
         Process p = record.process;
         if (p != null && p.isAlive()) {
             log.debug("killing {} (pid {}): it did not exit in time", spec.id(), p.pid());

@@ -25,6 +25,12 @@ class ProcessHandleImpl implements ManagedProcess {
     }
 
     @Override
+    public String host() {
+        String h = record.remoteHost;
+        return h == null ? "localhost" : h;
+    }
+
+    @Override
     public long pid() {
         return record.pid();
     }
@@ -36,6 +42,10 @@ class ProcessHandleImpl implements ManagedProcess {
 
     @Override
     public boolean isAlive() {
+        if (record.isRemote()) {
+            WorkerConnection c = record.connection;
+            return !record.exited.isDone() && c != null && c.link.isOpen();
+        }
         return !record.exited.isDone() && record.process != null && record.process.isAlive();
     }
 
@@ -53,6 +63,9 @@ class ProcessHandleImpl implements ManagedProcess {
 
     @Override
     public Integer exitCode() {
+        if (record.isRemote()) {
+            return record.exited.getNow(null);
+        }
         Process p = record.process;
         if (p == null || p.isAlive()) {
             return null;
@@ -65,14 +78,20 @@ class ProcessHandleImpl implements ManagedProcess {
         Process p = record.process;
         if (p != null) {
             p.destroy();
+        } else if (record.actor != null) {
+            record.actor.tell(new ProcessActor.Stop("terminated"));
         }
     }
 
     @Override
     public void kill() {
         Process p = record.process;
+        WorkerConnection c = record.connection;
         if (p != null) {
             p.destroyForcibly();
+        } else if (c != null) {
+            // A remote worker cannot be signalled from here: cutting its link ends its part in this node.
+            c.link.close(new dev.troupe.spi.LinkClosedException("remote worker " + record.id + " was killed"));
         }
     }
 
@@ -81,11 +100,15 @@ class ProcessHandleImpl implements ManagedProcess {
         if (!isAlive()) {
             throw new IllegalStateException(record.id + " (pid " + pid() + ") has exited");
         }
+        if (record.isRemote()) {
+            dev.troupe.internal.wire.Stats s = record.connection.lastStats();
+            return new ProcessStats(pid(), Duration.ofNanos(Math.max(0, s.getCpuTimeNanos())), -1, s.getThreadCount());
+        }
         return OsStats.read(pid());
     }
 
     @Override
     public String toString() {
-        return record.id + "[pid " + pid() + ", " + state() + "]";
+        return record.id + "[pid " + pid() + (record.isRemote() ? "@" + record.remoteHost : "") + ", " + state() + "]";
     }
 }

@@ -18,6 +18,9 @@ final class ProcessRecord {
     volatile Process process;
     volatile WorkerConnection connection;
     volatile ProcessState state = ProcessState.STARTING;
+    /** For a remote worker (one that dialled in): its pid and host as it said in its Hello; else -1 and null. */
+    volatile long remotePid = -1;
+    volatile String remoteHost;
 
     ProcessRecord(String id) {
         this.id = id;
@@ -32,6 +35,10 @@ final class ProcessRecord {
 
     long pid() {
         Process p = process;
-        return p == null ? -1 : p.pid();
+        return p == null ? remotePid : p.pid();
+    }
+
+    boolean isRemote() {
+        return remoteHost != null;
     }
 }

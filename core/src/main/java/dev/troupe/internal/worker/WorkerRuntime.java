@@ -58,6 +58,13 @@ final class WorkerRuntime implements LinkHandler {
     private final long parentPid;
     private final TransportSettings settings;
     private final PayloadCodec codec;
+    /** A worker that dialled in by hand: it outlives its link (see {@link RemoteWorkerMain}). */
+    private final boolean remote;
+    /** The link was lost (remote workers only; a local worker halts instead). */
+    private volatile boolean lost;
+    static final int LINK_LOST = -1;
+    private static final Envelope LOST_MARKER = Envelope.newBuilder()
+        .setShutdown(dev.troupe.internal.wire.Shutdown.newBuilder().setExitCode(LINK_LOST)).build();
     private final ClassLoader loader = WorkerRuntime.class.getClassLoader();
 
     private final BlockingQueue<Envelope> work = new LinkedBlockingQueue<>();
@@ -86,20 +93,41 @@ final class WorkerRuntime implements LinkHandler {
     private Link link;
 
     WorkerRuntime(Map<String, String> env) {
+        this(env, Protocol.decodeOptions(env.get(Protocol.ENV_TRANSPORT_OPTIONS)), false);
+    }
+
+    /**
+     * @param env              the launch contract (see {@link Protocol}); a remote worker's has no token.
+     * @param transportOptions the options of the transport it connects with.
+     * @param remote           whether it outlives its link, to connect again.
+     */
+    WorkerRuntime(Map<String, String> env, Map<String, String> transportOptions, boolean remote) {
+        this.remote = remote;
         this.workerId = env.get(Protocol.ENV_WORKER_ID);
         this.address = env.get(Protocol.ENV_CONNECT);
-        this.token = Base64.getDecoder().decode(env.get(Protocol.ENV_TOKEN));
+        this.token = Base64.getDecoder().decode(env.getOrDefault(Protocol.ENV_TOKEN, ""));
         this.parentPid = Long.parseLong(env.getOrDefault(Protocol.ENV_PARENT_PID, "-1"));
         int maxFrame = Integer.parseInt(env.getOrDefault(Protocol.ENV_MAX_FRAME,
             String.valueOf(TransportSettings.DEFAULT_MAX_FRAME_BYTES)));
         Path runDir = Path.of(env.getOrDefault(Protocol.ENV_RUN_DIR, System.getProperty("java.io.tmpdir")));
-        this.settings = new TransportSettings(runDir, maxFrame, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES);
+        this.settings = new TransportSettings(runDir, maxFrame, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES,
+            transportOptions);
         this.codec = new PayloadCodec(new JavaSerialization(
             env.getOrDefault(Protocol.ENV_SERIAL_FILTER, JavaSerialization.DEFAULT_FILTER),
             Boolean.parseBoolean(env.getOrDefault(Protocol.ENV_JAVA_VALUES, "true"))));
     }
 
+    /**
+     * Connects, serves until told to stop or (remote workers) until the link is lost, and returns the exit code:
+     * the node's {@code Shutdown} code, or {@link #LINK_LOST}.
+     */
     int run() throws Exception {
+        TransportProvider provider = Transports.forAddress(address);
+        return run(provider.connect(address, settings));
+    }
+
+    /** As {@link #run()}, on a link already connected. */
+    int run(Link connected) throws Exception {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "troupe-worker-timer");
             t.setDaemon(true);
@@ -109,8 +137,15 @@ final class WorkerRuntime implements LinkHandler {
             timer.scheduleWithFixedDelay(this::checkParent, PARENT_CHECK_MILLIS, PARENT_CHECK_MILLIS,
                 TimeUnit.MILLISECONDS);
         }
-        TransportProvider provider = Transports.forAddress(address);
-        link = provider.connect(address, settings);
+        try {
+            return serve(connected, timer);
+        } finally {
+            timer.shutdownNow();
+        }
+    }
+
+    private int serve(Link connected, ScheduledExecutorService timer) throws Exception {
+        link = connected;
         link.start(this);
         link.send(Envelope.newBuilder().setHello(Hello.newBuilder()
             .setProtocolVersion(Protocol.VERSION)
@@ -121,7 +156,13 @@ final class WorkerRuntime implements LinkHandler {
             .setJavaVersion(Runtime.version().toString())
             .addCapabilities("cancel")
             .addCapabilities("stats")).build());
-        Welcome w = welcome.get(30, TimeUnit.SECONDS);
+        Welcome w;
+        try {
+            w = welcome.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // Remote worker: the link closed before the node welcomed it.
+            return LINK_LOST;
+        }
         if (w.getProtocolVersion() != Protocol.VERSION) {
             System.err.println("troupe worker " + workerId + ": node speaks protocol " + w.getProtocolVersion()
                 + ", this worker " + Protocol.VERSION);
@@ -157,6 +198,9 @@ final class WorkerRuntime implements LinkHandler {
                     runChunk(e.getSubmit());
                     break;
                 case SHUTDOWN:
+                    if (e == LOST_MARKER) {
+                        return LINK_LOST;
+                    }
                     flushOutbox();
                     stopping = true;
                     link.close();
@@ -306,6 +350,7 @@ final class WorkerRuntime implements LinkHandler {
             case REFUSED:
                 System.err.println("troupe worker " + workerId + ": node refused the handshake: "
                     + e.getRefused().getReason());
+                System.err.flush();
                 Runtime.getRuntime().halt(Protocol.EXIT_HANDSHAKE_FAILED);
                 break;
             case CANCEL:
@@ -338,6 +383,22 @@ final class WorkerRuntime implements LinkHandler {
 
     @Override
     public void onClosed(Link l, Throwable cause) {
+        if (remote && !stopping) {
+            lost = true;
+            System.err.println("troupe worker " + workerId + ": link to node lost ("
+                + (cause == null ? "closed" : cause.getMessage()) + ")");
+            welcome.completeExceptionally(new java.io.IOException("link lost"));
+            work.clear();
+            work.add(LOST_MARKER);
+            synchronized (interruptLock) {
+                if (runningTask >= 0) {
+                    // Its result has nowhere to go: stop it, so the worker can join again.
+                    runningCancelled = true;
+                    taskThread.interrupt();
+                }
+            }
+            return;
+        }
         if (!stopping) {
             System.err.println("troupe worker " + workerId + ": link to node lost ("
                 + (cause == null ? "closed" : cause.getMessage()) + "); exiting");
@@ -370,7 +431,7 @@ final class WorkerRuntime implements LinkHandler {
         }
     }
 
-    private static String hostName() {
+    static String hostName() {
         // Not InetAddress.getLocalHost(): a slow resolver would hold up every worker start.
         String host = System.getenv("HOSTNAME");
         return host == null || host.isEmpty() ? "localhost" : host;

@@ -1,0 +1,552 @@
+package dev.troupe.transport.tcp;
+
+import dev.troupe.spi.AuthenticationException;
+import com.google.protobuf.CodedOutputStream;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.spi.FrameCodec;
+import dev.troupe.spi.FrameTooLargeException;
+import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkClosedException;
+import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.MalformedFrameException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A {@link Link} over one TCP connection, and the Netty handler at the end of that connection's pipeline
+ * ({@code [SslHandler] TcpFrameDecoder TcpLink}).
+ *
+ * <p>A link starts unauthenticated: the server sends a challenge, the client answers with its proof, the server
+ * answers with its own (see {@link AuthDescriptor}). Until both proofs check out no envelope is parsed, frames are
+ * limited to {@link AuthDescriptor#MAX_AUTH_FRAME_BYTES}, and the handshake must finish within
+ * {@code handshake-timeout}. A failure closes the connection with one log line (server) or an
+ * {@link AuthenticationException} (client).
+ *
+ * <p>Inbound: frames are parsed and delivered on the channel's event loop, so the handler's calls never overlap.
+ * Outbound: {@link #send} from the event loop writes directly; from other threads it queues the frame and one
+ * drain task on the event loop writes everything queued with one flush, so a burst of small messages costs one
+ * system call. A sender blocks while {@code maxPendingWriteBytes} are queued or Netty's outbound buffer is over
+ * its high-water mark: a slow peer slows its sender rather than filling the heap.
+ */
+final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long ROOM_WAIT_MILLIS = 20;
+    private static final int SCRATCH_KEEP_BYTES = 1 << 20;
+
+    private final boolean server;
+    private final TcpOptions options;
+    private final int maxFrameBytes;
+    private final int maxPendingWriteBytes;
+    private final Consumer<TcpLink> onAuthenticated;
+    private final RefusalLog refusals;
+    private final CompletableFuture<Void> authenticated = new CompletableFuture<>();
+    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
+    private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drainTask = this::drain;
+    private final Object room = new Object();
+
+    private Channel channel;
+    private TcpFrameDecoder decoder;
+    private String description;
+    private byte[] serverNonce;
+    private byte[] clientNonce;
+    private volatile boolean open;
+    private volatile Throwable closeCause;
+    /** Envelopes that arrived before {@link #start} delivered them; {@code null} after; event loop only. */
+    private List<Envelope> early = new ArrayList<>();
+    private volatile LinkHandler handler;
+    private boolean closedDelivered;
+    private boolean inRead;
+    private boolean flushAfterRead;
+    private byte[] scratch = new byte[4096];
+
+    /**
+     * @param server          {@code true} on the accepting side, which sends the challenge.
+     * @param onAuthenticated called on the event loop once the peer is authenticated (server side: hands the link
+     *                        to the acceptor); may be {@code null}.
+     */
+    TcpLink(boolean server, TcpOptions options, int maxFrameBytes, int maxPendingWriteBytes,
+            Consumer<TcpLink> onAuthenticated, RefusalLog refusals) {
+        this.server = server;
+        this.options = options;
+        this.maxFrameBytes = maxFrameBytes;
+        this.maxPendingWriteBytes = maxPendingWriteBytes;
+        this.onAuthenticated = onAuthenticated;
+        this.refusals = refusals;
+    }
+
+    /** Builds the channel's pipeline; called from its initializer. */
+    void install(Channel ch, SslHandler tls) {
+        this.channel = ch;
+        this.description = describe(ch);
+        decoder = new TcpFrameDecoder(AuthDescriptor.MAX_AUTH_FRAME_BYTES);
+        if (tls != null) {
+            ch.pipeline().addLast("tls", tls);
+        }
+        ch.pipeline().addLast("frames", decoder);
+        ch.pipeline().addLast("link", this);
+        ch.closeFuture().addListener(f -> onChannelClosed());
+    }
+
+    /** Completes when the handshake succeeds; fails with why it did not. */
+    CompletableFuture<Void> authenticated() {
+        return authenticated;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        description = describe(channel);
+        ctx.executor().schedule(() -> {
+            if (!authenticated.isDone()) {
+                refuse(new AuthenticationException("no authentication within "
+                    + options.handshakeTimeout.toMillis() + " ms (troupe.tcp.handshake-timeout)"));
+            }
+        }, options.handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        if (server) {
+            serverNonce = nonce();
+            ByteBuf out = ctx.alloc().buffer(4 + AuthDescriptor.HEADER_BYTES + AuthDescriptor.NONCE_BYTES);
+            AuthDescriptor.writeHeader(out, AuthDescriptor.NONCE_BYTES, AuthDescriptor.CHALLENGE);
+            out.writeBytes(serverNonce);
+            ctx.writeAndFlush(out);
+        }
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf frame = (ByteBuf) msg;
+        try {
+            if (!authenticated.isDone()) {
+                authenticate(ctx, frame);
+                return;
+            }
+            if (!open) {
+                return;
+            }
+            Envelope e = decode(frame);
+            if (early != null) {
+                early.add(e);
+                return;
+            }
+            LinkHandler h = handler;
+            inRead = true;
+            try {
+                h.onEnvelope(this, e);
+            } finally {
+                inRead = false;
+            }
+        } catch (MalformedFrameException e) {
+            close(e);
+        } catch (AuthenticationException e) {
+            refuse(e);
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (flushAfterRead) {
+            flushAfterRead = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private Envelope decode(ByteBuf frame) throws MalformedFrameException {
+        int length = frame.readableBytes();
+        if (frame.hasArray()) {
+            return FrameCodec.decodeBody(frame.array(), frame.arrayOffset() + frame.readerIndex(), length,
+                description);
+        }
+        byte[] buf = scratch;
+        if (buf.length < length) {
+            buf = new byte[Math.max(length, buf.length * 2)];
+            if (buf.length <= SCRATCH_KEEP_BYTES) {
+                scratch = buf;
+            }
+        }
+        frame.getBytes(frame.readerIndex(), buf, 0, length);
+        return FrameCodec.decodeBody(buf, 0, length, description);
+    }
+
+    private void authenticate(ChannelHandlerContext ctx, ByteBuf frame) throws AuthenticationException {
+        byte type = AuthDescriptor.readHeader(frame, server ? "an authentication response" : "a challenge");
+        if (type == AuthDescriptor.REFUSE) {
+            String reason = frame.toString(StandardCharsets.UTF_8);
+            fail(new AuthenticationException("the node refused this connection: " + reason));
+            return;
+        }
+        if (server) {
+            if (type != AuthDescriptor.RESPONSE
+                || frame.readableBytes() != AuthDescriptor.NONCE_BYTES + AuthDescriptor.MAC_BYTES) {
+                throw new AuthenticationException("expected an authentication response, got a frame of type " + type
+                    + " with " + frame.readableBytes() + " bytes");
+            }
+            clientNonce = new byte[AuthDescriptor.NONCE_BYTES];
+            frame.readBytes(clientNonce);
+            byte[] proof = new byte[AuthDescriptor.MAC_BYTES];
+            frame.readBytes(proof);
+            if (!MessageDigest.isEqual(proof, AuthDescriptor.clientProof(options.secret, serverNonce, clientNonce))) {
+                throw new AuthenticationException("authentication failed: the peer does not know this node's secret");
+            }
+            ByteBuf out = ctx.alloc().buffer(4 + AuthDescriptor.HEADER_BYTES + AuthDescriptor.MAC_BYTES);
+            AuthDescriptor.writeHeader(out, AuthDescriptor.MAC_BYTES, AuthDescriptor.ACCEPT);
+            out.writeBytes(AuthDescriptor.serverProof(options.secret, serverNonce, clientNonce));
+            ctx.writeAndFlush(out);
+            succeed();
+        } else if (serverNonce == null) {
+            if (type != AuthDescriptor.CHALLENGE || frame.readableBytes() != AuthDescriptor.NONCE_BYTES) {
+                throw new AuthenticationException("expected a challenge from the node, got a frame of type " + type);
+            }
+            serverNonce = new byte[AuthDescriptor.NONCE_BYTES];
+            frame.readBytes(serverNonce);
+            clientNonce = nonce();
+            ByteBuf out = ctx.alloc().buffer(4 + AuthDescriptor.HEADER_BYTES + AuthDescriptor.NONCE_BYTES
+                + AuthDescriptor.MAC_BYTES);
+            AuthDescriptor.writeHeader(out, AuthDescriptor.NONCE_BYTES + AuthDescriptor.MAC_BYTES,
+                AuthDescriptor.RESPONSE);
+            out.writeBytes(clientNonce);
+            out.writeBytes(AuthDescriptor.clientProof(options.secret, serverNonce, clientNonce));
+            ctx.writeAndFlush(out);
+        } else {
+            if (type != AuthDescriptor.ACCEPT || frame.readableBytes() != AuthDescriptor.MAC_BYTES) {
+                throw new AuthenticationException("expected the node's proof, got a frame of type " + type);
+            }
+            byte[] proof = new byte[AuthDescriptor.MAC_BYTES];
+            frame.readBytes(proof);
+            if (!MessageDigest.isEqual(proof, AuthDescriptor.serverProof(options.secret, serverNonce, clientNonce))) {
+                throw new AuthenticationException("the node at " + channel.remoteAddress()
+                    + " does not know the secret: it is not the node this worker was meant to join");
+            }
+            succeed();
+        }
+    }
+
+    private void succeed() {
+        open = true;
+        decoder.authenticated(maxFrameBytes);
+        if (!options.idleTimeout.isZero()) {
+            channel.pipeline().addBefore("frames", "idle",
+                new IdleStateHandler(options.idleTimeout.toMillis(), 0, 0, TimeUnit.MILLISECONDS));
+        }
+        authenticated.complete(null);
+        if (onAuthenticated != null) {
+            onAuthenticated.accept(this);
+        }
+    }
+
+    /** Ends a handshake that failed: the server tells the peer why and logs one line; the client fails. */
+    private void refuse(AuthenticationException why) {
+        if (authenticated.isDone()) {
+            return;
+        }
+        if (server && channel.isActive()) {
+            byte[] reason = why.getMessage().getBytes(StandardCharsets.UTF_8);
+            int n = Math.min(reason.length, AuthDescriptor.MAX_AUTH_FRAME_BYTES - 4 - AuthDescriptor.HEADER_BYTES);
+            ByteBuf out = channel.alloc().buffer(4 + AuthDescriptor.HEADER_BYTES + n);
+            AuthDescriptor.writeHeader(out, n, AuthDescriptor.REFUSE);
+            out.writeBytes(reason, 0, n);
+            channel.writeAndFlush(out);
+        }
+        fail(why);
+    }
+
+    private void fail(AuthenticationException why) {
+        if (authenticated.completeExceptionally(why)) {
+            if (server && refusals != null) {
+                refusals.refused(description, why.getMessage());
+            }
+            close(why);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            close(new LinkClosedException("nothing heard on " + description + " for "
+                + options.idleTimeout.toMillis() + " ms (troupe.tcp.idle-timeout)"));
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (!authenticated.isDone()) {
+            refuse(new AuthenticationException(c.getMessage() == null ? c.toString() : c.getMessage()));
+        } else if (cause instanceof DecoderException) {
+            close(new MalformedFrameException(c.getMessage() + " on " + description, c));
+        } else if (c instanceof IOException) {
+            close(new LinkClosedException("connection " + description + " failed: " + c.getMessage()));
+        } else {
+            close(c);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        signalRoom();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    private void onChannelClosed() {
+        open = false;
+        if (!authenticated.isDone()) {
+            authenticated.completeExceptionally(new AuthenticationException("the connection " + description
+                + " closed during authentication"));
+        }
+        ByteBuf b;
+        while ((b = outbound.poll()) != null) {
+            queuedBytes.addAndGet(-b.readableBytes());
+            b.release();
+        }
+        signalRoom();
+        Throwable cause = closeCause;
+        if (cause == null && !closing.get()) {
+            cause = new LinkClosedException("peer closed the connection " + description);
+        }
+        if (cause == null) {
+            closeFuture.complete(null);
+        } else {
+            closeFuture.completeExceptionally(cause);
+        }
+        deliverClosed();
+    }
+
+    /** Tells the handler, once, that the link is closed; on the event loop. */
+    private void deliverClosed() {
+        LinkHandler h = handler;
+        if (h == null || closedDelivered || channel.isActive()) {
+            return;
+        }
+        closedDelivered = true;
+        h.onClosed(this, closeCause != null ? closeCause
+            : closing.get() ? null : new LinkClosedException("peer closed the connection " + description));
+    }
+
+    @Override
+    public void start(LinkHandler h) {
+        if (handler != null) {
+            throw new IllegalStateException("link " + description + " already started");
+        }
+        handler = h;
+        channel.eventLoop().execute(() -> {
+            List<Envelope> buffered = early;
+            early = null;
+            for (Envelope e : buffered) {
+                h.onEnvelope(this, e);
+            }
+            deliverClosed();
+        });
+    }
+
+    @Override
+    public boolean send(Envelope envelope) {
+        return enqueue(encode(List.of(envelope)));
+    }
+
+    @Override
+    public boolean sendAll(List<Envelope> envelopes) {
+        if (envelopes.isEmpty()) {
+            return open;
+        }
+        return enqueue(encode(envelopes));
+    }
+
+    private ByteBuf encode(List<Envelope> envelopes) {
+        int total = 0;
+        int[] sizes = new int[envelopes.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            int size = envelopes.get(i).getSerializedSize();
+            if ((long) size + FrameCodec.HEADER_BYTES > maxFrameBytes) {
+                throw new FrameTooLargeException((long) size + FrameCodec.HEADER_BYTES, maxFrameBytes);
+            }
+            sizes[i] = size;
+            total += FrameCodec.HEADER_BYTES + size;
+        }
+        ByteBuf buf = channel.alloc().buffer(total);
+        try {
+            for (int i = 0; i < sizes.length; i++) {
+                buf.writeInt(sizes[i]);
+                CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(buf.writerIndex(), sizes[i]));
+                envelopes.get(i).writeTo(out);
+                out.checkNoSpaceLeft();
+                buf.writerIndex(buf.writerIndex() + sizes[i]);
+            }
+            return buf;
+        } catch (IOException e) {
+            buf.release();
+            throw new UncheckedIOException("cannot serialize envelope", e);
+        } catch (RuntimeException e) {
+            buf.release();
+            throw e;
+        }
+    }
+
+    private boolean enqueue(ByteBuf frame) {
+        if (!open) {
+            frame.release();
+            return false;
+        }
+        if (channel.eventLoop().inEventLoop()) {
+            // In order with this thread's earlier sends, which were written directly too.
+            if (inRead) {
+                channel.write(frame, channel.voidPromise());
+                flushAfterRead = true;
+            } else {
+                channel.writeAndFlush(frame, channel.voidPromise());
+            }
+            return true;
+        }
+        int bytes = frame.readableBytes();
+        if (!awaitRoom()) {
+            frame.release();
+            return false;
+        }
+        queuedBytes.addAndGet(bytes);
+        outbound.add(frame);
+        if (drainScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(drainTask);
+        }
+        if (!open) {
+            // Closed meanwhile: the close path releases what it finds; this frame may or may not be among it.
+            return false;
+        }
+        return true;
+    }
+
+    private boolean awaitRoom() {
+        while (open && (queuedBytes.get() >= maxPendingWriteBytes || !channel.isWritable())) {
+            synchronized (room) {
+                if (open && (queuedBytes.get() >= maxPendingWriteBytes || !channel.isWritable())) {
+                    try {
+                        room.wait(ROOM_WAIT_MILLIS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }
+            }
+        }
+        return open;
+    }
+
+    private void signalRoom() {
+        synchronized (room) {
+            room.notifyAll();
+        }
+    }
+
+    private void drain() {
+        drainScheduled.set(false);
+        ByteBuf b;
+        boolean wrote = false;
+        long drained = 0;
+        while ((b = outbound.poll()) != null) {
+            drained += b.readableBytes();
+            if (channel.isActive()) {
+                channel.write(b, channel.voidPromise());
+                wrote = true;
+            } else {
+                b.release();
+            }
+        }
+        if (wrote) {
+            channel.flush();
+        }
+        if (drained > 0 && queuedBytes.addAndGet(-drained) + drained >= maxPendingWriteBytes) {
+            signalRoom();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closing.compareAndSet(false, true)) {
+            open = false;
+            flushAndClose();
+        }
+    }
+
+    @Override
+    public void close(Throwable cause) {
+        if (closing.compareAndSet(false, true)) {
+            closeCause = cause;
+            open = false;
+            flushAndClose();
+        }
+    }
+
+    private void flushAndClose() {
+        signalRoom();
+        // What is queued was sent before the close: write it, then close.
+        channel.eventLoop().execute(() -> {
+            ByteBuf b;
+            while ((b = outbound.poll()) != null) {
+                queuedBytes.addAndGet(-b.readableBytes());
+                channel.write(b, channel.voidPromise());
+            }
+            channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
+        });
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public CompletableFuture<Void> closeFuture() {
+        return closeFuture;
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+
+    private String describe(Channel ch) {
+        SocketAddress remote = ch.remoteAddress();
+        String peer = remote instanceof InetSocketAddress
+            ? ((InetSocketAddress) remote).getHostString() + ":" + ((InetSocketAddress) remote).getPort()
+            : String.valueOf(remote);
+        return "tcp:" + (server ? "from " : "to ") + peer;
+    }
+
+    private static byte[] nonce() {
+        byte[] n = new byte[AuthDescriptor.NONCE_BYTES];
+        RANDOM.nextBytes(n);
+        return n;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.troupe.transport.tcp;
+
+import dev.troupe.spi.TransportSettings;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The {@code troupe.tcp} options a link or server needs, read from {@link TransportSettings#options()} once.
+ * The keys are those of the {@code troupe.tcp} configuration section (see this module's {@code reference.conf}).
+ */
+final class TcpOptions {
+    /** The environment variable the secret is read from when no file is configured. */
+    static final String DEFAULT_SECRET_ENV = "TROUPE_SECRET";
+    /** Shorter secrets are refused: an HMAC key is only as strong as the secret. */
+    static final int MIN_SECRET_BYTES = 16;
+
+    final byte[] secret;
+    final String listenHost;
+    final int listenPort;
+    final int maxConnections;
+    final Duration handshakeTimeout;
+    final Duration idleTimeout;
+    final Duration connectTimeout;
+    final boolean tls;
+    private final String tlsCert;
+    private final String tlsKey;
+    private final String tlsTrust;
+
+    private TcpOptions(TransportSettings s) throws IOException {
+        secret = readSecret(s);
+        String listen = s.option("listen", "127.0.0.1:0");
+        int colon = listen.lastIndexOf(':');
+        if (colon < 0) {
+            throw new IllegalArgumentException("troupe.tcp.listen must be HOST:PORT, got '" + listen + "'");
+        }
+        listenHost = listen.substring(0, colon).isEmpty() ? "0.0.0.0" : stripBrackets(listen.substring(0, colon));
+        listenPort = Integer.parseInt(listen.substring(colon + 1).trim());
+        maxConnections = Integer.parseInt(s.option("max-connections", "256"));
+        handshakeTimeout = duration(s.option("handshake-timeout", "10s"), "handshake-timeout");
+        idleTimeout = duration(s.option("idle-timeout", "30s"), "idle-timeout");
+        connectTimeout = duration(s.option("connect-timeout", "10s"), "connect-timeout");
+        tls = Boolean.parseBoolean(s.option("tls.enabled", "false"));
+        tlsCert = s.option("tls.cert", "");
+        tlsKey = s.option("tls.key", "");
+        tlsTrust = s.option("tls.trust", tlsCert);
+    }
+
+    static TcpOptions of(TransportSettings settings) throws IOException {
+        return new TcpOptions(settings);
+    }
+
+    /** The server's TLS context, or {@code null} without TLS. */
+    SslContext serverTls() throws IOException {
+        if (!tls) {
+            return null;
+        }
+        if (tlsCert.isEmpty() || tlsKey.isEmpty()) {
+            throw new IOException("troupe.tcp.tls.enabled is on but troupe.tcp.tls.cert and troupe.tcp.tls.key (PEM"
+                + " files: a certificate chain and its PKCS#8 private key) are not both set");
+        }
+        return SslContextBuilder.forServer(Path.of(tlsCert).toFile(), Path.of(tlsKey).toFile()).build();
+    }
+
+    /** The client's TLS context, trusting only the configured certificate (by default the node's own), or null. */
+    SslContext clientTls() throws IOException {
+        if (!tls) {
+            return null;
+        }
+        if (tlsTrust.isEmpty()) {
+            throw new IOException("troupe.tcp.tls.enabled is on but neither troupe.tcp.tls.trust nor"
+                + " troupe.tcp.tls.cert names the PEM certificate to trust");
+        }
+        return SslContextBuilder.forClient().trustManager(Path.of(tlsTrust).toFile()).build();
+    }
+
+    private static byte[] readSecret(TransportSettings s) throws IOException {
+        String file = s.option("secret-file", "");
+        String text;
+        String source;
+        if (!file.isEmpty()) {
+            Path path = Path.of(file);
+            source = "secret file " + path;
+            if (!Files.isReadable(path)) {
+                throw new IOException("the TCP transport's secret file " + path + " (troupe.tcp.secret-file) does not"
+                    + " exist or is not readable");
+            }
+            try {
+                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
+                if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                    throw new IOException("the secret file " + path + " is readable by other users; make it"
+                        + " owner-only: chmod 600 " + path);
+                }
+            } catch (UnsupportedOperationException notPosix) {
+                // Windows: rely on the file's ACL.
+            }
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } else {
+            String env = s.option("secret-env", DEFAULT_SECRET_ENV);
+            source = "environment variable " + env;
+            text = System.getenv(env);
+            if (text == null || text.isBlank()) {
+                throw new IOException("the TCP transport needs a shared secret, and none is set: put one (at least "
+                    + MIN_SECRET_BYTES + " characters, for example from `openssl rand -hex 32`) in an owner-only file"
+                    + " named by troupe.tcp.secret-file (or --secret-file), or in the environment variable " + env
+                    + "; never on the command line");
+            }
+        }
+        byte[] secret = text.strip().getBytes(StandardCharsets.UTF_8);
+        if (secret.length < MIN_SECRET_BYTES) {
+            throw new IOException("the TCP secret from the " + source + " is " + secret.length + " bytes; at least "
+                + MIN_SECRET_BYTES + " are needed");
+        }
+        return secret;
+    }
+
+    private static String stripBrackets(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** Parses {@code 250ms}, {@code 10s}, {@code 2m} or a number of milliseconds. */
+    static Duration duration(String text, String key) {
+        String t = text.trim().toLowerCase(Locale.ROOT).replace(" ", "");
+        try {
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            if (t.endsWith("s")) {
+                return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
+            }
+            if (t.endsWith("m")) {
+                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
+            }
+            return Duration.ofMillis(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("troupe.tcp." + key + " must be a duration such as 10s or 500ms, got '"
+                + text + "'", e);
+        }
+    }
+}
