@@ -35,6 +35,9 @@ public final class Protocol {
      */
     public static final String ENV_TRANSPORT_OPTIONS = "TROUPE_TRANSPORT_OPTIONS";
 
+    /** Environment variable: the host name the worker gives in its Hello (default: {@code HOSTNAME}). */
+    public static final String ENV_HOST = "TROUPE_HOST";
+
     /** Exit code of a worker whose node went away. */
     public static final int EXIT_PARENT_GONE = 70;
     /** Exit code of a worker the node refused or that could not connect. */

@@ -76,4 +76,10 @@ final class Tasks {
     static Map<String, Object> echoAll(Map<String, Object> in) {
         return in;
     }
+
+    /** The square of its input, after a pause, so a map takes long enough to kill a worker in the middle. */
+    static Integer slowSquare(Integer x) throws InterruptedException {
+        Thread.sleep(10);
+        return x * x;
+    }
 }

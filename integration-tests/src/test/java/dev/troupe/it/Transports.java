@@ -12,15 +12,32 @@ final class Transports {
     }
 
     static List<String> names() {
-        return List.of("pipe", "shm");
+        return List.of("pipe", "shm", "tcp");
     }
 
     static Troupe start(String transport) {
+        if (transport.equals("tcp")) {
+            return Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", transport,
+                "troupe.tcp.secret-file", Remote.secretFile().toString())));
+        }
         return Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", transport)));
     }
 
     /** The run directory, read from the node's pipe address or the run-directory the node reports. */
     static Path runDirectory(Troupe troupe) {
+        if (troupe.address().startsWith("tcp:")) {
+            // No socket file names it: it is this JVM's one troupe-PID-* directory (tests run one node at a time).
+            String prefix = "troupe-" + ProcessHandle.current().pid() + "-";
+            try (var dirs = java.nio.file.Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+                List<Path> mine = dirs.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+                if (mine.size() != 1) {
+                    throw new IllegalStateException("expected one run directory " + prefix + "*, found " + mine);
+                }
+                return mine.get(0);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         String address = troupe.address();
         return Path.of(address.substring(address.indexOf(':') + 1)).getParent();
     }

@@ -91,6 +91,8 @@ public final class Node implements AutoCloseable {
             if (remoteServer != null) {
                 ctx.remoteServer = remoteServer;
                 remoteServer.acceptRemoteWorkers(ctx.remoteWorkers);
+                long beat = settings.heartbeatInterval.toMillis();
+                timer.scheduleAtFixedRate(ctx.remoteWorkers::beat, beat, beat, TimeUnit.MILLISECONDS);
                 LOG.info("taking remote workers on {}", remoteServer.address());
             }
             ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx), "troupe", config);
@@ -202,6 +204,11 @@ public final class Node implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        NodeServer remote = context.remoteServer;
+        if (remote != null && remote != context.server) {
+            // No new remote workers while the node closes; those released by closing pools find it gone.
+            remote.close();
+        }
         List<dev.troupe.Pool> openPools;
         synchronized (pools) {
             openPools = new ArrayList<>(pools);
@@ -228,11 +235,8 @@ public final class Node implements AutoCloseable {
         for (ProcessRecord r : live) {
             awaitExit(r, System.nanoTime() + TimeUnit.SECONDS.toNanos(5));
         }
-        NodeServer remote = context.remoteServer;
-        if (remote != null && remote != context.server) {
-            remote.close();
-        }
         context.server.close();
+        context.remoteWorkers.close();
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);

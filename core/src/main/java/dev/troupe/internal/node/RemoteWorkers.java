@@ -75,6 +75,26 @@ final class RemoteWorkers {
         return waiting.size();
     }
 
+    /** Keeps the links of waiting workers from going idle; run every heartbeat interval. */
+    synchronized void beat() {
+        Envelope beat = Envelope.newBuilder().setHeartbeat(dev.troupe.internal.wire.Heartbeat.newBuilder()
+            .setSentAt(System.nanoTime())).build();
+        for (Arrival a : waiting) {
+            a.handshake().link.send(beat);
+        }
+    }
+
+    /** The node is closing: waiting workers are let go (they try to join again, with back-off). */
+    synchronized void close() {
+        pools.clear();
+        Arrival a;
+        while ((a = waiting.poll()) != null) {
+            a.handshake().link.send(Envelope.newBuilder().setShutdown(dev.troupe.internal.wire.Shutdown.newBuilder()
+                .setReason("node closing")).build());
+            a.handshake().link.close();
+        }
+    }
+
     Envelope welcome() {
         return Envelope.newBuilder().setWelcome(Welcome.newBuilder()
             .setProtocolVersion(Protocol.VERSION)

@@ -109,8 +109,10 @@ public final class RemoteWorkerMain {
             System.err.println("troupe worker: " + e.getMessage());
             return 2;
         }
-        String id = WorkerRuntime.hostName() + "-" + ProcessHandle.current().pid();
+        String host = hostName();
+        String id = host + "-" + ProcessHandle.current().pid();
         Map<String, String> env = new HashMap<>();
+        env.put(Protocol.ENV_HOST, host);
         env.put(Protocol.ENV_CONNECT, address);
         env.put(Protocol.ENV_WORKER_ID, id);
         env.put(Protocol.ENV_MAX_FRAME, Integer.toString(maxFrame));
@@ -157,6 +159,19 @@ public final class RemoteWorkerMain {
             System.err.println("troupe worker " + id + ": "
                 + (code == WorkerRuntime.LINK_LOST ? "lost the node; joining again" : "released by the node; joining again"));
             sleep(code == WorkerRuntime.LINK_LOST ? backoff : 0);
+        }
+    }
+
+    /** This host's name as the node will show it; a remote worker starts once, so a resolver call is affordable. */
+    static String hostName() {
+        String host = System.getenv("HOSTNAME");
+        if (host != null && !host.isBlank()) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
         }
     }
 

@@ -54,6 +54,7 @@ final class WorkerRuntime implements LinkHandler {
 
     private final String workerId;
     private final String address;
+    private final String host;
     private final byte[] token;
     private final long parentPid;
     private final TransportSettings settings;
@@ -105,6 +106,7 @@ final class WorkerRuntime implements LinkHandler {
         this.remote = remote;
         this.workerId = env.get(Protocol.ENV_WORKER_ID);
         this.address = env.get(Protocol.ENV_CONNECT);
+        this.host = env.getOrDefault(Protocol.ENV_HOST, hostName());
         this.token = Base64.getDecoder().decode(env.getOrDefault(Protocol.ENV_TOKEN, ""));
         this.parentPid = Long.parseLong(env.getOrDefault(Protocol.ENV_PARENT_PID, "-1"));
         int maxFrame = Integer.parseInt(env.getOrDefault(Protocol.ENV_MAX_FRAME,
@@ -152,7 +154,7 @@ final class WorkerRuntime implements LinkHandler {
             .setWorkerId(workerId)
             .setPid(ProcessHandle.current().pid())
             .setToken(ByteString.copyFrom(token))
-            .setHost(hostName())
+            .setHost(host)
             .setJavaVersion(Runtime.version().toString())
             .addCapabilities("cancel")
             .addCapabilities("stats")).build());
@@ -431,7 +433,7 @@ final class WorkerRuntime implements LinkHandler {
         }
     }
 
-    static String hostName() {
+    private static String hostName() {
         // Not InetAddress.getLocalHost(): a slow resolver would hold up every worker start.
         String host = System.getenv("HOSTNAME");
         return host == null || host.isEmpty() ? "localhost" : host;

@@ -47,7 +47,7 @@ final class TcpOptions {
         handshakeTimeout = duration(s.option("handshake-timeout", "10s"), "handshake-timeout");
         idleTimeout = duration(s.option("idle-timeout", "30s"), "idle-timeout");
         connectTimeout = duration(s.option("connect-timeout", "10s"), "connect-timeout");
-        tls = Boolean.parseBoolean(s.option("tls.enabled", "false"));
+        tls = flag(s.option("tls.enabled", "false"), "tls.enabled");
         tlsCert = s.option("tls.cert", "");
         tlsKey = s.option("tls.key", "");
         tlsTrust = s.option("tls.trust", tlsCert);
@@ -123,6 +123,22 @@ final class TcpOptions {
 
     private static String stripBrackets(String host) {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** Parses a HOCON boolean: {@code true/on/yes} or {@code false/off/no}. */
+    static boolean flag(String text, String key) {
+        switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+            case "on":
+            case "yes":
+                return true;
+            case "false":
+            case "off":
+            case "no":
+                return false;
+            default:
+                throw new IllegalArgumentException("troupe.tcp." + key + " must be on or off, got '" + text + "'");
+        }
     }
 
     /** Parses {@code 250ms}, {@code 10s}, {@code 2m} or a number of milliseconds. */

@@ -276,4 +276,25 @@ class TcpLinkTest {
             assertThat(atServer.closed.get(10, TimeUnit.SECONDS)).hasMessageContaining("troupe.tcp.idle-timeout");
         }
     }
+
+    @Test
+    void withTlsTheHandshakeRunsInsideItAndAPlainClientIsRefused() throws Exception {
+        Path[] pem = TestCertificates.selfSigned(dir);
+        Map<String, String> tls = Map.of("tls.enabled", "true", "tls.cert", pem[0].toString(),
+            "tls.key", pem[1].toString());
+        try (LinkServer secure = provider.listen(settings(dir.resolve("secret"), 1 << 20, tls), accepted::add)) {
+            Link client = provider.connect(secure.address(), settings(dir.resolve("secret"), 1 << 20,
+                Map.of("tls.enabled", "true", "tls.trust", pem[0].toString())));
+            toClose.add(client);
+            Link serverSide = accepted.poll(10, TimeUnit.SECONDS);
+            Inbox atServer = new Inbox();
+            serverSide.start(atServer);
+            client.start(new Inbox());
+            client.send(beat(77));
+            assertThat(atServer.next().getHeartbeat().getSentAt()).isEqualTo(77);
+
+            assertThatThrownBy(() -> provider.connect(secure.address(), settings(dir.resolve("secret"), 1 << 20,
+                Map.of()))).isInstanceOf(AuthenticationException.class);
+        }
+    }
 }

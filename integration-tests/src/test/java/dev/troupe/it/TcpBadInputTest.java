@@ -1,0 +1,176 @@
+package dev.troupe.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.troupe.Pool;
+import dev.troupe.PoolOptions;
+import dev.troupe.Troupe;
+import dev.troupe.internal.Protocol;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Heartbeat;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Hostile and broken clients against a node's real TCP listener while an authenticated remote worker runs a map:
+ * each bad connection is closed, the map finishes with every result.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class TcpBadInputTest {
+    private static final int MAGIC = 0x54525041;
+    private static final byte RESPONSE = 2;
+
+    private String host;
+    private int port;
+
+    @Test
+    void badConnectionsAreClosedAndTheNodeKeepsServingItsWorkers() throws Exception {
+        List<Process> workers = new ArrayList<>();
+        try (Troupe troupe = Troupe.local(Remote.nodeConfig("127.0.0.1:0", Map.of(
+                 "troupe.tcp.handshake-timeout", "1s",
+                 "troupe.tcp.max-connections", "64",
+                 "troupe.max-frame-size", "1MiB")));
+             Pool pool = troupe.pool(PoolOptions.workers(0).acceptRemoteWorkers(true).chunkSize(5))) {
+            URI address = URI.create(troupe.remoteAddress().orElseThrow());
+            host = address.getHost();
+            port = address.getPort();
+            workers.add(Remote.startWorker(address.toString(), Remote.secretFile()));
+            RemoteWorkerTest.await(() -> pool.size() == 1, "the remote worker joined");
+            // About 4 s of work, running while the bad clients come and go.
+            CompletableFuture<List<Integer>> map = pool.mapAsync(Tasks::slowSquare, RemoteWorkerTest.inputs(400));
+
+            byte[] random = new byte[4096];
+            new Random(1).nextBytes(random);
+            assertClosed("random bytes", random);
+            assertClosed("a truncated frame, then silence", ByteBuffer.allocate(8).putInt(200).putInt(7).array());
+            assertClosed("a length prefix over the maximum", ByteBuffer.allocate(4).putInt(0x7fffffff).array());
+            byte[] envelope = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(1)).build()
+                .toByteArray();
+            assertClosed("a valid envelope before authenticating",
+                ByteBuffer.allocate(4 + envelope.length).putInt(envelope.length).put(envelope).array());
+            assertClosed("a wrong HMAC", response(Protocol.VERSION, new byte[32], new byte[32]));
+            assertClosed("a wrong protocol version", response(Protocol.VERSION + 7, new byte[32], new byte[32]));
+            assertClosed("a connection that never speaks", new byte[0]);
+
+            // A replayed handshake: record a good one, then send the same bytes on a new connection.
+            byte[] recorded;
+            try (Socket s = connect()) {
+                byte[] challenge = readFrame(s.getInputStream());
+                byte[] serverNonce = java.util.Arrays.copyOfRange(challenge, 7, 39);
+                byte[] clientNonce = new byte[32];
+                new Random(2).nextBytes(clientNonce);
+                recorded = response(Protocol.VERSION, clientNonce, proof(serverNonce, clientNonce));
+                s.getOutputStream().write(recorded);
+                byte[] accept = readFrame(s.getInputStream());
+                assertThat(accept[6]).as("the genuine handshake is accepted").isEqualTo((byte) 3);
+            }
+            assertClosed("a replayed handshake", recorded);
+
+            // 1,000 connections at once: those over max-connections are closed at once, the rest at the
+            // handshake time-out.
+            List<Socket> flood = new ArrayList<>();
+            try {
+                for (int i = 0; i < 1000; i++) {
+                    flood.add(connect());
+                }
+                for (Socket s : flood) {
+                    assertThat(readToEnd(s)).as("flood connection closed by the node").isTrue();
+                }
+            } finally {
+                for (Socket s : flood) {
+                    s.close();
+                }
+            }
+
+            assertThat(map.get(90, TimeUnit.SECONDS)).isEqualTo(RemoteWorkerTest.squares(400));
+            assertThat(pool.size()).as("the authenticated worker is still there").isEqualTo(1);
+            assertThat(pool.map(Tasks::slowSquare, RemoteWorkerTest.inputs(20)))
+                .isEqualTo(RemoteWorkerTest.squares(20));
+        } finally {
+            Remote.kill(workers);
+        }
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress(host, port), 10_000);
+        s.setSoTimeout(15_000);
+        return s;
+    }
+
+    private void assertClosed(String what, byte[] bytes) throws IOException {
+        try (Socket s = connect()) {
+            try {
+                s.getOutputStream().write(bytes);
+                s.getOutputStream().flush();
+            } catch (SocketException closedAlready) {
+                // The node may close before everything is written: that is the point.
+            }
+            assertThat(readToEnd(s)).as("the node closes a connection sending " + what).isTrue();
+        }
+    }
+
+    /** Reads until the node closes (true) or 15 s pass (false). A refusal frame may come first. */
+    private static boolean readToEnd(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        byte[] sink = new byte[4096];
+        try {
+            while (in.read(sink) >= 0) {
+                // the challenge, a refusal: read on
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
+        }
+    }
+
+    private static byte[] readFrame(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        int length = data.readInt();
+        byte[] body = new byte[length];
+        data.readFully(body);
+        return body;
+    }
+
+    private static byte[] response(int version, byte[] clientNonce, byte[] mac) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        out.writeInt(7 + 64);
+        out.writeInt(MAGIC);
+        out.writeShort(version);
+        out.writeByte(RESPONSE);
+        out.write(clientNonce);
+        out.write(mac);
+        return bytes.toByteArray();
+    }
+
+    private static byte[] proof(byte[] serverNonce, byte[] clientNonce) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Remote.SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        mac.update("troupe-client".getBytes(StandardCharsets.US_ASCII));
+        mac.update(serverNonce);
+        mac.update(clientNonce);
+        return mac.doFinal();
+    }
+}
