@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  * The benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result),
  * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
  * the link benchmarks of {@link TransportBench} and the pool benchmarks of {@link PoolBench}. Usage:
- * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|handoff|pool|all]}.
+ * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|handoff|pool|tcp|all]}, run from the project
+ * root; {@code tcp} runs {@link TcpBench}.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -50,6 +51,9 @@ public final class BenchMain {
             }
             if (which.equals("all") || which.equals("transport")) {
                 TransportBench.run(reps, withPeer ? python : null);
+            }
+            if (which.equals("all") || which.equals("tcp")) {
+                TcpBench.run(reps, withPeer ? python : null, Path.of("benchmarks").toAbsolutePath());
             }
             if (which.equals("handoff")) {
                 TransportBench.lockHandoff(reps, withPeer ? python : null);

@@ -1,5 +1,6 @@
 package dev.troupe.bench;
 
+import dev.troupe.internal.Protocol;
 import dev.troupe.internal.wire.Envelope;
 import dev.troupe.internal.wire.Heartbeat;
 import dev.troupe.spi.Link;
@@ -10,9 +11,9 @@ import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The far end of the link benchmarks, in its own JVM: {@code LinkPeer ADDRESS echo} sends every envelope
- * back; {@code LinkPeer ADDRESS sink} counts envelopes and answers a heartbeat with the count. Exits when
- * the link closes.
+ * The far end of the link benchmarks, in its own JVM: {@code LinkPeer ADDRESS echo [OPTIONS]} sends every envelope
+ * back; {@code LinkPeer ADDRESS sink [OPTIONS]} counts envelopes and answers a heartbeat with the count. Exits when
+ * the link closes. OPTIONS are the transport's options, one {@code key=value} a line (the TCP secret file).
  */
 public final class LinkPeer {
     private LinkPeer() {
@@ -22,7 +23,8 @@ public final class LinkPeer {
         String address = args[0];
         boolean echo = args[1].equals("echo");
         TransportSettings settings = new TransportSettings(Path.of(System.getProperty("java.io.tmpdir")),
-            TransportSettings.DEFAULT_MAX_FRAME_BYTES, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES);
+            TransportSettings.DEFAULT_MAX_FRAME_BYTES, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES,
+            Protocol.decodeOptions(args.length > 2 ? args[2] : null));
         Link link = Transports.forAddress(address).connect(address, settings);
         CountDownLatch closed = new CountDownLatch(1);
         link.start(new LinkHandler() {

@@ -23,9 +23,15 @@ final class PythonPeer {
     }
 
     Map<String, Double> run(String script, long timeoutSeconds) throws Exception {
+        return run(dir.resolve(script), timeoutSeconds);
+    }
+
+    /** Runs a peer script kept with the benchmarks rather than in the shared peers folder. */
+    Map<String, Double> run(Path script, long timeoutSeconds, String... args) throws Exception {
         Map<String, Double> out = new HashMap<>();
-        Process p = new ProcessBuilder(List.of("python3", dir.resolve(script).toString()))
-            .directory(dir.toFile()).redirectErrorStream(true).start();
+        List<String> cmd = new java.util.ArrayList<>(List.of("python3", script.toString()));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = r.readLine()) != null) {

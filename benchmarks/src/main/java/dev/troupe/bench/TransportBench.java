@@ -171,7 +171,7 @@ final class TransportBench {
     }
 
     /** One process at the other end of a link, and this side's end. */
-    private static final class Endpoint implements AutoCloseable, LinkHandler {
+    static final class Endpoint implements AutoCloseable, LinkHandler {
         private final Path dir;
         private final LinkServer server;
         private final Process child;
@@ -194,11 +194,21 @@ final class TransportBench {
         static Endpoint start(String transport, String mode) throws Exception {
             Path dir = Files.createTempDirectory("troupe-bench-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Map<String, String> options = new LinkedHashMap<>();
+            if (transport.equals("tcp")) {
+                // The TCP transport authenticates both ends with a shared secret from an owner-only file.
+                Path secret = dir.resolve("secret");
+                Files.writeString(secret, Long.toHexString(new java.security.SecureRandom().nextLong())
+                    + Long.toHexString(new java.security.SecureRandom().nextLong()), java.nio.charset.StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+                options.put("secret-file", secret.toString());
+            }
             TransportSettings settings = new TransportSettings(dir, TransportSettings.DEFAULT_MAX_FRAME_BYTES,
-                TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES);
+                TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES, options);
             LinkedBlockingQueue<Link> accepted = new LinkedBlockingQueue<>();
             LinkServer server = Transports.find(transport).listen(settings, accepted::add);
-            Process child = javaProcess(LinkPeer.class, server.address(), mode);
+            Process child = javaProcess(LinkPeer.class, server.address(), mode,
+                dev.troupe.internal.Protocol.encodeOptions(options));
             Link link = accepted.poll(60, TimeUnit.SECONDS);
             if (link == null) {
                 child.destroyForcibly();
@@ -238,9 +248,13 @@ final class TransportBench {
 
         /** Round trips driven from the reader thread: a reply's arrival sends the next ping. */
         double[] pingPong() throws Exception {
+            return pingPong(WARM_PINGS, PINGS);
+        }
+
+        double[] pingPong(int warm, int pings) throws Exception {
             ping = message(64, 1);
-            runPings(WARM_PINGS);
-            long[] ns = runPings(PINGS);
+            runPings(warm);
+            long[] ns = runPings(pings);
             Arrays.sort(ns);
             return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
         }
@@ -420,7 +434,7 @@ final class TransportBench {
         }
     }
 
-    private static Process javaProcess(Class<?> main, String... args) throws Exception {
+    static Process javaProcess(Class<?> main, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
             "--enable-native-access=ALL-UNNAMED"));
         // The peer tunes its end of the link as this side does.
@@ -435,7 +449,7 @@ final class TransportBench {
         NodeDirectories.delete(dir, false);
     }
 
-    private static void print(Map<String, Object> m) {
+    static void print(Map<String, Object> m) {
         m.put("java", Runtime.version().toString());
         m.put("cores", Runtime.getRuntime().availableProcessors());
         System.out.println(Json.line(m));

@@ -3,7 +3,6 @@ package dev.troupe.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.typesafe.config.ConfigFactory;
 
 import dev.troupe.ManagedProcess;
 import dev.troupe.Pool;
@@ -85,8 +84,8 @@ class PoolTest {
 
     @Test
     void shouldNotTakeAWorkerForDeadWhileAUserCallbackHoldsUpItsResults() throws Exception {
-        try (Troupe quick = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", transport,
-                 "troupe.heartbeat-interval", "100ms", "troupe.liveness-timeout", "1s")));
+        try (Troupe quick = Transports.start(transport,
+                 Map.of("troupe.heartbeat-interval", "100ms", "troupe.liveness-timeout", "1s"));
              Pool pool = quick.pool(PoolOptions.workers(1))) {
             // Integer inputs, as elsewhere in this class: javac's lambda deserialization tells apart method
             // references of one class by method, not by the type they were used at.

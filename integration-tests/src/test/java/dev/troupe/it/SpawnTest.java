@@ -3,7 +3,6 @@ package dev.troupe.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.typesafe.config.ConfigFactory;
 import dev.troupe.CodecException;
 import dev.troupe.ManagedProcess;
 import dev.troupe.ProcessStats;
@@ -159,8 +158,7 @@ class SpawnTest {
 
     @Test
     void shouldFailFastWithStderrWhenWorkerClassIsMissing() {
-        try (Troupe broken = Troupe.local(ConfigFactory.parseMap(Map.of(
-            "troupe.transport", transport, "troupe.worker.classpath", "/nonexistent.jar")))) {
+        try (Troupe broken = Transports.start(transport, Map.of("troupe.worker.classpath", "/nonexistent.jar"))) {
             assertThatThrownBy(() -> broken.spawn(Tasks::pid, "x"))
                 .isInstanceOf(WorkerStartException.class)
                 .hasMessageContaining("dev.troupe.internal.worker.WorkerMain");

@@ -16,11 +16,18 @@ final class Transports {
     }
 
     static Troupe start(String transport) {
+        return start(transport, Map.of());
+    }
+
+    /** A node whose local workers use {@code transport}, with more settings. */
+    static Troupe start(String transport, Map<String, Object> settings) {
+        Map<String, Object> all = new java.util.HashMap<>(settings);
+        all.put("troupe.transport", transport);
         if (transport.equals("tcp")) {
-            return Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", transport,
-                "troupe.tcp.secret-file", Remote.secretFile().toString())));
+            // The TCP transport authenticates every link with a shared secret.
+            all.put("troupe.tcp.secret-file", Remote.secretFile().toString());
         }
-        return Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", transport)));
+        return Troupe.local(ConfigFactory.parseMap(all));
     }
 
     /** The run directory, read from the node's pipe address or the run-directory the node reports. */
