@@ -111,7 +111,7 @@ final class ArteryBench {
                 String path = s.driver.path()
                     .toStringWithAddress(((ExtendedActorSystem) s.system).provider().getDefaultAddress());
                 s.child = javaProcess(path, mode);
-                s.peer = await(hello, "the Artery peer's hello");
+                s.peer = s.await(hello, "its hello");
                 return s;
             } catch (Throwable t) {
                 try {
@@ -127,6 +127,17 @@ final class ArteryBench {
         <C, T> T ask(C command, Function<C, CompletableFuture<T>> reply, String what) throws Exception {
             driver.tell(command, ActorRef.noSender());
             return await(reply.apply(command), what);
+        }
+
+        /** Waits for {@code f}, failing at once if the child exits first and after the time-out at the latest. */
+        private <T> T await(CompletableFuture<T> f, String what) throws Exception {
+            child.onExit().thenRun(() -> f.completeExceptionally(new IllegalStateException(
+                "the Artery peer exited with status " + child.exitValue() + " before " + what)));
+            try {
+                return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                throw new IllegalStateException(what + " did not come within " + TIMEOUT_SECONDS + " s", e);
+            }
         }
 
         @Override
@@ -257,14 +268,6 @@ final class ArteryBench {
             }
             unsentBatches--;
             unackedBatches++;
-        }
-    }
-
-    private static <T> T await(CompletableFuture<T> f, String what) throws Exception {
-        try {
-            return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            throw new IllegalStateException(what + " did not come within " + TIMEOUT_SECONDS + " s", e);
         }
     }
 

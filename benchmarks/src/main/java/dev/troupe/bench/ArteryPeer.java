@@ -29,10 +29,11 @@ public final class ArteryPeer {
      * for the built-in {@code ByteArraySerializer}.
      */
     static Config config() {
-        return ConfigFactory.parseString(System.getenv().getOrDefault("ARTERY_EXTRA", "")).withFallback(ConfigFactory.parseString("""
+        return ConfigFactory.parseString("""
             pekko {
               loglevel = WARNING
-              stdout-loglevel = WARNING
+              # Logging goes through SLF4J to standard error; standard output carries the benchmark's JSON lines.
+              stdout-loglevel = OFF
               log-dead-letters = off
               log-dead-letters-during-shutdown = off
               actor {
@@ -60,7 +61,7 @@ public final class ArteryPeer {
                 }
               }
             }
-            """)).withFallback(ConfigFactory.load());
+            """).withFallback(ConfigFactory.load());
     }
 
     public static void main(String[] args) throws Exception {

@@ -26,7 +26,7 @@ final class TcpBench {
     private static final int WARM_PINGS = 20_000;
     private static final int PINGS = 20_000;
     private static final int SMALL_MESSAGES = 1_000_000;
-    private static final int ARTERY_MESSAGES = 200_000;
+    private static final int ARTERY_MESSAGES = 1_000_000;
     private static final int PYTHON_MESSAGES = 200_000;
 
     private TcpBench() {

@@ -53,6 +53,23 @@ public final class TcpTransportProvider implements TransportProvider {
         return null;
     }
 
+    /**
+     * Only workers connect, and a worker's start-up time counts. Before Netty's first class loads: its own (rare)
+     * log lines go to {@code java.util.logging}, that is to stderr, which the node collects, instead of starting
+     * the class path's SLF4J binding (logback reading its configuration: about 600 classes); and its JFR events are
+     * off unless {@code -Dio.netty.jfr.enabled} says otherwise (registering them starts the JFR machinery: about
+     * 400 ms on 2 cores). {@code -Dtroupe.tcp.netty-logging=slf4j} keeps SLF4J.
+     */
+    private static void workerLogging() {
+        if (System.getProperty("io.netty.jfr.enabled") == null) {
+            System.setProperty("io.netty.jfr.enabled", "false");
+        }
+        if (!"slf4j".equals(System.getProperty("troupe.tcp.netty-logging"))) {
+            io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
+                io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
+        }
+    }
+
     @Override
     public LinkServer listen(TransportSettings settings, Consumer<Link> acceptor) throws IOException {
         return TcpLinkServer.start(settings, acceptor);
@@ -77,6 +94,7 @@ public final class TcpTransportProvider implements TransportProvider {
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
             : uri.getHost();
         int port = uri.getPort();
+        workerLogging();
         TcpOptions options = TcpOptions.of(settings);
         SslContext tls = options.clientTls();
         TcpLink link = new TcpLink(false, options, settings.maxFrameBytes(), settings.maxPendingWriteBytes(), null,
