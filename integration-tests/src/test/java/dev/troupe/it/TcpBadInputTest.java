@@ -38,6 +38,11 @@ import org.junit.jupiter.api.Timeout;
 class TcpBadInputTest {
     private static final int MAGIC = 0x54525041;
     private static final byte RESPONSE = 2;
+    private static final byte ACCEPT = 3;
+    private static final byte REFUSE = 4;
+    /** Long enough that a close caused by the bad input itself is told apart from one caused by the time-out. */
+    private static final int HANDSHAKE_SECONDS = 8;
+    private static final long PROMPT_MILLIS = 4000;
 
     private String host;
     private int port;
@@ -46,8 +51,9 @@ class TcpBadInputTest {
     void badConnectionsAreClosedAndTheNodeKeepsServingItsWorkers() throws Exception {
         List<Process> workers = new ArrayList<>();
         try (Troupe troupe = Troupe.local(Remote.nodeConfig("127.0.0.1:0", Map.of(
-                 "troupe.tcp.handshake-timeout", "1s",
-                 "troupe.tcp.max-connections", "64",
+                 "troupe.tcp.handshake-timeout", HANDSHAKE_SECONDS + "s",
+                 "troupe.tcp.max-connections", "200",
+                 "troupe.tcp.max-unauthenticated", "32",
                  "troupe.max-frame-size", "1MiB")));
              Pool pool = troupe.pool(PoolOptions.workers(0).acceptRemoteWorkers(true).chunkSize(5))) {
             URI address = URI.create(troupe.remoteAddress().orElseThrow());
@@ -55,21 +61,22 @@ class TcpBadInputTest {
             port = address.getPort();
             workers.add(Remote.startWorker(address.toString(), Remote.secretFile()));
             RemoteWorkerTest.await(() -> pool.size() == 1, "the remote worker joined");
-            // About 4 s of work, running while the bad clients come and go.
-            CompletableFuture<List<Integer>> map = pool.mapAsync(Tasks::slowSquare, RemoteWorkerTest.inputs(400));
+            // About 30 s of work, running while the bad clients come and go.
+            CompletableFuture<List<Integer>> map = pool.mapAsync(Tasks::slowSquare, RemoteWorkerTest.inputs(3000));
 
             byte[] random = new byte[4096];
             new Random(1).nextBytes(random);
-            assertClosed("random bytes", random);
-            assertClosed("a truncated frame, then silence", ByteBuffer.allocate(8).putInt(200).putInt(7).array());
-            assertClosed("a length prefix over the maximum", ByteBuffer.allocate(4).putInt(0x7fffffff).array());
+            assertClosedPromptly("random bytes", random);
+            assertClosedPromptly("a length prefix over the maximum", ByteBuffer.allocate(4).putInt(0x7fffffff).array());
             byte[] envelope = Envelope.newBuilder().setHeartbeat(Heartbeat.newBuilder().setSentAt(1)).build()
                 .toByteArray();
-            assertClosed("a valid envelope before authenticating",
-                ByteBuffer.allocate(4 + envelope.length).putInt(envelope.length).put(envelope).array());
-            assertClosed("a wrong HMAC", response(Protocol.VERSION, new byte[32], new byte[32]));
-            assertClosed("a wrong protocol version", response(Protocol.VERSION + 7, new byte[32], new byte[32]));
-            assertClosed("a connection that never speaks", new byte[0]);
+            assertRefused("a valid envelope before authenticating",
+                ByteBuffer.allocate(4 + envelope.length).putInt(envelope.length).put(envelope).array(),
+                "not an authentication frame");
+            assertRefused("a wrong HMAC", response(Protocol.VERSION, new byte[32], new byte[32]),
+                "does not know this node's secret");
+            assertRefused("a wrong protocol version", response(Protocol.VERSION + 7, new byte[32], new byte[32]),
+                "protocol version " + (Protocol.VERSION + 7));
 
             // A replayed handshake: record a good one, then send the same bytes on a new connection.
             byte[] recorded;
@@ -81,19 +88,38 @@ class TcpBadInputTest {
                 recorded = response(Protocol.VERSION, clientNonce, proof(serverNonce, clientNonce));
                 s.getOutputStream().write(recorded);
                 byte[] accept = readFrame(s.getInputStream());
-                assertThat(accept[6]).as("the genuine handshake is accepted").isEqualTo((byte) 3);
+                assertThat(accept[6]).as("the genuine handshake is accepted").isEqualTo(ACCEPT);
             }
-            assertClosed("a replayed handshake", recorded);
+            assertRefused("a replayed handshake", recorded, "does not know this node's secret");
 
-            // 1,000 connections at once: those over max-connections are closed at once, the rest at the
-            // handshake time-out.
+            // Silence and truncation: closed by the handshake time-out, not before.
+            long t0 = System.nanoTime();
+            try (Socket silent = connect(); Socket truncated = connect()) {
+                truncated.getOutputStream().write(ByteBuffer.allocate(8).putInt(200).putInt(7).array());
+                assertThat(readToEnd(silent)).as("a connection that never speaks is closed").isTrue();
+                assertThat(readToEnd(truncated)).as("a truncated frame's connection is closed").isTrue();
+            }
+            assertThat(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0)).isBetween(HANDSHAKE_SECONDS - 2L,
+                HANDSHAKE_SECONDS + 6L);
+
+            // 1,000 connections at once: beyond the 32 that may be authenticating, each is closed at once.
             List<Socket> flood = new ArrayList<>();
             try {
                 for (int i = 0; i < 1000; i++) {
                     flood.add(connect());
                 }
+                // Well before the handshake time-out, count the connections the node has already closed.
+                Thread.sleep(PROMPT_MILLIS / 2);
+                int prompt = 0;
                 for (Socket s : flood) {
-                    assertThat(readToEnd(s)).as("flood connection closed by the node").isTrue();
+                    if (closedNow(s)) {
+                        prompt++;
+                    }
+                }
+                assertThat(prompt).as("flood connections closed at once").isGreaterThanOrEqualTo(1000 - 32 - 1);
+                for (Socket s : flood) {
+                    s.setSoTimeout(30_000);
+                    assertThat(readToEnd(s)).as("every flood connection is closed in the end").isTrue();
                 }
             } finally {
                 for (Socket s : flood) {
@@ -101,7 +127,8 @@ class TcpBadInputTest {
                 }
             }
 
-            assertThat(map.get(90, TimeUnit.SECONDS)).isEqualTo(RemoteWorkerTest.squares(400));
+            assertThat(map).as("the map still runs: the attacks came while it worked").isNotDone();
+            assertThat(map.get(90, TimeUnit.SECONDS)).isEqualTo(RemoteWorkerTest.squares(3000));
             assertThat(pool.size()).as("the authenticated worker is still there").isEqualTo(1);
             assertThat(pool.map(Tasks::slowSquare, RemoteWorkerTest.inputs(20)))
                 .isEqualTo(RemoteWorkerTest.squares(20));
@@ -117,7 +144,9 @@ class TcpBadInputTest {
         return s;
     }
 
-    private void assertClosed(String what, byte[] bytes) throws IOException {
+    /** The node closes the connection well before the handshake time-out. */
+    private void assertClosedPromptly(String what, byte[] bytes) throws IOException {
+        long t0 = System.nanoTime();
         try (Socket s = connect()) {
             try {
                 s.getOutputStream().write(bytes);
@@ -126,6 +155,40 @@ class TcpBadInputTest {
                 // The node may close before everything is written: that is the point.
             }
             assertThat(readToEnd(s)).as("the node closes a connection sending " + what).isTrue();
+        }
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("closed at once after " + what)
+            .isLessThan(PROMPT_MILLIS);
+    }
+
+    /** After the challenge, the node answers with a refusal naming the reason (never an acceptance), and closes. */
+    private void assertRefused(String what, byte[] bytes, String reason) throws IOException {
+        long t0 = System.nanoTime();
+        try (Socket s = connect()) {
+            byte[] challenge = readFrame(s.getInputStream());
+            assertThat(challenge[6]).as("the node speaks first, with a challenge").isEqualTo((byte) 1);
+            s.getOutputStream().write(bytes);
+            byte[] answer = readFrame(s.getInputStream());
+            assertThat(answer[6]).as("the node refuses " + what).isEqualTo(REFUSE);
+            assertThat(new String(answer, 7, answer.length - 7, StandardCharsets.UTF_8)).contains(reason);
+            assertThat(readToEnd(s)).as("and closes the connection").isTrue();
+        }
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).as("refused at once: " + what)
+            .isLessThan(PROMPT_MILLIS);
+    }
+
+    /** Whether the node has closed {@code s} already: what it sent is read, then the end, or nothing more. */
+    private static boolean closedNow(Socket s) throws IOException {
+        s.setSoTimeout(50);
+        byte[] sink = new byte[4096];
+        try {
+            while (s.getInputStream().read(sink) >= 0) {
+                // a challenge
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (SocketException reset) {
+            return true;
         }
     }
 

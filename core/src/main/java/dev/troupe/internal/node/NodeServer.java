@@ -105,9 +105,24 @@ final class NodeServer implements AutoCloseable {
             this.link = link;
         }
 
-        /** Routes everything after the Hello to {@code handler}. */
+        private boolean closed;
+        private Throwable closedCause;
+
+        /**
+         * Routes everything after the Hello to {@code handler}; if the link closed before (a remote worker can go
+         * while a pool is adopting it), the handler hears of the close now.
+         */
         void attach(LinkHandler handler) {
-            next = handler;
+            boolean wasClosed;
+            Throwable cause;
+            synchronized (this) {
+                next = handler;
+                wasClosed = closed;
+                cause = closedCause;
+            }
+            if (wasClosed) {
+                handler.onClosed(link, cause);
+            }
         }
 
         @Override
@@ -155,7 +170,12 @@ final class NodeServer implements AutoCloseable {
 
         @Override
         public void onClosed(Link l, Throwable cause) {
-            LinkHandler n = next;
+            LinkHandler n;
+            synchronized (this) {
+                closed = true;
+                closedCause = cause;
+                n = next;
+            }
             if (n != null) {
                 n.onClosed(l, cause);
             } else if (fromRemote) {

@@ -111,6 +111,12 @@ final class PoolActor {
             .onMessage(Deadline.class, this::onDeadline)
             .onMessage(CancelGraceOver.class, this::onCancelGraceOver)
             .onMessage(Wrapped.class, w -> onEvent(w.event()))
+            .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+                if (spec.acceptRemote()) {
+                    node.remoteWorkers.poolStopped(context.getSelf());
+                }
+                return Behaviors.same();
+            })
             .build();
     }
 
@@ -128,7 +134,8 @@ final class PoolActor {
 
     private Behavior<Command> onAdoptRemote(AdoptRemote m) {
         RemoteWorkers.Arrival a = m.arrival();
-        if (closed != null) {
+        node.remoteWorkers.settled(a);
+        if (terminating || (closed != null && queue.isEmpty())) {
             // Too late for this pool: the worker goes back and joins again.
             a.handshake().link.send(dev.troupe.internal.wire.Envelope.newBuilder().setShutdown(
                 dev.troupe.internal.wire.Shutdown.newBuilder().setReason("pool " + spec.name() + " closed")).build());
@@ -301,7 +308,8 @@ final class PoolActor {
             closed = new CompletableFuture<>();
         }
         closed.whenComplete((v, e) -> m.done().complete(null));
-        if (spec.acceptRemote()) {
+        if (spec.acceptRemote() && m.terminate()) {
+            // Closing (not terminating) keeps taking remote workers until the queued work is done.
             node.remoteWorkers.removePool(context.getSelf());
         }
         if (m.terminate() && !terminating) {
@@ -447,7 +455,10 @@ final class PoolActor {
                 r.actor.tell(new ProcessActor.Stop("pool closing"));
             }
         }
-        if (live.isEmpty() && !closed.isDone()) {
+        if (live.isEmpty() && !closed.isDone() && (terminating || queue.isEmpty())) {
+            if (spec.acceptRemote()) {
+                node.remoteWorkers.removePool(context.getSelf());
+            }
             closed.complete(null);
         }
     }

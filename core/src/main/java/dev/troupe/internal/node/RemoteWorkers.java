@@ -31,7 +31,10 @@ final class RemoteWorkers {
     private final String nodeId;
     private final List<ActorRef<PoolActor.Command>> pools = new ArrayList<>();
     private final ArrayDeque<Arrival> waiting = new ArrayDeque<>();
+    /** Arrivals told to a pool that has not yet said it took them: if that pool stops first, they wait again. */
+    private final java.util.Map<Arrival, ActorRef<PoolActor.Command>> handedOver = new java.util.HashMap<>();
     private int turn;
+    private boolean closed;
 
     RemoteWorkers(NodeSettings settings, String nodeId) {
         this.settings = settings;
@@ -39,15 +42,65 @@ final class RemoteWorkers {
     }
 
     /** A remote worker passed the handshake. */
-    synchronized void arrived(NodeServer.Handshake handshake, Hello hello) {
+    void arrived(NodeServer.Handshake handshake, Hello hello) {
         Arrival a = new Arrival(handshake, hello);
-        if (pools.isEmpty()) {
-            waiting.add(a);
+        boolean release;
+        boolean wait = false;
+        synchronized (this) {
+            release = closed;
+            if (!closed) {
+                wait = !handTo(a);
+            }
+        }
+        if (release) {
+            release(a, "node closing");
+        } else if (wait) {
             handshake.link.send(welcome());
             LOG.info("{} joined; it waits for a pool that takes remote workers", a.describe());
-            return;
         }
-        pools.get(turn++ % pools.size()).tell(new PoolActor.AdoptRemote(a));
+    }
+
+    /** Gives the arrival to the next pool in turn, or parks it; false when parked. Holding the lock. */
+    private boolean handTo(Arrival a) {
+        if (pools.isEmpty()) {
+            waiting.add(a);
+            return false;
+        }
+        ActorRef<PoolActor.Command> pool = pools.get(Math.floorMod(turn++, pools.size()));
+        handedOver.put(a, pool);
+        pool.tell(new PoolActor.AdoptRemote(a));
+        return true;
+    }
+
+    /** The pool took the arrival, or let it go. */
+    synchronized void settled(Arrival a) {
+        handedOver.remove(a);
+    }
+
+    /** The pool stopped: arrivals it never saw go to another pool or wait. */
+    void poolStopped(ActorRef<PoolActor.Command> pool) {
+        List<Arrival> orphans = new ArrayList<>();
+        synchronized (this) {
+            pools.remove(pool);
+            handedOver.entrySet().removeIf(e -> {
+                if (e.getValue().equals(pool)) {
+                    orphans.add(e.getKey());
+                    return true;
+                }
+                return false;
+            });
+        }
+        for (Arrival a : orphans) {
+            if (a.handshake().link.isOpen()) {
+                arrived(a.handshake(), a.hello());
+            }
+        }
+    }
+
+    private static void release(Arrival a, String reason) {
+        a.handshake().link.send(Envelope.newBuilder().setShutdown(dev.troupe.internal.wire.Shutdown.newBuilder()
+            .setReason(reason)).build());
+        a.handshake().link.close();
     }
 
     /** A waiting worker's link closed. */
@@ -61,6 +114,7 @@ final class RemoteWorkers {
         Arrival a;
         while ((a = waiting.poll()) != null) {
             if (a.handshake().link.isOpen()) {
+                handedOver.put(a, pool);
                 pool.tell(new PoolActor.AdoptRemote(a));
             }
         }
@@ -76,22 +130,30 @@ final class RemoteWorkers {
     }
 
     /** Keeps the links of waiting workers from going idle; run every heartbeat interval. */
-    synchronized void beat() {
+    void beat() {
+        List<Arrival> now;
+        synchronized (this) {
+            now = new ArrayList<>(waiting);
+        }
+        // Sent outside the lock: a send may wait on a slow peer, and arrivals need the lock.
         Envelope beat = Envelope.newBuilder().setHeartbeat(dev.troupe.internal.wire.Heartbeat.newBuilder()
             .setSentAt(System.nanoTime())).build();
-        for (Arrival a : waiting) {
+        for (Arrival a : now) {
             a.handshake().link.send(beat);
         }
     }
 
     /** The node is closing: waiting workers are let go (they try to join again, with back-off). */
-    synchronized void close() {
-        pools.clear();
-        Arrival a;
-        while ((a = waiting.poll()) != null) {
-            a.handshake().link.send(Envelope.newBuilder().setShutdown(dev.troupe.internal.wire.Shutdown.newBuilder()
-                .setReason("node closing")).build());
-            a.handshake().link.close();
+    void close() {
+        List<Arrival> now;
+        synchronized (this) {
+            closed = true;
+            pools.clear();
+            now = new ArrayList<>(waiting);
+            waiting.clear();
+        }
+        for (Arrival a : now) {
+            release(a, "node closing");
         }
     }
 

@@ -24,14 +24,12 @@ import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -45,15 +43,19 @@ import java.util.function.Consumer;
  * {@link AuthenticationException} (client).
  *
  * <p>Inbound: frames are parsed and delivered on the channel's event loop, so the handler's calls never overlap.
- * Outbound: {@link #send} from the event loop writes directly; from other threads it queues the frame and one
- * drain task on the event loop writes everything queued with one flush, so a burst of small messages costs one
- * system call. A sender blocks while {@code maxPendingWriteBytes} are queued or Netty's outbound buffer is over
+ * Outbound: {@link #send} from the event loop writes directly; other threads append their frames to pending
+ * buffers, and one drain task on the event loop writes everything pending with one flush, so a burst of small
+ * messages costs a few buffers and one system call. A sender blocks while {@code maxPendingWriteBytes} are queued or Netty's outbound buffer is over
  * its high-water mark: a slow peer slows its sender rather than filling the heap.
  */
 final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final long ROOM_WAIT_MILLIS = 20;
     private static final int SCRATCH_KEEP_BYTES = 1 << 20;
+    /** How long a closing link waits for its last frames to be written before it closes anyway. */
+    private static final long CLOSE_LINGER_MILLIS = 2000;
+    /** The size of the buffers small frames from other threads are gathered in. */
+    private static final int BATCH_BYTES = 16 * 1024;
 
     private final boolean server;
     private final TcpOptions options;
@@ -64,9 +66,12 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
     private final CompletableFuture<Void> authenticated = new CompletableFuture<>();
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private final AtomicBoolean closing = new AtomicBoolean();
-    private final Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
-    private final AtomicLong queuedBytes = new AtomicLong();
-    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** Frames sent from threads other than the event loop, not yet handed to Netty. Guarded by outLock. */
+    private final ArrayDeque<ByteBuf> outbound = new ArrayDeque<>();
+    private final Object outLock = new Object();
+    /** Bytes in {@link #outbound}; written under outLock. */
+    private volatile long queuedBytes;
+    private boolean drainScheduled;
     private final Runnable drainTask = this::drain;
     private final Object room = new Object();
 
@@ -123,8 +128,10 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         description = describe(channel);
         ctx.executor().schedule(() -> {
             if (!authenticated.isDone()) {
-                refuse(new AuthenticationException("no authentication within "
-                    + options.handshakeTimeout.toMillis() + " ms (troupe.tcp.handshake-timeout)"));
+                String why = "no authentication within " + options.handshakeTimeout.toMillis()
+                    + " ms (troupe.tcp.handshake-timeout)";
+                // Slowness, not a wrong secret: a worker tries again later.
+                refuse(new LinkClosedException(why + (server ? "" : " from " + description)));
             }
         }, options.handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         if (server) {
@@ -261,12 +268,17 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         }
     }
 
-    /** Ends a handshake that failed: the server tells the peer why and logs one line; the client fails. */
-    private void refuse(AuthenticationException why) {
+    /**
+     * Ends a handshake that failed: the server tells the peer why and logs one line; the client fails. An
+     * {@link AuthenticationException} means the peer is not who it should be (retrying will not help); another
+     * {@link IOException} means the connection failed (a worker tries again).
+     */
+    private void refuse(IOException why) {
         if (authenticated.isDone()) {
             return;
         }
-        if (server && channel.isActive()) {
+        if (server && channel.isActive() && why instanceof AuthenticationException) {
+            // Only a peer that failed authentication is told why: it should not try again.
             byte[] reason = why.getMessage().getBytes(StandardCharsets.UTF_8);
             int n = Math.min(reason.length, AuthDescriptor.MAX_AUTH_FRAME_BYTES - 4 - AuthDescriptor.HEADER_BYTES);
             ByteBuf out = channel.alloc().buffer(4 + AuthDescriptor.HEADER_BYTES + n);
@@ -277,7 +289,7 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         fail(why);
     }
 
-    private void fail(AuthenticationException why) {
+    private void fail(IOException why) {
         if (authenticated.completeExceptionally(why)) {
             if (server && refusals != null) {
                 refusals.refused(description, why.getMessage());
@@ -300,7 +312,10 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable c = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (!authenticated.isDone()) {
-            refuse(new AuthenticationException(c.getMessage() == null ? c.toString() : c.getMessage()));
+            String why = c.getMessage() == null ? c.toString() : c.getMessage();
+            // A broken frame is a protocol violation; a reset or TLS failure is a failed connection.
+            refuse(cause instanceof DecoderException && !(c instanceof javax.net.ssl.SSLException)
+                ? new AuthenticationException(why) : new LinkClosedException(why + " (" + description + ")"));
         } else if (cause instanceof DecoderException) {
             close(new MalformedFrameException(c.getMessage() + " on " + description, c));
         } else if (c instanceof IOException) {
@@ -319,12 +334,10 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
     private void onChannelClosed() {
         open = false;
         if (!authenticated.isDone()) {
-            authenticated.completeExceptionally(new AuthenticationException("the connection " + description
+            authenticated.completeExceptionally(new LinkClosedException("the connection " + description
                 + " closed during authentication"));
         }
-        ByteBuf b;
-        while ((b = outbound.poll()) != null) {
-            queuedBytes.addAndGet(-b.readableBytes());
+        for (ByteBuf b : takeOutbound()) {
             b.release();
         }
         signalRoom();
@@ -343,7 +356,8 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
     /** Tells the handler, once, that the link is closed; on the event loop. */
     private void deliverClosed() {
         LinkHandler h = handler;
-        if (h == null || closedDelivered || channel.isActive()) {
+        if (h == null || early != null || closedDelivered || channel.isActive()) {
+            // Not started, or the envelopes that came before the close are not delivered yet: start() calls again.
             return;
         }
         closedDelivered = true;
@@ -369,7 +383,7 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
 
     @Override
     public boolean send(Envelope envelope) {
-        return enqueue(encode(List.of(envelope)));
+        return enqueue(List.of(envelope));
     }
 
     @Override
@@ -377,13 +391,14 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         if (envelopes.isEmpty()) {
             return open;
         }
-        return enqueue(encode(envelopes));
+        return enqueue(envelopes);
     }
 
-    private ByteBuf encode(List<Envelope> envelopes) {
-        int total = 0;
-        int[] sizes = new int[envelopes.size()];
-        for (int i = 0; i < sizes.length; i++) {
+    /** Checks the sizes, and returns each envelope's serialized size followed by the total frame bytes. */
+    private int[] sizes(List<Envelope> envelopes) {
+        int[] sizes = new int[envelopes.size() + 1];
+        long total = 0;
+        for (int i = 0; i < envelopes.size(); i++) {
             int size = envelopes.get(i).getSerializedSize();
             if ((long) size + FrameCodec.HEADER_BYTES > maxFrameBytes) {
                 throw new FrameTooLargeException((long) size + FrameCodec.HEADER_BYTES, maxFrameBytes);
@@ -391,61 +406,87 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
             sizes[i] = size;
             total += FrameCodec.HEADER_BYTES + size;
         }
-        ByteBuf buf = channel.alloc().buffer(total);
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new FrameTooLargeException(total, Integer.MAX_VALUE - 8);
+        }
+        sizes[envelopes.size()] = (int) total;
+        return sizes;
+    }
+
+    /** Appends the frames to {@code buf}; leaves it as it was if serialization fails. */
+    private static void encodeInto(ByteBuf buf, List<Envelope> envelopes, int[] sizes) {
+        int mark = buf.writerIndex();
         try {
-            for (int i = 0; i < sizes.length; i++) {
+            for (int i = 0; i < envelopes.size(); i++) {
                 buf.writeInt(sizes[i]);
                 CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(buf.writerIndex(), sizes[i]));
                 envelopes.get(i).writeTo(out);
                 out.checkNoSpaceLeft();
                 buf.writerIndex(buf.writerIndex() + sizes[i]);
             }
-            return buf;
         } catch (IOException e) {
-            buf.release();
+            buf.writerIndex(mark);
             throw new UncheckedIOException("cannot serialize envelope", e);
         } catch (RuntimeException e) {
-            buf.release();
+            buf.writerIndex(mark);
             throw e;
         }
     }
 
-    private boolean enqueue(ByteBuf frame) {
+    private boolean enqueue(List<Envelope> envelopes) {
+        int[] sizes = sizes(envelopes);
+        int total = sizes[envelopes.size()];
         if (!open) {
-            frame.release();
             return false;
         }
         if (channel.eventLoop().inEventLoop()) {
             // In order with this thread's earlier sends, which were written directly too.
+            ByteBuf buf = channel.alloc().buffer(total);
+            try {
+                encodeInto(buf, envelopes, sizes);
+            } catch (RuntimeException e) {
+                buf.release();
+                throw e;
+            }
             if (inRead) {
-                channel.write(frame, channel.voidPromise());
+                channel.write(buf, channel.voidPromise());
                 flushAfterRead = true;
             } else {
-                channel.writeAndFlush(frame, channel.voidPromise());
+                channel.writeAndFlush(buf, channel.voidPromise());
             }
             return true;
         }
-        int bytes = frame.readableBytes();
         if (!awaitRoom()) {
-            frame.release();
             return false;
         }
-        queuedBytes.addAndGet(bytes);
-        outbound.add(frame);
-        if (drainScheduled.compareAndSet(false, true)) {
+        boolean schedule;
+        synchronized (outLock) {
+            if (!open) {
+                return false;
+            }
+            // Frames from other threads are appended to the last pending buffer while it has room, so a burst of
+            // small messages reaches Netty as a few large buffers: one outbound entry and one copy per batch.
+            ByteBuf tail = outbound.peekLast();
+            if (tail == null || tail.capacity() - tail.writerIndex() < total) {
+                tail = channel.alloc().buffer(Math.max(total, BATCH_BYTES));
+                outbound.add(tail);
+            }
+            encodeInto(tail, envelopes, sizes);
+            queuedBytes += total;
+            schedule = !drainScheduled;
+            drainScheduled = true;
+        }
+        if (schedule) {
+            TcpEventLoops.posted();
             channel.eventLoop().execute(drainTask);
-        }
-        if (!open) {
-            // Closed meanwhile: the close path releases what it finds; this frame may or may not be among it.
-            return false;
         }
         return true;
     }
 
     private boolean awaitRoom() {
-        while (open && (queuedBytes.get() >= maxPendingWriteBytes || !channel.isWritable())) {
+        while (open && (queuedBytes >= maxPendingWriteBytes || !channel.isWritable())) {
             synchronized (room) {
-                if (open && (queuedBytes.get() >= maxPendingWriteBytes || !channel.isWritable())) {
+                if (open && (queuedBytes >= maxPendingWriteBytes || !channel.isWritable())) {
                     try {
                         room.wait(ROOM_WAIT_MILLIS);
                     } catch (InterruptedException e) {
@@ -464,26 +505,34 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         }
     }
 
+    /** Takes every pending buffer, in order. */
+    private List<ByteBuf> takeOutbound() {
+        synchronized (outLock) {
+            drainScheduled = false;
+            if (outbound.isEmpty()) {
+                return List.of();
+            }
+            List<ByteBuf> taken = new ArrayList<>(outbound);
+            outbound.clear();
+            queuedBytes = 0;
+            return taken;
+        }
+    }
+
     private void drain() {
-        drainScheduled.set(false);
-        ByteBuf b;
-        boolean wrote = false;
-        long drained = 0;
-        while ((b = outbound.poll()) != null) {
-            drained += b.readableBytes();
+        List<ByteBuf> taken = takeOutbound();
+        if (taken.isEmpty()) {
+            return;
+        }
+        for (ByteBuf b : taken) {
             if (channel.isActive()) {
                 channel.write(b, channel.voidPromise());
-                wrote = true;
             } else {
                 b.release();
             }
         }
-        if (wrote) {
-            channel.flush();
-        }
-        if (drained > 0 && queuedBytes.addAndGet(-drained) + drained >= maxPendingWriteBytes) {
-            signalRoom();
-        }
+        channel.flush();
+        signalRoom();
     }
 
     @Override
@@ -505,14 +554,22 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
 
     private void flushAndClose() {
         signalRoom();
-        // What is queued was sent before the close: write it, then close.
+        // What is queued was sent before the close: write it, then close; but a peer that does not read cannot hold
+        // the close up for more than CLOSE_LINGER_MILLIS, and a link closed because of an error closes at once.
+        boolean error = closeCause != null;
         channel.eventLoop().execute(() -> {
-            ByteBuf b;
-            while ((b = outbound.poll()) != null) {
-                queuedBytes.addAndGet(-b.readableBytes());
+            for (ByteBuf b : takeOutbound()) {
                 channel.write(b, channel.voidPromise());
             }
+            if (error) {
+                channel.flush();
+                channel.close();
+                return;
+            }
             channel.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(f -> channel.close());
+            channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, CLOSE_LINGER_MILLIS, TimeUnit.MILLISECONDS);
         });
     }
 

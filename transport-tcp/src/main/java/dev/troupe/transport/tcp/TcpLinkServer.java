@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Listens on a TCP port. Each connection is counted against {@code max-connections} (over it: closed at once),
+ * Listens on a TCP port. Each connection is counted against {@code max-connections}, and until it authenticates
+ * against {@code max-unauthenticated} (over either: closed at once),
  * authenticated (see {@link TcpLink}), and only then handed to the acceptor; the acceptor is called under a lock,
  * so never concurrently with itself, though connections are served by several event loops.
  */
@@ -28,6 +29,7 @@ final class TcpLinkServer implements LinkServer {
     private final String address;
     private final RefusalLog refusals;
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger unauthenticated = new AtomicInteger();
     private final Object acceptLock = new Object();
     private volatile boolean closed;
 
@@ -57,6 +59,15 @@ final class TcpLinkServer implements LinkServer {
                         ch.close();
                         return;
                     }
+                    if (unauthenticated.incrementAndGet() > options.maxUnauthenticated) {
+                        // Silent or slow clients may not crowd out the workers that do authenticate.
+                        unauthenticated.decrementAndGet();
+                        connections.decrementAndGet();
+                        refusals.refused("from " + ch.remoteAddress(), "too many connections still authenticating"
+                            + " (troupe.tcp.max-unauthenticated = " + options.maxUnauthenticated + ")");
+                        ch.close();
+                        return;
+                    }
                     ch.closeFuture().addListener(f -> connections.decrementAndGet());
                     TcpLink link = new TcpLink(true, options, settings.maxFrameBytes(),
                         settings.maxPendingWriteBytes(), l -> {
@@ -64,6 +75,7 @@ final class TcpLinkServer implements LinkServer {
                                 acceptor.accept(l);
                             }
                         }, refusals);
+                    link.authenticated().whenComplete((v, e) -> unauthenticated.decrementAndGet());
                     link.install(ch, tls == null ? null : tls.newHandler(ch.alloc()));
                 }
             });

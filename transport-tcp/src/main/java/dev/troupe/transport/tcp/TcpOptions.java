@@ -26,6 +26,7 @@ final class TcpOptions {
     final String listenHost;
     final int listenPort;
     final int maxConnections;
+    final int maxUnauthenticated;
     final Duration handshakeTimeout;
     final Duration idleTimeout;
     final Duration connectTimeout;
@@ -44,6 +45,7 @@ final class TcpOptions {
         listenHost = listen.substring(0, colon).isEmpty() ? "0.0.0.0" : stripBrackets(listen.substring(0, colon));
         listenPort = Integer.parseInt(listen.substring(colon + 1).trim());
         maxConnections = Integer.parseInt(s.option("max-connections", "256"));
+        maxUnauthenticated = Integer.parseInt(s.option("max-unauthenticated", "64"));
         handshakeTimeout = duration(s.option("handshake-timeout", "10s"), "handshake-timeout");
         idleTimeout = duration(s.option("idle-timeout", "30s"), "idle-timeout");
         connectTimeout = duration(s.option("connect-timeout", "10s"), "connect-timeout");

@@ -216,37 +216,66 @@ class TcpLinkTest {
     }
 
     @Test
-    void aSlowReaderSlowsItsSenderInsteadOfFillingTheHeap() throws Exception {
-        Link client = connect(settings(dir.resolve("secret"), 1 << 20, Map.of()));
-        Link serverSide = accepted.poll(10, TimeUnit.SECONDS);
-        CompletableFuture<Void> release = new CompletableFuture<>();
-        List<Long> got = new ArrayList<>();
-        serverSide.start(new LinkHandler() {
-            @Override
-            public void onEnvelope(Link link, Envelope envelope) {
-                release.join();
-                got.add(envelope.getLog().getLine().length() + 0L);
-            }
-
-            @Override
-            public void onClosed(Link link, Throwable cause) {
-            }
-        });
-        client.start(new Inbox());
-        Envelope chunk = Envelope.newBuilder().setLog(LogLine.newBuilder().setLine("y".repeat(64 * 1024))).build();
-        CompletableFuture<Integer> sender = CompletableFuture.supplyAsync(() -> {
-            int sent = 0;
-            for (int i = 0; i < 2000; i++) {
-                client.send(chunk);
-                sent++;
-            }
-            return sent;
-        });
-        // 2000 x 64 KiB = 125 MiB; with the reader stuck, the sender must block well before that.
-        Thread.sleep(1500);
-        assertThat(sender).isNotDone();
-        release.complete(null);
-        assertThat(sender.get(30, TimeUnit.SECONDS)).isEqualTo(2000);
+    void aPeerThatStopsReadingSlowsItsSenderInsteadOfFillingTheHeap() throws Exception {
+        // A node played by hand: it authenticates the client properly, then never reads again.
+        try (java.net.ServerSocket node = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            CompletableFuture<java.net.Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    java.net.Socket s = node.accept();
+                    java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                    java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+                    byte[] serverNonce = new byte[AuthDescriptor.NONCE_BYTES];
+                    new Random(3).nextBytes(serverNonce);
+                    out.writeInt(AuthDescriptor.HEADER_BYTES + AuthDescriptor.NONCE_BYTES);
+                    out.writeInt(AuthDescriptor.MAGIC);
+                    out.writeShort(dev.troupe.internal.Protocol.VERSION);
+                    out.writeByte(AuthDescriptor.CHALLENGE);
+                    out.write(serverNonce);
+                    byte[] response = new byte[in.readInt()];
+                    in.readFully(response);
+                    byte[] clientNonce = java.util.Arrays.copyOfRange(response, AuthDescriptor.HEADER_BYTES,
+                        AuthDescriptor.HEADER_BYTES + AuthDescriptor.NONCE_BYTES);
+                    out.writeInt(AuthDescriptor.HEADER_BYTES + AuthDescriptor.MAC_BYTES);
+                    out.writeInt(AuthDescriptor.MAGIC);
+                    out.writeShort(dev.troupe.internal.Protocol.VERSION);
+                    out.writeByte(AuthDescriptor.ACCEPT);
+                    out.write(AuthDescriptor.serverProof(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        serverNonce, clientNonce));
+                    out.flush();
+                    return s;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            Link client = provider.connect("tcp://127.0.0.1:" + node.getLocalPort(),
+                settings(dir.resolve("secret"), 1 << 20, Map.of("idle-timeout", "0")));
+            toClose.add(client);
+            client.start(new Inbox());
+            java.net.Socket stuck = accepted.get(10, TimeUnit.SECONDS);
+            Envelope chunk = Envelope.newBuilder().setLog(LogLine.newBuilder().setLine("y".repeat(64 * 1024))).build();
+            java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+            CompletableFuture<Boolean> sender = CompletableFuture.supplyAsync(() -> {
+                for (int i = 0; i < 4000; i++) {
+                    if (!client.send(chunk)) {
+                        return false;
+                    }
+                    sent.incrementAndGet();
+                }
+                return true;
+            });
+            // 4000 x 64 KiB = 250 MiB. The link may buffer 1 MiB (maxPendingWriteBytes) plus Netty's high-water mark
+            // and the sockets' kernel buffers; the sender must stop long before the end.
+            Thread.sleep(1500);
+            int plateau = sent.get();
+            Thread.sleep(500);
+            assertThat(sender).isNotDone();
+            assertThat(sent.get()).as("no progress while the peer does not read").isEqualTo(plateau);
+            assertThat((long) plateau * 64 * 1024).as("bytes accepted by send while the peer reads nothing")
+                .isLessThan(64L * 1024 * 1024);
+            stuck.close();
+            assertThat(sender.get(30, TimeUnit.SECONDS)).as("a blocked sender returns false when the link goes")
+                .isFalse();
+        }
     }
 
     @Test
@@ -293,8 +322,9 @@ class TcpLinkTest {
             client.send(beat(77));
             assertThat(atServer.next().getHeartbeat().getSentAt()).isEqualTo(77);
 
+            // A failed connection, not a failed proof: nothing was said in a language both sides speak.
             assertThatThrownBy(() -> provider.connect(secure.address(), settings(dir.resolve("secret"), 1 << 20,
-                Map.of()))).isInstanceOf(AuthenticationException.class);
+                Map.of()))).isInstanceOf(IOException.class).isNotInstanceOf(AuthenticationException.class);
         }
     }
 }
