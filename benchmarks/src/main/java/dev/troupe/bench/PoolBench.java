@@ -53,16 +53,7 @@ final class PoolBench {
                 Map<String, Double> peerMap = python == null ? Map.of() : python.run("bench_pool_map.py", 300);
                 Map<String, Double> peerApply = python == null ? Map.of() : python.run("bench_apply_async.py", 120);
 
-                double[] rates = new double[9];
-                for (int k = 0; k < rates.length; k++) {
-                    long t0 = System.nanoTime();
-                    List<Integer> out = pool.map(square, inputs);
-                    rates[k] = inputs.size() / ((System.nanoTime() - t0) / 1e9);
-                    if (out.get(199_999) != 199_999 * 199_999) {
-                        throw new AssertionError("wrong result");
-                    }
-                }
-                Arrays.sort(rates);
+                double[] rates = mapRates(pool, square, inputs);
                 Double peer = peerMap.get("pool_map_default_chunk_spawn_n200k");
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("bench", "pool_map_small");
@@ -175,5 +166,20 @@ final class PoolBench {
         m.put("java", Runtime.version().toString());
         m.put("cores", Runtime.getRuntime().availableProcessors());
         System.out.println(Json.line(m));
+    }
+
+    /** The rates of 9 maps of {@code square} over {@code inputs} (200,000 ints), sorted; checks a result. */
+    static double[] mapRates(Pool pool, Task<Integer, Integer> square, List<Integer> inputs) {
+        double[] rates = new double[9];
+        for (int k = 0; k < rates.length; k++) {
+            long t0 = System.nanoTime();
+            List<Integer> out = pool.map(square, inputs);
+            rates[k] = inputs.size() / ((System.nanoTime() - t0) / 1e9);
+            if (out.get(199_999) != 199_999 * 199_999) {
+                throw new AssertionError("wrong result");
+            }
+        }
+        Arrays.sort(rates);
+        return rates;
     }
 }

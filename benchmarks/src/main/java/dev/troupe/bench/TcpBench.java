@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,16 +141,7 @@ final class TcpBench {
     }
 
     private static double mapRate(Pool pool, Task<Integer, Integer> square, List<Integer> inputs) {
-        double[] rates = new double[9];
-        for (int k = 0; k < rates.length; k++) {
-            long t0 = System.nanoTime();
-            List<Integer> out = pool.map(square, inputs);
-            rates[k] = inputs.size() / ((System.nanoTime() - t0) / 1e9);
-            if (out.get(199_999) != 199_999 * 199_999) {
-                throw new AssertionError("wrong result");
-            }
-        }
-        Arrays.sort(rates);
+        double[] rates = PoolBench.mapRates(pool, square, inputs);
         return rates[rates.length / 2];
     }
 }

@@ -8,11 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.KeyStore;
-import java.security.PrivateKey;
-import java.security.cert.Certificate;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,38 +115,12 @@ final class Remote {
         }
     }
 
-    /** A self-signed certificate (PEM) and its PKCS#8 key (PEM), made with the JDK's keytool. */
+    /** A self-signed certificate (PEM) and its PKCS#8 key (PEM), made once for this JVM. */
     static synchronized Path[] certificate() throws Exception {
         Path cert = dir().resolve("node.crt");
-        Path key = dir().resolve("node.key");
         if (Files.exists(cert)) {
-            return new Path[] {cert, key};
+            return new Path[] {cert, dir().resolve("node.key")};
         }
-        Path store = dir().resolve("node.p12");
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname",
-            "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-            "-storetype", "PKCS12", "-keystore", store.toString(), "-storepass", "changeit")
-            .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("keytool failed: " + out);
-        }
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (var in = Files.newInputStream(store)) {
-            ks.load(in, "changeit".toCharArray());
-        }
-        PrivateKey pk = (PrivateKey) ks.getKey("node", "changeit".toCharArray());
-        Certificate c = ks.getCertificate("node");
-        Files.writeString(cert, pem("CERTIFICATE", c.getEncoded()));
-        Files.writeString(key, pem("PRIVATE KEY", pk.getEncoded()));
-        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
-        Files.delete(store);
-        return new Path[] {cert, key};
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-            + "\n-----END " + type + "-----\n";
+        return dev.troupe.transport.tcp.TestCertificates.selfSigned(dir());
     }
 }

@@ -421,15 +421,8 @@ final class PoolActor {
         }
     }
 
-    /** Kills a local worker; cuts a remote one's link, which it takes as the end of its part in this pool. */
     private static void kill(ProcessRecord r) {
-        Process p = r.process;
-        WorkerConnection c = r.connection;
-        if (p != null) {
-            p.destroyForcibly();
-        } else if (c != null) {
-            c.link.close(new dev.troupe.spi.LinkClosedException("remote worker " + r.id + " was stopped by its pool"));
-        }
+        r.kill("was stopped by its pool");
     }
 
     private void failQueued(Throwable why) {

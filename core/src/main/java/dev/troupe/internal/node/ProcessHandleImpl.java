@@ -85,14 +85,7 @@ class ProcessHandleImpl implements ManagedProcess {
 
     @Override
     public void kill() {
-        Process p = record.process;
-        WorkerConnection c = record.connection;
-        if (p != null) {
-            p.destroyForcibly();
-        } else if (c != null) {
-            // A remote worker cannot be signalled from here: cutting its link ends its part in this node.
-            c.link.close(new dev.troupe.spi.LinkClosedException("remote worker " + record.id + " was killed"));
-        }
+        record.kill("was killed");
     }
 
     @Override

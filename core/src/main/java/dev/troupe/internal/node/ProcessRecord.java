@@ -41,4 +41,20 @@ final class ProcessRecord {
     boolean isRemote() {
         return remoteHost != null;
     }
+
+    /**
+     * Kills a local process (SIGKILL); cuts a remote worker's link, which ends its part in this node (it cannot be
+     * signalled from here).
+     *
+     * @param why for the remote worker's link-closed cause.
+     */
+    void kill(String why) {
+        Process p = process;
+        WorkerConnection c = connection;
+        if (p != null) {
+            p.destroyForcibly();
+        } else if (c != null) {
+            c.link.close(new dev.troupe.spi.LinkClosedException("remote worker " + id + " " + why));
+        }
+    }
 }

@@ -8,13 +8,20 @@ import java.security.PrivateKey;
 import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 
-/** A self-signed certificate and its key as PEM files, made with the JDK's keytool (no other tool needed). */
-final class TestCertificates {
+/**
+ * A self-signed certificate for 127.0.0.1 and its PKCS#8 key as PEM files, made with the JDK's keytool (no other
+ * tool needed). Shared with the integration tests through this module's test jar.
+ */
+public final class TestCertificates {
     private TestCertificates() {
     }
 
-    /** @return {certificate.pem, key.pem} in {@code dir}. */
-    static Path[] selfSigned(Path dir) throws Exception {
+    /**
+     * @param dir where to write {@code node.crt} and {@code node.key} (owner-only).
+     * @return {certificate, key}.
+     * @throws Exception when keytool fails.
+     */
+    public static Path[] selfSigned(Path dir) throws Exception {
         Path store = dir.resolve("node.p12");
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "node", "-keyalg", "EC", "-groupname",
@@ -34,6 +41,7 @@ final class TestCertificates {
         Files.writeString(cert, pem("CERTIFICATE", ks.getCertificate("node").getEncoded()));
         Files.writeString(key, pem("PRIVATE KEY", ((PrivateKey) ks.getKey("node", "changeit".toCharArray()))
             .getEncoded()));
+        Files.setPosixFilePermissions(key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         Files.delete(store);
         return new Path[] {cert, key};
     }
