@@ -33,7 +33,8 @@ class OrphanTest {
         for (String transport : Transports.names()) {
             Process parent = new ProcessBuilder(List.of(
                 ProcessHandle.current().info().command().orElseThrow(), "-cp", System.getProperty("java.class.path"),
-                "-Dlogback.configurationFile=none", Parent.class.getName(), transport))
+                "-Dlogback.configurationFile=none", "-D" + Remote.DIR_PROPERTY + "=" + Remote.dir(),
+                Parent.class.getName(), transport))
                 .redirectErrorStream(true).start();
             try {
                 long workerPid = -1;

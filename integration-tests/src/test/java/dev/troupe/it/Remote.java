@@ -17,6 +17,8 @@ import java.util.concurrent.TimeUnit;
 /** Remote workers for tests: the shared secret, TLS material, and {@code RemoteWorkerMain} processes. */
 final class Remote {
     static final String SECRET = "integration-test-secret-0123456789abcdef";
+    /** A child JVM of a test (which may be killed) uses its parent's directory, named by this property. */
+    static final String DIR_PROPERTY = "troupe.it.remote-dir";
     private static Path dir;
 
     private Remote() {
@@ -24,6 +26,9 @@ final class Remote {
 
     /** A directory for this JVM's secret and certificate files, removed at exit. */
     static synchronized Path dir() {
+        if (dir == null && System.getProperty(DIR_PROPERTY) != null) {
+            dir = Path.of(System.getProperty(DIR_PROPERTY));
+        }
         if (dir == null) {
             try {
                 dir = Files.createTempDirectory("troupe-it-remote",
@@ -33,13 +38,20 @@ final class Remote {
             }
             Path d = dir;
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try (var files = Files.list(d)) {
-                    for (Path p : files.toList()) {
-                        Files.deleteIfExists(p);
+                // Twice: a worker killed just before may still have been writing its log.
+                for (int attempt = 0; attempt < 2 && Files.exists(d); attempt++) {
+                    try (var files = Files.list(d)) {
+                        for (Path p : files.toList()) {
+                            Files.deleteIfExists(p);
+                        }
+                        Files.deleteIfExists(d);
+                    } catch (IOException retry) {
+                        try {
+                            Thread.sleep(200);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
                     }
-                    Files.deleteIfExists(d);
-                } catch (IOException ignored) {
-                    // best effort at exit
                 }
             }));
         }
