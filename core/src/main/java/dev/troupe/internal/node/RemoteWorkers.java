@@ -125,10 +125,6 @@ final class RemoteWorkers {
         pools.remove(pool);
     }
 
-    synchronized int waitingCount() {
-        return waiting.size();
-    }
-
     /** Keeps the links of waiting workers from going idle; run every heartbeat interval. */
     void beat() {
         List<Arrival> now;

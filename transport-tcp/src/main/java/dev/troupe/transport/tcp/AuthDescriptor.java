@@ -1,7 +1,7 @@
 package dev.troupe.transport.tcp;
 
-import dev.troupe.spi.AuthenticationException;
 import dev.troupe.internal.Protocol;
+import dev.troupe.spi.AuthenticationException;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;

@@ -1,8 +1,8 @@
 package dev.troupe.transport.tcp;
 
-import dev.troupe.spi.AuthenticationException;
 import com.google.protobuf.CodedOutputStream;
 import dev.troupe.internal.wire.Envelope;
+import dev.troupe.spi.AuthenticationException;
 import dev.troupe.spi.FrameCodec;
 import dev.troupe.spi.FrameTooLargeException;
 import dev.troupe.spi.Link;

@@ -96,11 +96,6 @@ final class TcpLinkServer implements LinkServer {
         return new TcpLinkServer(settings, options, options.serverTls(), acceptor);
     }
 
-    /** Connections open now, authenticated or not. */
-    int connections() {
-        return connections.get();
-    }
-
     @Override
     public String address() {
         return address;
