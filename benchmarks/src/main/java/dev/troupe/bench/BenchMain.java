@@ -16,8 +16,9 @@ import java.util.concurrent.TimeUnit;
  * The benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result),
  * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
  * the link benchmarks of {@link TransportBench} and the pool benchmarks of {@link PoolBench}. Usage:
- * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|handoff|pool|tcp|all]}, run from the project
- * root; {@code tcp} runs {@link TcpBench}.
+ * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|pingpong|handoff|pool|tcp|all]}, run from the project
+ * root; {@code tcp} runs {@link TcpBench}; {@code pingpong} and {@code handoff} run one benchmark of
+ * {@link TransportBench} alone.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -54,6 +55,11 @@ public final class BenchMain {
             }
             if (which.equals("all") || which.equals("tcp")) {
                 TcpBench.run(reps, withPeer ? python : null, Path.of("benchmarks").toAbsolutePath());
+            }
+            if (which.equals("pingpong")) {
+                for (int rep = 0; rep < reps; rep++) {
+                    TransportBench.pingPong(rep, withPeer ? python : null);
+                }
             }
             if (which.equals("handoff")) {
                 TransportBench.lockHandoff(reps, withPeer ? python : null);

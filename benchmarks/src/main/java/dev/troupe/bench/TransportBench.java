@@ -57,46 +57,19 @@ final class TransportBench {
 
     static void run(int reps, PythonPeer python) throws Exception {
         for (int rep = 0; rep < reps; rep++) {
-            Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
+            pingPong(rep, python);
             Map<String, Double> queuePeer = python == null ? Map.of() : python.run("bench_queue.py", 300);
             Map<String, Double> bwPeer = python == null ? Map.of() : python.run("bench_pipe_bandwidth.py", 300);
-            double[] ring = rawRingPingPong();
-            double[] aeron = aeronPingPong();
-            Map<String, double[]> rtt = new LinkedHashMap<>();
             Map<String, Double> tput = new LinkedHashMap<>();
             Map<String, Double> bw = new LinkedHashMap<>();
             for (String transport : List.of("shm", "pipe")) {
-                try (Endpoint echo = Endpoint.start(transport, "echo")) {
-                    rtt.put(transport, echo.pingPong());
-                }
                 try (Endpoint sink = Endpoint.start(transport, "sink")) {
                     tput.put(transport, sink.throughput(SMALL_MESSAGES, 64));
                     bw.put(transport, sink.throughput(BIG_MESSAGES, MIB) * MIB / 1e6);
                 }
             }
-            Double pyP50 = pipePeer.get("pipe_pingpong_bytes_64B_p50");
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("bench", "shm_pingpong_64B");
-            m.put("rep", rep + 1);
-            m.put("unit", "us");
-            m.put("troupe_p50", rtt.get("shm")[0]);
-            m.put("troupe_p99", rtt.get("shm")[1]);
-            m.put("pipe_p50", rtt.get("pipe")[0]);
-            m.put("pipe_p99", rtt.get("pipe")[1]);
-            m.put("agrona_ring_p50", ring[0]);
-            m.put("agrona_ring_p99", ring[1]);
-            m.put("aeron_ipc_p50", aeron[0]);
-            m.put("aeron_ipc_p99", aeron[1]);
-            m.put("python_pipe_p50", pyP50);
-            m.put("python_pipe_p99", pipePeer.get("pipe_pingpong_bytes_64B_p99"));
-            m.put("ratio_troupe_over_agrona_ring_p50", rtt.get("shm")[0] / ring[0]);
-            m.put("ratio_aeron_over_troupe_p50", aeron[0] / rtt.get("shm")[0]);
-            m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / rtt.get("shm")[0]);
-            m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
-            print(m);
-
             Double pyTput = queuePeer.get("simplequeue_64B_n200k");
-            m = new LinkedHashMap<>();
+            Map<String, Object> m = new LinkedHashMap<>();
             m.put("bench", "shm_throughput_64B");
             m.put("rep", rep + 1);
             m.put("unit", "msgs/s");
@@ -122,6 +95,39 @@ final class TransportBench {
         }
         lockHandoff(reps, python);
         idleWorkerCpu();
+    }
+
+    /** {@code shm_pingpong_64B}, repetition {@code rep}: shm and pipe links beside the raw ring, Aeron and Python. */
+    static void pingPong(int rep, PythonPeer python) throws Exception {
+        Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
+        double[] ring = rawRingPingPong();
+        double[] aeron = aeronPingPong();
+        Map<String, double[]> rtt = new LinkedHashMap<>();
+        for (String transport : List.of("shm", "pipe")) {
+            try (Endpoint echo = Endpoint.start(transport, "echo")) {
+                rtt.put(transport, echo.pingPong());
+            }
+        }
+        Double pyP50 = pipePeer.get("pipe_pingpong_bytes_64B_p50");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bench", "shm_pingpong_64B");
+        m.put("rep", rep + 1);
+        m.put("unit", "us");
+        m.put("troupe_p50", rtt.get("shm")[0]);
+        m.put("troupe_p99", rtt.get("shm")[1]);
+        m.put("pipe_p50", rtt.get("pipe")[0]);
+        m.put("pipe_p99", rtt.get("pipe")[1]);
+        m.put("agrona_ring_p50", ring[0]);
+        m.put("agrona_ring_p99", ring[1]);
+        m.put("aeron_ipc_p50", aeron[0]);
+        m.put("aeron_ipc_p99", aeron[1]);
+        m.put("python_pipe_p50", pyP50);
+        m.put("python_pipe_p99", pipePeer.get("pipe_pingpong_bytes_64B_p99"));
+        m.put("ratio_troupe_over_agrona_ring_p50", rtt.get("shm")[0] / ring[0]);
+        m.put("ratio_aeron_over_troupe_p50", aeron[0] / rtt.get("shm")[0]);
+        m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / rtt.get("shm")[0]);
+        m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
+        print(m);
     }
 
     /** Two processes handing control back and forth through two named auto-reset events. */
@@ -307,10 +313,11 @@ final class TransportBench {
         }
     }
 
+    /** A task's result holding one value of {@code size} bytes, as a worker sends it. */
     private static Envelope message(int size, long id) {
         return Envelope.newBuilder().setResult(Result.newBuilder().setTaskId(id).setOutputs(PayloadList.newBuilder()
             .setBoxed(Payloads.newBuilder().addItems(Payload.newBuilder().setData(ByteString.copyFrom(
-                new byte[size])))))).build();
+                new byte[size])))).build().toByteString())).build();
     }
 
     /** Two processes, two Agrona rings in a /dev/shm file, both sides spinning: the machine's limit. */

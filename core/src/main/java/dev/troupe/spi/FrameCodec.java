@@ -3,6 +3,7 @@ package dev.troupe.spi;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.troupe.internal.codec.WireDecoder;
 import dev.troupe.internal.wire.Envelope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,6 +80,10 @@ public final class FrameCodec {
      */
     public static Envelope decodeBody(byte[] array, int offset, int length, String where)
         throws MalformedFrameException {
+        Envelope fast = WireDecoder.envelope(array, offset, length);
+        if (fast != null) {
+            return fast;
+        }
         try {
             CodedInputStream in = CodedInputStream.newInstance(array, offset, length);
             in.setSizeLimit(Integer.MAX_VALUE);

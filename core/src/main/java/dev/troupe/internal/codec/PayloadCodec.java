@@ -1,6 +1,7 @@
 package dev.troupe.internal.codec;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 import com.google.protobuf.UnsafeByteOperations;
@@ -30,6 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class PayloadCodec {
     private static final int MAX_NESTING = 100;
+    /** Lists up to this size are copied out of their {@code ByteString} and parsed by {@link WireDecoder}. */
+    private static final int FAST_PARSE_LIMIT = 1 << 20;
 
     private final JavaSerialization java;
     private final Map<Class<?>, RecordShape> records = new ConcurrentHashMap<>();
@@ -202,13 +205,25 @@ public final class PayloadCodec {
     }
 
     /**
+     * Encodes a list of values into the bytes a {@code Submit} or {@code Result} carries: a serialized
+     * {@link PayloadList}.
+     *
+     * @param values the values.
+     * @return the encoded list.
+     * @throws CodecException when an element cannot be encoded.
+     */
+    public ByteString encodeList(List<?> values) {
+        return encodeValues(values).toByteString();
+    }
+
+    /**
      * Encodes a list of values, packing homogeneous lists of {@code Integer}, {@code Long} or {@code Double}.
      *
      * @param values the values.
      * @return the encoded list.
      * @throws CodecException when an element cannot be encoded.
      */
-    public PayloadList encodeList(List<?> values) {
+    public PayloadList encodeValues(List<?> values) {
         int n = values.size();
         if (n > 1) {
             Class<?> first = values.get(0) == null ? null : values.get(0).getClass();
@@ -283,6 +298,41 @@ public final class PayloadCodec {
     }
 
     /**
+     * Decodes the values a {@code Submit} or {@code Result} carries.
+     *
+     * @param bytes  a serialized {@link PayloadList}, as {@link #encodeList} makes it.
+     * @param loader resolves class names.
+     * @return a mutable list of the values, in order.
+     * @throws CodecException when the bytes are not a list of values, or an element cannot be decoded.
+     */
+    public List<Object> decodeList(ByteString bytes, ClassLoader loader) {
+        return decodeValues(parseList(bytes), loader);
+    }
+
+    /**
+     * Parses a serialized {@link PayloadList}, through {@link WireDecoder} when it is small enough to copy out of
+     * the {@code ByteString} cheaply.
+     *
+     * @param bytes the serialized list.
+     * @return the list.
+     * @throws CodecException when the bytes are not a list of values.
+     */
+    public static PayloadList parseList(ByteString bytes) {
+        if (bytes.size() <= FAST_PARSE_LIMIT) {
+            byte[] array = bytes.toByteArray();
+            PayloadList list = WireDecoder.payloadList(array, 0, array.length);
+            if (list != null) {
+                return list;
+            }
+        }
+        try {
+            return PayloadList.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new CodecException("malformed list of values (" + bytes.size() + " bytes): " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Decodes a list of values.
      *
      * @param list   the encoded list.
@@ -290,7 +340,7 @@ public final class PayloadCodec {
      * @return a mutable list of the values, in order.
      * @throws CodecException when an element cannot be decoded.
      */
-    public List<Object> decodeList(PayloadList list, ClassLoader loader) {
+    public List<Object> decodeValues(PayloadList list, ClassLoader loader) {
         switch (list.getValuesCase()) {
             case INT32_LE: {
                 ByteBuffer buf = fixedWidth(list.getInt32Le(), Integer.BYTES, "int");
@@ -347,7 +397,7 @@ public final class PayloadCodec {
         });
         try {
             return parser.parseFrom(payload.getData());
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        } catch (InvalidProtocolBufferException e) {
             throw new CodecException("bytes are not a valid " + type.getName() + ": " + e.getMessage(), e);
         }
     }

@@ -1,6 +1,6 @@
 package dev.troupe.internal.node;
 
-import dev.troupe.internal.wire.PayloadList;
+import com.google.protobuf.ByteString;
 
 /**
  * INTERNAL API. One unit of work (a chunk of inputs for one function) from submission to outcome. Encoded once;
@@ -9,7 +9,7 @@ import dev.troupe.internal.wire.PayloadList;
 final class InFlightTask {
     final long taskId;
     final TaskFunction function;
-    final PayloadList inputs;
+    final ByteString inputs;
     final int size;
     final TaskSink sink;
     /** How many times a worker died while running this task; owned by the dispatching actor. */
@@ -19,7 +19,7 @@ final class InFlightTask {
     /** System.nanoTime() after which the task has timed out; 0 for none. Owned by the dispatching actor. */
     long deadlineNanos;
 
-    InFlightTask(long taskId, TaskFunction function, PayloadList inputs, int size, TaskSink sink) {
+    InFlightTask(long taskId, TaskFunction function, ByteString inputs, int size, TaskSink sink) {
         this.taskId = taskId;
         this.function = function;
         this.inputs = inputs;

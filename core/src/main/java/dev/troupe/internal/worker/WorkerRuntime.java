@@ -13,7 +13,6 @@ import dev.troupe.internal.wire.Envelope;
 import dev.troupe.internal.wire.Failure;
 import dev.troupe.internal.wire.Heartbeat;
 import dev.troupe.internal.wire.Hello;
-import dev.troupe.internal.wire.PayloadList;
 import dev.troupe.internal.wire.Result;
 import dev.troupe.internal.wire.Stats;
 import dev.troupe.internal.wire.Submit;
@@ -302,7 +301,7 @@ final class WorkerRuntime implements LinkHandler {
             sendFailure(taskId, failedAt, failure, runningCancelled);
             return;
         }
-        PayloadList encoded;
+        ByteString encoded;
         try {
             encoded = codec.encodeList(outputs);
         } catch (RuntimeException ex) {

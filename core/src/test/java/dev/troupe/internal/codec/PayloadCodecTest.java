@@ -40,30 +40,40 @@ class PayloadCodecTest {
     @Test
     void shouldPackHomogeneousNumberListsAndKeepOrder() {
         List<Object> ints = new ArrayList<>(List.of(3, -1, Integer.MAX_VALUE));
-        PayloadList packed = codec.encodeList(ints);
+        PayloadList packed = codec.encodeValues(ints);
         assertThat(packed.getValuesCase()).isEqualTo(PayloadList.ValuesCase.INT32_LE);
         assertThat(packed.getInt32Le().size()).isEqualTo(3 * Integer.BYTES);
-        assertThat(codec.decodeList(packed, loader)).isEqualTo(ints);
+        assertThat(codec.decodeValues(packed, loader)).isEqualTo(ints);
         assertThat(PayloadCodec.size(packed)).isEqualTo(3);
         List<Object> longs = List.of(Long.MIN_VALUE, 2L);
-        PayloadList packedLongs = codec.encodeList(longs);
+        PayloadList packedLongs = codec.encodeValues(longs);
         assertThat(packedLongs.getValuesCase()).isEqualTo(PayloadList.ValuesCase.INT64_LE);
-        assertThat(codec.decodeList(packedLongs, loader)).isEqualTo(longs);
+        assertThat(codec.decodeValues(packedLongs, loader)).isEqualTo(longs);
         List<Object> doubles = List.of(1.5, Double.NaN, -0.0);
-        PayloadList packedDoubles = codec.encodeList(doubles);
+        PayloadList packedDoubles = codec.encodeValues(doubles);
         assertThat(packedDoubles.getValuesCase()).isEqualTo(PayloadList.ValuesCase.FLOAT64_LE);
-        assertThat(codec.decodeList(packedDoubles, loader)).isEqualTo(doubles);
+        assertThat(codec.decodeValues(packedDoubles, loader)).isEqualTo(doubles);
         List<Object> mixed = Arrays.asList(1, 2L, null);
-        PayloadList boxed = codec.encodeList(mixed);
+        PayloadList boxed = codec.encodeValues(mixed);
         assertThat(boxed.getValuesCase()).isEqualTo(PayloadList.ValuesCase.BOXED);
-        assertThat(codec.decodeList(boxed, loader)).isEqualTo(mixed);
+        assertThat(codec.decodeValues(boxed, loader)).isEqualTo(mixed);
         assertThat(PayloadCodec.size(boxed)).isEqualTo(3);
+    }
+
+    @Test
+    void shouldCarryAListAsBytesAndNameMalformedBytes() {
+        List<Object> mixed = Arrays.asList("a", 2L, null, List.of(1.5, "b"));
+        assertThat(codec.decodeList(codec.encodeList(mixed), loader)).isEqualTo(mixed);
+        assertThat(codec.decodeList(ByteString.EMPTY, loader)).isEmpty();
+        ByteString notAList = ByteString.copyFrom(new byte[] {(byte) 0x0A, 0x7F, 1});
+        assertThatThrownBy(() -> codec.decodeList(notAList, loader)).isInstanceOf(CodecException.class)
+            .hasMessageContaining("malformed list of values (3 bytes)");
     }
 
     @Test
     void shouldRejectAPackedListThatIsNotWholeElements() {
         PayloadList torn = PayloadList.newBuilder().setInt64Le(ByteString.copyFrom(new byte[12])).build();
-        assertThatThrownBy(() -> codec.decodeList(torn, loader)).isInstanceOf(CodecException.class)
+        assertThatThrownBy(() -> codec.decodeValues(torn, loader)).isInstanceOf(CodecException.class)
             .hasMessageContaining("12 bytes is not a multiple of 8");
     }
 

@@ -93,7 +93,7 @@ class ShmLinkTest {
         byte[] data = new byte[bytes];
         new Random(seed).nextBytes(data);
         return Envelope.newBuilder().setResult(Result.newBuilder().setTaskId(seed).setOutputs(PayloadList.newBuilder()
-            .setBoxed(Payloads.newBuilder().addItems(Payload.newBuilder().setData(ByteString.copyFrom(data))))))
+            .setBoxed(Payloads.newBuilder().addItems(Payload.newBuilder().setData(ByteString.copyFrom(data)))).build().toByteString()))
             .build();
     }
 
