@@ -47,6 +47,8 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
  */
 final class TransportBench {
     private static final int PINGS = 20_000;
+    /** Interleaved rounds of the shared-memory ping-pongs in one repetition. */
+    private static final int ROUNDS = 3;
     private static final int WARM_PINGS = 20_000;
     private static final int SMALL_MESSAGES = 1_000_000;
     private static final int BIG_MESSAGES = 500;
@@ -97,22 +99,38 @@ final class TransportBench {
         idleWorkerCpu();
     }
 
-    /** {@code shm_pingpong_64B}, repetition {@code rep}: shm and pipe links beside the raw ring, Aeron and Python. */
+    /**
+     * {@code shm_pingpong_64B}, repetition {@code rep}: shm and pipe links beside the raw ring, Aeron and Python. The
+     * ring, Aeron and shm are measured in {@link #ROUNDS} interleaved rounds, each with fresh processes, and their
+     * percentiles are taken over the pooled samples: this machine's two virtual CPUs move between placements where a
+     * raw ring round trip takes 0.4 µs and placements where it takes 0.95 µs, often within a minute, so measuring each
+     * in one block would compare them under different machines.
+     */
     static void pingPong(int rep, PythonPeer python) throws Exception {
         Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
-        double[] ring = rawRingPingPong();
-        double[] aeron = aeronPingPong();
-        Map<String, double[]> rtt = new LinkedHashMap<>();
-        for (String transport : List.of("shm", "pipe")) {
-            try (Endpoint echo = Endpoint.start(transport, "echo")) {
-                rtt.put(transport, echo.pingPong());
+        List<long[]> ringSamples = new ArrayList<>();
+        List<long[]> aeronSamples = new ArrayList<>();
+        List<long[]> shmSamples = new ArrayList<>();
+        for (int round = 0; round < ROUNDS; round++) {
+            ringSamples.add(rawRingPingPong());
+            aeronSamples.add(aeronPingPong());
+            try (Endpoint echo = Endpoint.start("shm", "echo")) {
+                shmSamples.add(echo.pingSamples(WARM_PINGS, PINGS));
             }
+        }
+        double[] ring = percentiles(ringSamples);
+        double[] aeron = percentiles(aeronSamples);
+        Map<String, double[]> rtt = new LinkedHashMap<>();
+        rtt.put("shm", percentiles(shmSamples));
+        try (Endpoint echo = Endpoint.start("pipe", "echo")) {
+            rtt.put("pipe", echo.pingPong());
         }
         Double pyP50 = pipePeer.get("pipe_pingpong_bytes_64B_p50");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "shm_pingpong_64B");
         m.put("rep", rep + 1);
         m.put("unit", "us");
+        m.put("rounds", ROUNDS);
         m.put("troupe_p50", rtt.get("shm")[0]);
         m.put("troupe_p99", rtt.get("shm")[1]);
         m.put("pipe_p50", rtt.get("pipe")[0]);
@@ -258,11 +276,14 @@ final class TransportBench {
         }
 
         double[] pingPong(int warm, int pings) throws Exception {
+            return percentiles(List.of(pingSamples(warm, pings)));
+        }
+
+        /** Round-trip times in nanoseconds of {@code pings} pings after {@code warm} unmeasured ones. */
+        long[] pingSamples(int warm, int pings) throws Exception {
             ping = message(64, 1);
             runPings(warm);
-            long[] ns = runPings(pings);
-            Arrays.sort(ns);
-            return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
+            return runPings(pings);
         }
 
         private long[] runPings(int n) throws Exception {
@@ -321,7 +342,7 @@ final class TransportBench {
     }
 
     /** Two processes, two Agrona rings in a /dev/shm file, both sides spinning: the machine's limit. */
-    private static double[] rawRingPingPong() throws Exception {
+    private static long[] rawRingPingPong() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         Path file = dir.resolve("rings");
@@ -347,8 +368,7 @@ final class TransportBench {
                     ns[i - WARM_PINGS] = System.nanoTime() - t0;
                 }
             }
-            Arrays.sort(ns);
-            return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
+            return ns;
         } finally {
             child.waitFor(10, TimeUnit.SECONDS);
             child.destroyForcibly();
@@ -357,7 +377,7 @@ final class TransportBench {
     }
 
     /** Aeron IPC through an embedded media driver; the peer echoes, both sides spin as Aeron's Ping/Pong do. */
-    private static double[] aeronPingPong() throws Exception {
+    private static long[] aeronPingPong() throws Exception {
         Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-aeron-",
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         MediaDriver.Context ctx = new MediaDriver.Context()
@@ -399,8 +419,7 @@ final class TransportBench {
                         ns[i - WARM_PINGS] = System.nanoTime() - t0;
                     }
                 }
-                Arrays.sort(ns);
-                return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
+                return ns;
             } finally {
                 child.waitFor(10, TimeUnit.SECONDS);
                 child.destroyForcibly();
@@ -439,6 +458,12 @@ final class TransportBench {
                 System.out.println(Json.line(m));
             }
         }
+    }
+
+    /** p50 and p99 in microseconds over all the samples (nanoseconds). */
+    static double[] percentiles(List<long[]> samples) {
+        long[] all = samples.stream().flatMapToLong(Arrays::stream).sorted().toArray();
+        return new double[] {all[all.length / 2] / 1e3, all[(int) (all.length * 0.99)] / 1e3};
     }
 
     static Process javaProcess(Class<?> main, String... args) throws Exception {

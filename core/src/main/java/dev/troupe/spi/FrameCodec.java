@@ -75,7 +75,7 @@ public final class FrameCodec {
      * @param offset where the body starts.
      * @param length the body length.
      * @param where  names the link for the error message.
-     * @return the envelope.
+     * @return the envelope; it keeps no reference to {@code array}, which the caller may reuse.
      * @throws MalformedFrameException when the bytes are not an envelope, or an envelope with no body.
      */
     public static Envelope decodeBody(byte[] array, int offset, int length, String where)

@@ -3,10 +3,14 @@ package dev.troupe.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import dev.troupe.internal.wire.Envelope;
 import dev.troupe.internal.wire.Heartbeat;
 import dev.troupe.internal.wire.LogLine;
+import dev.troupe.internal.wire.Result;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -21,6 +25,19 @@ class FrameCodecTest {
         int len = FrameCodec.peekBodyLength(buf, MAX, "test");
         assertThat(len).isEqualTo(frame.length - FrameCodec.HEADER_BYTES);
         assertThat(FrameCodec.decodeBody(frame, FrameCodec.HEADER_BYTES, len, "test")).isEqualTo(e);
+    }
+
+    @Test
+    void shouldKeepNoReferenceToTheBytesItParsed() throws Exception {
+        Envelope hot = Envelope.newBuilder().setResult(Result.newBuilder().setTaskId(3)
+            .setOutputs(ByteString.copyFromUtf8("outputs"))).build();
+        Envelope other = Envelope.newBuilder().setLog(LogLine.newBuilder().setLine("line")).build();
+        for (Envelope e : List.of(hot, other)) { // the fast parser, and protobuf's
+            byte[] body = e.toByteArray();
+            Envelope parsed = FrameCodec.decodeBody(body, 0, body.length, "test");
+            Arrays.fill(body, (byte) 0x55);
+            assertThat(parsed).isEqualTo(e);
+        }
     }
 
     @Test

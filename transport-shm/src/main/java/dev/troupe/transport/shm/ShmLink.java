@@ -50,6 +50,8 @@ final class ShmLink implements Link {
     static final int LAST = 4;
 
     private static final int READ_LIMIT = 64;
+    /** An idle reader checks the clock and the peer every this many spins (a power of two). */
+    private static final int CHECK_EVERY_SPINS = 32;
     private static final long IDLE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long SPACE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final long HEARTBEAT_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
@@ -161,6 +163,7 @@ final class ShmLink implements Link {
         long lastCheck = peerBeatChanged;
         try {
             long idleSince = 0; // 0: not idle
+            int idleSpins = 0;
             boolean sleeping = false;
             while (!closed) {
                 int n = rx.read(receiver, READ_LIMIT);
@@ -169,8 +172,15 @@ final class ShmLink implements Link {
                 }
                 if (n > 0) {
                     idleSince = 0;
+                    idleSpins = 0;
                     sleeping = false;
                     wakeProducerOf(rxIndex);
+                    continue;
+                }
+                if (!sleeping && (++idleSpins & CHECK_EVERY_SPINS - 1) != 0) {
+                    // The tightest loop between a message and the next: a read and a pause. The clock and the
+                    // peer's flag are looked at every CHECK_EVERY_SPINS rounds.
+                    Thread.onSpinWait();
                     continue;
                 }
                 if (h.getIntVolatile(peerClosed) != 0) {
@@ -270,6 +280,7 @@ final class ShmLink implements Link {
     /** Delivers whole messages and reassembles fragmented ones. */
     private final class Receiver implements MessageHandler {
         private final LinkHandler handler;
+        private final byte[] scratch = new byte[4096];
         private byte[] assembling;
         private int assembled;
         IOException error;
@@ -290,9 +301,10 @@ final class ShmLink implements Link {
                         if (assembling != null) {
                             throw malformed("a whole message arrived inside a fragmented one");
                         }
-                        byte[] body = new byte[length];
-                        buffer.getBytes(index, body);
-                        deliver(body);
+                        // Parsed envelopes copy what they keep, so one array serves every whole message.
+                        byte[] body = length <= scratch.length ? scratch : new byte[length];
+                        buffer.getBytes(index, body, 0, length);
+                        deliver(body, length);
                         break;
                     }
                     case FIRST: {
@@ -321,7 +333,7 @@ final class ShmLink implements Link {
                         if (type == LAST) {
                             byte[] body = assembling;
                             assembling = null;
-                            deliver(body);
+                            deliver(body, body.length);
                         }
                         break;
                     }
@@ -333,8 +345,8 @@ final class ShmLink implements Link {
             }
         }
 
-        private void deliver(byte[] body) throws MalformedFrameException {
-            handler.onEnvelope(ShmLink.this, FrameCodec.decodeBody(body, 0, body.length, description));
+        private void deliver(byte[] body, int length) throws MalformedFrameException {
+            handler.onEnvelope(ShmLink.this, FrameCodec.decodeBody(body, 0, length, description));
         }
 
         private MalformedFrameException malformed(String what) {
@@ -346,7 +358,20 @@ final class ShmLink implements Link {
 
     @Override
     public boolean send(Envelope envelope) {
-        return sendAll(List.of(envelope));
+        int size = checkSize(envelope);
+        sendLock.lock();
+        try {
+            if (closed || unmapped) {
+                return false;
+            }
+            write(envelope, size);
+            wakeConsumer();
+        } catch (ClosedWhileSending e) {
+            return false;
+        } finally {
+            sendLock.unlock();
+        }
+        return !closed;
     }
 
     @Override
