@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.troupe.internal.codec.WireDecoder;
+import dev.troupe.internal.codec.WireEncoder;
 import dev.troupe.internal.wire.Envelope;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +40,9 @@ public final class FrameCodec {
         frame[1] = (byte) (size >>> 16);
         frame[2] = (byte) (size >>> 8);
         frame[3] = (byte) size;
+        if (WireEncoder.write(envelope, frame, HEADER_BYTES) == size) {
+            return frame;
+        }
         CodedOutputStream out = CodedOutputStream.newInstance(frame, HEADER_BYTES, size);
         try {
             envelope.writeTo(out);

@@ -1,6 +1,7 @@
 package dev.troupe.transport.shm;
 
 import com.google.protobuf.CodedOutputStream;
+import dev.troupe.internal.codec.WireEncoder;
 import dev.troupe.internal.wire.Envelope;
 import dev.troupe.spi.FrameCodec;
 import dev.troupe.spi.FrameTooLargeException;
@@ -415,9 +416,14 @@ final class ShmLink implements Link {
             // Encoding into a reused heap array and copying is cheaper than a direct-buffer encoder per message.
             byte[] scratch = size <= sendScratch.length ? sendScratch : new byte[size];
             try {
-                CodedOutputStream out = CodedOutputStream.newInstance(scratch, 0, size);
-                envelope.writeTo(out);
-                out.checkNoSpaceLeft();
+                int written = WireEncoder.write(envelope, scratch, 0);
+                if (written < 0) {
+                    CodedOutputStream out = CodedOutputStream.newInstance(scratch, 0, size);
+                    envelope.writeTo(out);
+                    out.checkNoSpaceLeft();
+                } else if (written != size) {
+                    throw new IllegalStateException("wrote " + written + " bytes of " + size);
+                }
             } catch (IOException | RuntimeException e) {
                 throw new IllegalStateException("cannot encode " + envelope.getBodyCase() + " on " + description, e);
             }

@@ -1,6 +1,7 @@
 package dev.troupe.transport.tcp;
 
 import com.google.protobuf.CodedOutputStream;
+import dev.troupe.internal.codec.WireEncoder;
 import dev.troupe.internal.wire.Envelope;
 import dev.troupe.spi.AuthenticationException;
 import dev.troupe.spi.FrameCodec;
@@ -394,6 +395,10 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         return enqueue(envelopes);
     }
 
+    /** Envelopes up to this size are written by {@link WireEncoder} through a per-thread array. */
+    private static final int SMALL_ENVELOPE = 1024;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SMALL_ENVELOPE]);
+
     /** Checks the sizes, and returns each envelope's serialized size followed by the total frame bytes. */
     private int[] sizes(List<Envelope> envelopes) {
         int[] sizes = new int[envelopes.size() + 1];
@@ -419,6 +424,14 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         try {
             for (int i = 0; i < envelopes.size(); i++) {
                 buf.writeInt(sizes[i]);
+                if (sizes[i] <= SMALL_ENVELOPE) {
+                    byte[] scratch = SCRATCH.get();
+                    int written = WireEncoder.write(envelopes.get(i), scratch, 0);
+                    if (written == sizes[i]) {
+                        buf.writeBytes(scratch, 0, written);
+                        continue;
+                    }
+                }
                 CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(buf.writerIndex(), sizes[i]));
                 envelopes.get(i).writeTo(out);
                 out.checkNoSpaceLeft();

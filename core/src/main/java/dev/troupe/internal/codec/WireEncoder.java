@@ -1,0 +1,130 @@
+package dev.troupe.internal.codec;
+
+import com.google.protobuf.ByteString;
+import dev.troupe.internal.wire.Cancel;
+import dev.troupe.internal.wire.Envelope;
+import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.internal.wire.Result;
+import dev.troupe.internal.wire.Submit;
+
+/**
+ * INTERNAL API. Writes the envelopes every task sends, {@code Submit}, {@code Result}, {@code Heartbeat} and
+ * {@code Cancel}, straight into an array, byte for byte as protobuf would: a {@code CodedOutputStream} and its
+ * virtual calls made up two thirds of a shm link's send time in a profile of the echo ping-pong. Envelopes of other
+ * kinds, and envelopes that carry unknown fields, are left to protobuf ({@link #write} returns -1).
+ */
+public final class WireEncoder {
+    private static final int LENGTH_DELIMITED = 2;
+
+    private WireEncoder() {
+    }
+
+    /**
+     * Writes one envelope.
+     *
+     * @param envelope the envelope.
+     * @param array    where to write; from {@code offset}, it has room for the envelope's serialized size.
+     * @param offset   where to start.
+     * @return the bytes written, or -1 when protobuf must write this envelope (nothing was written).
+     */
+    public static int write(Envelope envelope, byte[] array, int offset) {
+        if (!envelope.getUnknownFields().asMap().isEmpty()) {
+            return -1;
+        }
+        switch (envelope.getBodyCase()) {
+            case SUBMIT: {
+                Submit s = envelope.getSubmit();
+                if (!s.getUnknownFields().asMap().isEmpty()) {
+                    return -1;
+                }
+                int size = size(1, s.getTaskId()) + size(2, s.getFunctionId()) + size(s.getInputs());
+                int p = header(array, offset, 6, size);
+                p = field(array, p, 1, s.getTaskId());
+                p = field(array, p, 2, s.getFunctionId());
+                p = field(array, p, 3, s.getInputs());
+                return p - offset;
+            }
+            case RESULT: {
+                Result r = envelope.getResult();
+                if (!r.getUnknownFields().asMap().isEmpty()) {
+                    return -1;
+                }
+                int size = size(1, r.getTaskId()) + size(r.getOutputs()) + size(3, r.getRunNanos());
+                int p = header(array, offset, 7, size);
+                p = field(array, p, 1, r.getTaskId());
+                p = field(array, p, 2, r.getOutputs());
+                p = field(array, p, 3, r.getRunNanos());
+                return p - offset;
+            }
+            case CANCEL: {
+                Cancel c = envelope.getCancel();
+                if (!c.getUnknownFields().asMap().isEmpty()) {
+                    return -1;
+                }
+                int p = header(array, offset, 9, size(1, c.getTaskId()));
+                p = field(array, p, 1, c.getTaskId());
+                return p - offset;
+            }
+            case HEARTBEAT: {
+                Heartbeat h = envelope.getHeartbeat();
+                if (!h.getUnknownFields().asMap().isEmpty()) {
+                    return -1;
+                }
+                int p = header(array, offset, 10, size(1, h.getSentAt()));
+                p = field(array, p, 1, h.getSentAt());
+                return p - offset;
+            }
+            default:
+                return -1;
+        }
+    }
+
+    /** The envelope's one field: the body's tag and length. */
+    private static int header(byte[] array, int p, int body, int size) {
+        array[p++] = (byte) (body << 3 | LENGTH_DELIMITED);
+        return varint(array, p, size);
+    }
+
+    /** A varint field (proto3: absent when zero). */
+    private static int size(int field, long value) {
+        return value == 0 ? 0 : 1 + varintSize(value);
+    }
+
+    /** A bytes field (proto3: absent when empty); always field number 2 or 3 here, so a one-byte tag. */
+    private static int size(ByteString bytes) {
+        int n = bytes.size();
+        return n == 0 ? 0 : 1 + varintSize(n) + n;
+    }
+
+    private static int field(byte[] array, int p, int field, long value) {
+        if (value == 0) {
+            return p;
+        }
+        array[p++] = (byte) (field << 3);
+        return varint(array, p, value);
+    }
+
+    private static int field(byte[] array, int p, int field, ByteString bytes) {
+        int n = bytes.size();
+        if (n == 0) {
+            return p;
+        }
+        array[p++] = (byte) (field << 3 | LENGTH_DELIMITED);
+        p = varint(array, p, n);
+        bytes.copyTo(array, 0, p, n);
+        return p + n;
+    }
+
+    private static int varintSize(long value) {
+        return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
+    }
+
+    private static int varint(byte[] array, int p, long value) {
+        while ((value & ~0x7FL) != 0) {
+            array[p++] = (byte) (value & 0x7F | 0x80);
+            value >>>= 7;
+        }
+        array[p++] = (byte) value;
+        return p;
+    }
+}
