@@ -28,13 +28,13 @@ public final class WireEncoder {
      * @return the bytes written, or -1 when protobuf must write this envelope (nothing was written).
      */
     public static int write(Envelope envelope, byte[] array, int offset) {
-        if (!envelope.getUnknownFields().asMap().isEmpty()) {
+        if (!envelope.getUnknownFields().isEmpty()) {
             return -1;
         }
         switch (envelope.getBodyCase()) {
             case SUBMIT: {
                 Submit s = envelope.getSubmit();
-                if (!s.getUnknownFields().asMap().isEmpty()) {
+                if (!s.getUnknownFields().isEmpty()) {
                     return -1;
                 }
                 int size = size(1, s.getTaskId()) + size(2, s.getFunctionId()) + size(s.getInputs());
@@ -46,7 +46,7 @@ public final class WireEncoder {
             }
             case RESULT: {
                 Result r = envelope.getResult();
-                if (!r.getUnknownFields().asMap().isEmpty()) {
+                if (!r.getUnknownFields().isEmpty()) {
                     return -1;
                 }
                 int size = size(1, r.getTaskId()) + size(r.getOutputs()) + size(3, r.getRunNanos());
@@ -58,7 +58,7 @@ public final class WireEncoder {
             }
             case CANCEL: {
                 Cancel c = envelope.getCancel();
-                if (!c.getUnknownFields().asMap().isEmpty()) {
+                if (!c.getUnknownFields().isEmpty()) {
                     return -1;
                 }
                 int p = header(array, offset, 9, size(1, c.getTaskId()));
@@ -67,7 +67,7 @@ public final class WireEncoder {
             }
             case HEARTBEAT: {
                 Heartbeat h = envelope.getHeartbeat();
-                if (!h.getUnknownFields().asMap().isEmpty()) {
+                if (!h.getUnknownFields().isEmpty()) {
                     return -1;
                 }
                 int p = header(array, offset, 10, size(1, h.getSentAt()));
