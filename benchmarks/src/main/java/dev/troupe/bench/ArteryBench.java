@@ -1,7 +1,6 @@
 package dev.troupe.bench;
 
 import java.io.IOException;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,8 +63,7 @@ final class ArteryBench {
                 s.ask(new Pinger.Run(s.peer, warm, new CompletableFuture<>()), Pinger.Run::done, "warm-up pings");
             }
             long[] ns = s.ask(new Pinger.Run(s.peer, pings, new CompletableFuture<>()), Pinger.Run::done, "pings");
-            Arrays.sort(ns);
-            return new double[] {ns[ns.length / 2] / 1e3, ns[(int) (ns.length * 0.99)] / 1e3};
+            return Percentiles.of(ns);
         }
     }
 

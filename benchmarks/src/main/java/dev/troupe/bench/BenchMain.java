@@ -117,9 +117,9 @@ public final class BenchMain {
                     pool.submit(echo, payload).get();
                     ns[i] = System.nanoTime() - t0;
                 }
-                Arrays.sort(ns);
-                double p50 = ns[n / 2] / 1e3;
-                double p99 = ns[(int) (n * 0.99)] / 1e3;
+                double[] percentiles = Percentiles.of(ns);
+                double p50 = percentiles[0];
+                double p99 = percentiles[1];
                 Map<String, Double> peer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
                 Map<String, Double> apply = python == null ? Map.of() : python.run("bench_apply_async.py", 120);
                 Double peerP50 = peer.get("pipe_pingpong_obj_64B_p50");

@@ -78,7 +78,7 @@ final class PoolBench {
                     pool.submit(same, i).get();
                     ns[i] = System.nanoTime() - s;
                 }
-                Arrays.sort(ns);
+                double[] apply = Percentiles.of(ns);
                 Double peerRate = peerApply.get("pool_apply_async_n10k");
                 Double peerP50 = peerApply.get("pool_apply_rtt_p50");
                 m = new LinkedHashMap<>();
@@ -87,11 +87,11 @@ final class PoolBench {
                 m.put("troupe_tasks_per_s", submitRate);
                 m.put("peer_tasks_per_s", peerRate);
                 m.put("ratio_throughput", peerRate == null ? null : submitRate / peerRate);
-                m.put("troupe_apply_p50_us", ns[ns.length / 2] / 1e3);
-                m.put("troupe_apply_p99_us", ns[(int) (ns.length * 0.99)] / 1e3);
+                m.put("troupe_apply_p50_us", apply[0]);
+                m.put("troupe_apply_p99_us", apply[1]);
                 m.put("peer_apply_p50_us", peerP50);
                 m.put("peer_apply_p99_us", peerApply.get("pool_apply_rtt_p99"));
-                m.put("ratio_latency_p50", peerP50 == null ? null : peerP50 / (ns[ns.length / 2] / 1e3));
+                m.put("ratio_latency_p50", peerP50 == null ? null : peerP50 / apply[0]);
                 m.put("peer", "python Pool(2).apply_async x10k / Pool.apply");
                 print(m);
             }

@@ -29,7 +29,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +36,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
@@ -118,10 +118,10 @@ final class TransportBench {
                 shmSamples.add(echo.pingSamples(WARM_PINGS, PINGS));
             }
         }
-        double[] ring = percentiles(ringSamples);
-        double[] aeron = percentiles(aeronSamples);
+        double[] ring = Percentiles.of(ringSamples.toArray(long[][]::new));
+        double[] aeron = Percentiles.of(aeronSamples.toArray(long[][]::new));
         Map<String, double[]> rtt = new LinkedHashMap<>();
-        rtt.put("shm", percentiles(shmSamples));
+        rtt.put("shm", Percentiles.of(shmSamples.toArray(long[][]::new)));
         try (Endpoint echo = Endpoint.start("pipe", "echo")) {
             rtt.put("pipe", echo.pingPong());
         }
@@ -176,15 +176,15 @@ final class TransportBench {
                     Event.unlink(prefix + "-pong");
                 }
             }
-            Arrays.sort(ns);
-            double p50 = ns[n / 2] / 1e3;
+            double[] troupe = Percentiles.of(ns);
+            double p50 = troupe[0];
             Double pyP50 = peer.get("event_pingpong_p50");
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("bench", "lock_handoff");
             m.put("rep", rep + 1);
             m.put("unit", "us");
             m.put("troupe_p50", p50);
-            m.put("troupe_p99", ns[(int) (n * 0.99)] / 1e3);
+            m.put("troupe_p99", troupe[1]);
             m.put("python_p50", pyP50);
             m.put("python_p99", peer.get("event_pingpong_p99"));
             m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / p50);
@@ -276,7 +276,7 @@ final class TransportBench {
         }
 
         double[] pingPong(int warm, int pings) throws Exception {
-            return percentiles(List.of(pingSamples(warm, pings)));
+            return Percentiles.of(pingSamples(warm, pings));
         }
 
         /** Round-trip times in nanoseconds of {@code pings} pings after {@code warm} unmeasured ones. */
@@ -351,24 +351,19 @@ final class TransportBench {
         Process child = javaProcess(RingPeer.class, file.toString(), String.valueOf(total));
         try {
             UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
-            long[] ns = new long[PINGS];
             boolean[] got = {false};
-            for (int i = 0; i < total; i++) {
-                long t0 = System.nanoTime();
+            MessageHandler pong = (type, buffer, index, length) -> got[0] = true;
+            return Percentiles.time(WARM_PINGS, PINGS, () -> {
                 while (!rings[0].write(1, msg, 0, 64)) {
                     Thread.onSpinWait();
                 }
                 got[0] = false;
                 while (!got[0]) {
-                    if (rings[1].read((type, buffer, index, length) -> got[0] = true) == 0) {
+                    if (rings[1].read(pong) == 0) {
                         Thread.onSpinWait();
                     }
                 }
-                if (i >= WARM_PINGS) {
-                    ns[i - WARM_PINGS] = System.nanoTime() - t0;
-                }
-            }
-            return ns;
+            });
         } finally {
             child.waitFor(10, TimeUnit.SECONDS);
             child.destroyForcibly();
@@ -401,11 +396,9 @@ final class TransportBench {
                     Thread.sleep(1);
                 }
                 UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
-                long[] ns = new long[PINGS];
                 boolean[] got = {false};
                 FragmentHandler pong = (buffer, offset, length, header) -> got[0] = true;
-                for (int i = 0; i < total; i++) {
-                    long t0 = System.nanoTime();
+                return Percentiles.time(WARM_PINGS, PINGS, () -> {
                     while (pub.offer(msg, 0, 64) < 0) {
                         Thread.onSpinWait();
                     }
@@ -415,11 +408,7 @@ final class TransportBench {
                             Thread.onSpinWait();
                         }
                     }
-                    if (i >= WARM_PINGS) {
-                        ns[i - WARM_PINGS] = System.nanoTime() - t0;
-                    }
-                }
-                return ns;
+                });
             } finally {
                 child.waitFor(10, TimeUnit.SECONDS);
                 child.destroyForcibly();
@@ -458,12 +447,6 @@ final class TransportBench {
                 System.out.println(Json.line(m));
             }
         }
-    }
-
-    /** p50 and p99 in microseconds over all the samples (nanoseconds). */
-    static double[] percentiles(List<long[]> samples) {
-        long[] all = samples.stream().flatMapToLong(Arrays::stream).sorted().toArray();
-        return new double[] {all[all.length / 2] / 1e3, all[(int) (all.length * 0.99)] / 1e3};
     }
 
     static Process javaProcess(Class<?> main, String... args) throws Exception {
