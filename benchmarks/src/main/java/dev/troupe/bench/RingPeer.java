@@ -4,17 +4,23 @@ import java.io.RandomAccessFile;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
  * The raw Agrona ring ping-pong, the limit of this machine for one process talking to another through shared
- * memory: two {@link OneToOneRingBuffer}s in one mapped file, both sides busy-spinning, no framing, no wake-ups.
- * {@code RingPeer FILE N} echoes N messages from ring 0 into ring 1, then exits.
+ * memory: two {@link OneToOneRingBuffer}s in one mapped file, no framing, no wake-ups. {@code RingPeer FILE} echoes
+ * every {@link #PING} from ring 0 into ring 1 until a {@link #STOP} arrives. While pings come it busy-spins; between
+ * the benchmark's blocks it backs off to sleep, so that it does not take a CPU from the contender being timed.
  */
 public final class RingPeer {
     static final int RING_BYTES = 64 * 1024;
+    static final int PING = 1;
+    static final int STOP = 2;
 
     private RingPeer() {
     }
@@ -32,20 +38,25 @@ public final class RingPeer {
 
     public static void main(String[] args) throws Exception {
         OneToOneRingBuffer[] rings = map(Path.of(args[0]));
-        long n = Long.parseLong(args[1]);
         OneToOneRingBuffer in = rings[0];
         OneToOneRingBuffer out = rings[1];
-        long[] echoed = {0};
-        while (echoed[0] < n) {
-            int read = in.read((type, buffer, index, length) -> {
+        boolean[] stop = {false};
+        IdleStrategy idle = idleBetweenBlocks();
+        while (!stop[0]) {
+            idle.idle(in.read((type, buffer, index, length) -> {
+                if (type == STOP) {
+                    stop[0] = true;
+                    return;
+                }
                 while (!out.write(type, buffer, index, length)) {
                     Thread.onSpinWait();
                 }
-                echoed[0]++;
-            });
-            if (read == 0) {
-                Thread.onSpinWait();
-            }
+            }));
         }
+    }
+
+    /** Spins (a few milliseconds) while work comes, and sleeps up to 1 ms at a time once it stops. */
+    static IdleStrategy idleBetweenBlocks() {
+        return new BackoffIdleStrategy(100_000, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
     }
 }

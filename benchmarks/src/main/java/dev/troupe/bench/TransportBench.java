@@ -47,8 +47,10 @@ import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
  */
 final class TransportBench {
     private static final int PINGS = 20_000;
-    /** Interleaved rounds of the shared-memory ping-pongs in one repetition. */
-    private static final int ROUNDS = 3;
+    /** Blocks of the shared-memory ping-pong in one repetition, and the timed and untimed round trips of a block. */
+    private static final int BLOCKS = 60;
+    private static final int BLOCK_PINGS = 2_000;
+    private static final int BLOCK_WARM_PINGS = 500;
     private static final int WARM_PINGS = 20_000;
     private static final int SMALL_MESSAGES = 1_000_000;
     private static final int BIG_MESSAGES = 500;
@@ -100,52 +102,84 @@ final class TransportBench {
     }
 
     /**
-     * {@code shm_pingpong_64B}, repetition {@code rep}: shm and pipe links beside the raw ring, Aeron and Python. The
-     * ring, Aeron and shm are measured in {@link #ROUNDS} interleaved rounds, each with fresh processes, and their
-     * percentiles are taken over the pooled samples: this machine's two virtual CPUs move between placements where a
-     * raw ring round trip takes 0.4 µs and placements where it takes 0.95 µs, often within a minute, so measuring each
-     * in one block would compare them under different machines.
+     * {@code shm_pingpong_64B}, repetition {@code rep}: the shm link beside the raw Agrona ring and Aeron IPC, then
+     * the pipe link and Python. The ring, Aeron and shm peers are started once and stay up; the three are then timed
+     * in {@link #BLOCKS} blocks of {@link #BLOCK_PINGS} round trips each, taking turns (the order rotates every block),
+     * while the two that are not timed let their peers back off to sleep. This machine's two virtual CPUs move
+     * between placements where a raw ring round trip takes 0.35 µs and placements where it takes 0.95 µs, often
+     * within a minute; blocks a few milliseconds apart share a placement, so each block compares the three on one
+     * machine. The ratios are medians over the blocks; the percentiles pool every block's samples.
      */
     static void pingPong(int rep, PythonPeer python) throws Exception {
         Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
-        List<long[]> ringSamples = new ArrayList<>();
-        List<long[]> aeronSamples = new ArrayList<>();
-        List<long[]> shmSamples = new ArrayList<>();
-        for (int round = 0; round < ROUNDS; round++) {
-            ringSamples.add(rawRingPingPong());
-            aeronSamples.add(aeronPingPong());
-            try (Endpoint echo = Endpoint.start("shm", "echo")) {
-                shmSamples.add(echo.pingSamples(WARM_PINGS, PINGS));
+        String[] names = {"agrona_ring", "aeron_ipc", "troupe"};
+        long[][][] samples = new long[names.length][BLOCKS][];
+        try (RingPingPong ring = RingPingPong.start(); AeronPingPong aeron = AeronPingPong.start();
+             Endpoint shm = Endpoint.start("shm", "echo")) {
+            List<PingPong> contenders = List.of(ring, aeron, shm::pingSamples);
+            for (PingPong c : contenders) {
+                c.samples(WARM_PINGS, 1); // each JVM compiles its hot path before the first block
+            }
+            for (int block = 0; block < BLOCKS; block++) {
+                for (int k = 0; k < names.length; k++) {
+                    int c = (block + k) % names.length;
+                    samples[c][block] = contenders.get(c).samples(BLOCK_WARM_PINGS, BLOCK_PINGS);
+                }
             }
         }
-        double[] ring = Percentiles.of(ringSamples.toArray(long[][]::new));
-        double[] aeron = Percentiles.of(aeronSamples.toArray(long[][]::new));
-        Map<String, double[]> rtt = new LinkedHashMap<>();
-        rtt.put("shm", Percentiles.of(shmSamples.toArray(long[][]::new)));
+        double[] ringRtt = Percentiles.of(samples[0]);
+        double[] aeronRtt = Percentiles.of(samples[1]);
+        double[] shmRtt = Percentiles.of(samples[2]);
+        double[] aeronOverTroupe = new double[BLOCKS];
+        double[] troupeOverRing = new double[BLOCKS];
+        int ahead = 0;
+        for (int block = 0; block < BLOCKS; block++) {
+            double r = Percentiles.of(samples[0][block])[0];
+            double a = Percentiles.of(samples[1][block])[0];
+            double t = Percentiles.of(samples[2][block])[0];
+            aeronOverTroupe[block] = a / t;
+            troupeOverRing[block] = t / r;
+            ahead += t < a ? 1 : 0;
+        }
+        double[] pipeRtt;
         try (Endpoint echo = Endpoint.start("pipe", "echo")) {
-            rtt.put("pipe", echo.pingPong());
+            pipeRtt = echo.pingPong();
         }
         Double pyP50 = pipePeer.get("pipe_pingpong_bytes_64B_p50");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("bench", "shm_pingpong_64B");
         m.put("rep", rep + 1);
         m.put("unit", "us");
-        m.put("rounds", ROUNDS);
-        m.put("troupe_p50", rtt.get("shm")[0]);
-        m.put("troupe_p99", rtt.get("shm")[1]);
-        m.put("pipe_p50", rtt.get("pipe")[0]);
-        m.put("pipe_p99", rtt.get("pipe")[1]);
-        m.put("agrona_ring_p50", ring[0]);
-        m.put("agrona_ring_p99", ring[1]);
-        m.put("aeron_ipc_p50", aeron[0]);
-        m.put("aeron_ipc_p99", aeron[1]);
+        m.put("blocks", BLOCKS);
+        m.put("block_pings", BLOCK_PINGS);
+        m.put("troupe_p50", shmRtt[0]);
+        m.put("troupe_p99", shmRtt[1]);
+        m.put("pipe_p50", pipeRtt[0]);
+        m.put("pipe_p99", pipeRtt[1]);
+        m.put("agrona_ring_p50", ringRtt[0]);
+        m.put("agrona_ring_p99", ringRtt[1]);
+        m.put("aeron_ipc_p50", aeronRtt[0]);
+        m.put("aeron_ipc_p99", aeronRtt[1]);
         m.put("python_pipe_p50", pyP50);
         m.put("python_pipe_p99", pipePeer.get("pipe_pingpong_bytes_64B_p99"));
-        m.put("ratio_troupe_over_agrona_ring_p50", rtt.get("shm")[0] / ring[0]);
-        m.put("ratio_aeron_over_troupe_p50", aeron[0] / rtt.get("shm")[0]);
-        m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / rtt.get("shm")[0]);
+        m.put("ratio_troupe_over_agrona_ring_p50", median(troupeOverRing));
+        m.put("ratio_aeron_over_troupe_p50", median(aeronOverTroupe));
+        m.put("blocks_troupe_ahead_of_aeron", ahead);
+        m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / shmRtt[0]);
         m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
         print(m);
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** One contender of the ping-pong: round-trip times in nanoseconds of {@code pings} after {@code warm} untimed. */
+    @FunctionalInterface
+    private interface PingPong {
+        long[] samples(int warm, int pings) throws Exception;
     }
 
     /** Two processes handing control back and forth through two named auto-reset events. */
@@ -341,53 +375,95 @@ final class TransportBench {
                 new byte[size])))).build().toByteString())).build();
     }
 
-    /** Two processes, two Agrona rings in a /dev/shm file, both sides spinning: the machine's limit. */
-    private static long[] rawRingPingPong() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path file = dir.resolve("rings");
-        OneToOneRingBuffer[] rings = RingPeer.map(file);
-        int total = WARM_PINGS + PINGS;
-        Process child = javaProcess(RingPeer.class, file.toString(), String.valueOf(total));
-        try {
-            UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
-            boolean[] got = {false};
-            MessageHandler pong = (type, buffer, index, length) -> got[0] = true;
-            return Percentiles.time(WARM_PINGS, PINGS, () -> {
-                while (!rings[0].write(1, msg, 0, 64)) {
+    /** Two processes, two Agrona rings in a /dev/shm file, both sides spinning while timed: the machine's limit. */
+    private static final class RingPingPong implements PingPong, AutoCloseable {
+        private final Path dir;
+        private final OneToOneRingBuffer[] rings;
+        private final Process child;
+        private final UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
+        private boolean got;
+        private final MessageHandler pong = (type, buffer, index, length) -> got = true;
+
+        private RingPingPong(Path dir, OneToOneRingBuffer[] rings, Process child) {
+            this.dir = dir;
+            this.rings = rings;
+            this.child = child;
+        }
+
+        static RingPingPong start() throws Exception {
+            Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path file = dir.resolve("rings");
+            OneToOneRingBuffer[] rings = RingPeer.map(file);
+            return new RingPingPong(dir, rings, javaProcess(RingPeer.class, file.toString()));
+        }
+
+        @Override
+        public long[] samples(int warm, int pings) {
+            return Percentiles.time(warm, pings, () -> {
+                while (!rings[0].write(RingPeer.PING, msg, 0, 64)) {
                     Thread.onSpinWait();
                 }
-                got[0] = false;
-                while (!got[0]) {
+                got = false;
+                while (!got) {
                     if (rings[1].read(pong) == 0) {
                         Thread.onSpinWait();
                     }
                 }
             });
-        } finally {
-            child.waitFor(10, TimeUnit.SECONDS);
-            child.destroyForcibly();
-            deleteTree(dir);
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                rings[0].write(RingPeer.STOP, msg, 0, 0);
+                child.waitFor(10, TimeUnit.SECONDS);
+            } finally {
+                child.destroyForcibly();
+                deleteTree(dir);
+            }
         }
     }
 
-    /** Aeron IPC through an embedded media driver; the peer echoes, both sides spin as Aeron's Ping/Pong do. */
-    private static long[] aeronPingPong() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-aeron-",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        MediaDriver.Context ctx = new MediaDriver.Context()
-            .aeronDirectoryName(dir.resolve("aeron").toString())
-            .threadingMode(ThreadingMode.SHARED)
-            .sharedIdleStrategy(new BackoffIdleStrategy())
-            .dirDeleteOnStart(true)
-            .dirDeleteOnShutdown(true);
-        int total = WARM_PINGS + PINGS;
-        try (MediaDriver driver = MediaDriver.launchEmbedded(ctx);
-             Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
-             Publication pub = aeron.addExclusivePublication(AeronPeer.CHANNEL, AeronPeer.PING_STREAM);
-             Subscription sub = aeron.addSubscription(AeronPeer.CHANNEL, AeronPeer.PONG_STREAM)) {
-            Process child = javaProcess(AeronPeer.class, driver.aeronDirectoryName(), String.valueOf(total));
+    /** Aeron IPC through an embedded media driver; both sides spin while timed, as Aeron's Ping/Pong do. */
+    private static final class AeronPingPong implements PingPong, AutoCloseable {
+        private final Path dir;
+        private final MediaDriver driver;
+        private final Aeron aeron;
+        private final Publication pub;
+        private final Subscription sub;
+        private final Process child;
+        private final UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
+        private boolean got;
+        private final FragmentHandler pong = (buffer, offset, length, header) -> got = true;
+
+        private AeronPingPong(Path dir, MediaDriver driver, Aeron aeron, Publication pub, Subscription sub,
+            Process child) {
+            this.dir = dir;
+            this.driver = driver;
+            this.aeron = aeron;
+            this.pub = pub;
+            this.sub = sub;
+            this.child = child;
+        }
+
+        static AeronPingPong start() throws Exception {
+            Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-aeron-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            MediaDriver driver = null;
+            Aeron aeron = null;
+            Process child = null;
             try {
+                driver = MediaDriver.launchEmbedded(new MediaDriver.Context()
+                    .aeronDirectoryName(dir.resolve("aeron").toString())
+                    .threadingMode(ThreadingMode.SHARED)
+                    .sharedIdleStrategy(new BackoffIdleStrategy())
+                    .dirDeleteOnStart(true)
+                    .dirDeleteOnShutdown(true));
+                aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(driver.aeronDirectoryName()));
+                Publication pub = aeron.addExclusivePublication(AeronPeer.CHANNEL, AeronPeer.PING_STREAM);
+                Subscription sub = aeron.addSubscription(AeronPeer.CHANNEL, AeronPeer.PONG_STREAM);
+                child = javaProcess(AeronPeer.class, driver.aeronDirectoryName());
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
                 while (!pub.isConnected() || !sub.isConnected()) {
                     if (System.nanoTime() > deadline) {
@@ -395,26 +471,51 @@ final class TransportBench {
                     }
                     Thread.sleep(1);
                 }
-                UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
-                boolean[] got = {false};
-                FragmentHandler pong = (buffer, offset, length, header) -> got[0] = true;
-                return Percentiles.time(WARM_PINGS, PINGS, () -> {
-                    while (pub.offer(msg, 0, 64) < 0) {
+                return new AeronPingPong(dir, driver, aeron, pub, sub, child);
+            } catch (Exception | Error e) {
+                if (child != null) {
+                    child.destroyForcibly();
+                }
+                if (aeron != null) {
+                    aeron.close();
+                }
+                if (driver != null) {
+                    driver.close();
+                }
+                deleteTree(dir);
+                throw e;
+            }
+        }
+
+        @Override
+        public long[] samples(int warm, int pings) {
+            return Percentiles.time(warm, pings, () -> {
+                while (pub.offer(msg, 0, 64) < 0) {
+                    Thread.onSpinWait();
+                }
+                got = false;
+                while (!got) {
+                    if (sub.poll(pong, 1) == 0) {
                         Thread.onSpinWait();
                     }
-                    got[0] = false;
-                    while (!got[0]) {
-                        if (sub.poll(pong, 1) == 0) {
-                            Thread.onSpinWait();
-                        }
-                    }
-                });
-            } finally {
+                }
+            });
+        }
+
+        @Override
+        public void close() throws Exception {
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (pub.offer(msg, 0, AeronPeer.STOP_LENGTH) < 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
                 child.waitFor(10, TimeUnit.SECONDS);
+            } finally {
                 child.destroyForcibly();
+                aeron.close();
+                driver.close();
+                deleteTree(dir);
             }
-        } finally {
-            deleteTree(dir);
         }
     }
 
