@@ -84,13 +84,38 @@ public final class FrameCodec {
      */
     public static Envelope decodeBody(byte[] array, int offset, int length, String where)
         throws MalformedFrameException {
-        Envelope fast = WireDecoder.envelope(array, offset, length);
+        return decodeBody(array, offset, length, where, false);
+    }
+
+    /**
+     * Parses one frame body out of an array the caller hands over and never writes again: the envelope's bytes
+     * fields are views of it rather than copies.
+     *
+     * @param array  the bytes, now the envelope's.
+     * @param offset where the body starts.
+     * @param length the body length.
+     * @param where  names the link for the error message.
+     * @return the envelope.
+     * @throws MalformedFrameException when the bytes are not an envelope, or an envelope with no body.
+     */
+    public static Envelope decodeOwnedBody(byte[] array, int offset, int length, String where)
+        throws MalformedFrameException {
+        return decodeBody(array, offset, length, where, true);
+    }
+
+    private static Envelope decodeBody(byte[] array, int offset, int length, String where, boolean owned)
+        throws MalformedFrameException {
+        Envelope fast = owned ? WireDecoder.ownedEnvelope(array, offset, length)
+            : WireDecoder.envelope(array, offset, length);
         if (fast != null) {
             return fast;
         }
         try {
             CodedInputStream in = CodedInputStream.newInstance(array, offset, length);
             in.setSizeLimit(Integer.MAX_VALUE);
+            if (owned) {
+                in.enableAliasing(true);
+            }
             Envelope envelope = Envelope.parseFrom(in);
             if (envelope.getBodyCase() == Envelope.BodyCase.BODY_NOT_SET) {
                 throw new MalformedFrameException("frame of " + length + " bytes on " + where

@@ -20,6 +20,45 @@ public final class WireEncoder {
     }
 
     /**
+     * The size {@link #write} gives an envelope, without protobuf's size computation.
+     *
+     * @param envelope the envelope.
+     * @return its serialized size, or -1 when protobuf must write this envelope.
+     */
+    public static int sizeOf(Envelope envelope) {
+        if (!envelope.getUnknownFields().isEmpty()) {
+            return -1;
+        }
+        switch (envelope.getBodyCase()) {
+            case SUBMIT: {
+                Submit s = envelope.getSubmit();
+                return s.getUnknownFields().isEmpty()
+                    ? framed(size(1, s.getTaskId()) + size(2, s.getFunctionId()) + size(s.getInputs())) : -1;
+            }
+            case RESULT: {
+                Result r = envelope.getResult();
+                return r.getUnknownFields().isEmpty()
+                    ? framed(size(1, r.getTaskId()) + size(r.getOutputs()) + size(3, r.getRunNanos())) : -1;
+            }
+            case CANCEL: {
+                Cancel c = envelope.getCancel();
+                return c.getUnknownFields().isEmpty() ? framed(size(1, c.getTaskId())) : -1;
+            }
+            case HEARTBEAT: {
+                Heartbeat h = envelope.getHeartbeat();
+                return h.getUnknownFields().isEmpty() ? framed(size(1, h.getSentAt())) : -1;
+            }
+            default:
+                return -1;
+        }
+    }
+
+    /** The envelope's bytes around a body of {@code size} bytes: a one-byte tag and the length. */
+    private static int framed(int size) {
+        return 1 + varintSize(size) + size;
+    }
+
+    /**
      * Writes one envelope.
      *
      * @param envelope the envelope.

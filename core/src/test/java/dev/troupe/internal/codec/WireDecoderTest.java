@@ -36,6 +36,24 @@ class WireDecoderTest {
     }
 
     @Test
+    void shouldParseAnArrayItIsHandedAsViewsOfThatArray() throws Exception {
+        Random random = new Random(19);
+        for (int i = 0; i < 20_000; i++) {
+            Envelope e = randomEnvelope(random);
+            byte[] bytes = e.toByteArray();
+            assertThat(WireDecoder.ownedEnvelope(bytes, 0, bytes.length)).as("envelope %s", e).isEqualTo(e);
+        }
+        Envelope e = Envelope.newBuilder().setSubmit(Submit.newBuilder().setTaskId(5)
+            .setInputs(ByteString.copyFrom(new byte[] {1, 2, 3}))).build();
+        byte[] bytes = e.toByteArray();
+        Envelope owned = WireDecoder.ownedEnvelope(bytes, 0, bytes.length);
+        Envelope copied = WireDecoder.envelope(bytes, 0, bytes.length);
+        bytes[bytes.length - 1] = 9; // only an owner that breaks its promise could do this: the view shows it
+        assertThat(owned.getSubmit().getInputs().toByteArray()).containsExactly(1, 2, 9);
+        assertThat(copied.getSubmit().getInputs().toByteArray()).containsExactly(1, 2, 3);
+    }
+
+    @Test
     void shouldParseEveryListOfValuesExactlyAsProtobufDoes() throws Exception {
         Random random = new Random(13);
         for (int i = 0; i < 20_000; i++) {

@@ -23,6 +23,7 @@ class WireEncoderTest {
             byte[] out = new byte[expected.length + 3];
             int written = WireEncoder.write(e, out, 3);
             assertThat(written).as("envelope %s", e).isEqualTo(expected.length);
+            assertThat(WireEncoder.sizeOf(e)).as("envelope %s", e).isEqualTo(expected.length);
             assertThat(Arrays.copyOfRange(out, 3, out.length)).as("envelope %s", e).isEqualTo(expected);
         }
     }
@@ -32,6 +33,7 @@ class WireEncoderTest {
         byte[] out = new byte[64];
         Envelope log = Envelope.newBuilder().setLog(LogLine.newBuilder().setLine("x")).build();
         assertThat(WireEncoder.write(log, out, 0)).isEqualTo(-1);
+        assertThat(WireEncoder.sizeOf(log)).isEqualTo(-1);
         UnknownFieldSet unknown = UnknownFieldSet.newBuilder()
             .addField(15, UnknownFieldSet.Field.newBuilder().addVarint(1).build()).build();
         Envelope inner = Envelope.newBuilder().setResult(Result.newBuilder().setTaskId(1).setUnknownFields(unknown))
@@ -40,6 +42,8 @@ class WireEncoderTest {
             .setUnknownFields(unknown).build();
         assertThat(WireEncoder.write(inner, out, 0)).isEqualTo(-1);
         assertThat(WireEncoder.write(outer, out, 0)).isEqualTo(-1);
+        assertThat(WireEncoder.sizeOf(inner)).isEqualTo(-1);
+        assertThat(WireEncoder.sizeOf(outer)).isEqualTo(-1);
         assertThat(out).containsOnly(0); // nothing was written
     }
 }
