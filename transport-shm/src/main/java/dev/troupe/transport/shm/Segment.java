@@ -13,12 +13,10 @@ import java.util.EnumSet;
 import org.agrona.BitUtil;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
-import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
 
 /**
- * The memory-mapped file behind one link: a header page, then two Agrona {@link OneToOneRingBuffer}s, ring 0
- * carrying the server's messages to the client and ring 1 the client's to the server.
+ * The memory-mapped file behind one link: a header page, then two {@link ShmRing}s, ring 0 carrying the server's
+ * messages to the client and ring 1 the client's to the server.
  *
  * <p>The header holds, each word on its own cache line: a magic number and version, the ring capacity, both
  * pids, both heartbeat counters, both closed flags, both "futex ready" flags, and per ring two futex words with their "someone sleeps
@@ -27,7 +25,8 @@ import org.agrona.concurrent.ringbuffer.RingBufferDescriptor;
  */
 final class Segment {
     static final long MAGIC = 0x54524f5550455348L; // "TROUPESH"
-    static final int VERSION = 1;
+    /** 2: rings in {@link ShmRing}'s format (1 was Agrona's {@code OneToOneRingBuffer}). */
+    static final int VERSION = 2;
 
     static final int HEADER_BYTES = 4096;
     private static final int LINE = 64;
@@ -53,21 +52,21 @@ final class Segment {
     final MappedByteBuffer mapped;
     final UnsafeBuffer header;
     final int ringCapacity;
-    final OneToOneRingBuffer[] rings = new OneToOneRingBuffer[2];
+    final ShmRing[] rings = new ShmRing[2];
 
     private Segment(MappedByteBuffer mapped, int ringCapacity) {
         this.mapped = mapped;
         this.ringCapacity = ringCapacity;
         this.header = new UnsafeBuffer(mapped, 0, HEADER_BYTES);
-        int ringBytes = ringCapacity + RingBufferDescriptor.TRAILER_LENGTH;
+        int ringBytes = ringCapacity + ShmRing.TRAILER_BYTES;
         for (int r = 0; r < 2; r++) {
-            rings[r] = new OneToOneRingBuffer(new UnsafeBuffer(mapped, HEADER_BYTES + r * ringBytes, ringBytes));
+            rings[r] = new ShmRing(new UnsafeBuffer(mapped, HEADER_BYTES + r * ringBytes, ringBytes));
         }
     }
 
     /** The total file size for rings of the given capacity. */
     static long fileBytes(int ringCapacity) {
-        return HEADER_BYTES + 2L * (ringCapacity + RingBufferDescriptor.TRAILER_LENGTH);
+        return HEADER_BYTES + 2L * (ringCapacity + ShmRing.TRAILER_BYTES);
     }
 
     /**

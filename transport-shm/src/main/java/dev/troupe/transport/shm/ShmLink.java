@@ -21,7 +21,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,8 +64,8 @@ final class ShmLink implements Link {
     private final String description;
     private final int maxFrameBytes;
     private final ShmSettings shm;
-    private final OneToOneRingBuffer tx;
-    private final OneToOneRingBuffer rx;
+    private final ShmRing tx;
+    private final ShmRing rx;
     private final int txIndex;
     private final int rxIndex;
     private final int myHeartbeat;
@@ -281,7 +280,6 @@ final class ShmLink implements Link {
     /** Delivers whole messages and reassembles fragmented ones. */
     private final class Receiver implements MessageHandler {
         private final LinkHandler handler;
-        private final byte[] scratch = new byte[4096];
         private byte[] assembling;
         private int assembled;
         IOException error;
@@ -302,10 +300,10 @@ final class ShmLink implements Link {
                         if (assembling != null) {
                             throw malformed("a whole message arrived inside a fragmented one");
                         }
-                        // Parsed envelopes copy what they keep, so one array serves every whole message.
-                        byte[] body = length <= scratch.length ? scratch : new byte[length];
+                        // The envelope's values are views of this array: one allocation, one copy out of the ring.
+                        byte[] body = new byte[length];
                         buffer.getBytes(index, body, 0, length);
-                        deliver(body, length);
+                        deliver(body);
                         break;
                     }
                     case FIRST: {
@@ -334,7 +332,7 @@ final class ShmLink implements Link {
                         if (type == LAST) {
                             byte[] body = assembling;
                             assembling = null;
-                            deliver(body, body.length);
+                            deliver(body);
                         }
                         break;
                     }
@@ -346,8 +344,8 @@ final class ShmLink implements Link {
             }
         }
 
-        private void deliver(byte[] body, int length) throws MalformedFrameException {
-            handler.onEnvelope(ShmLink.this, FrameCodec.decodeBody(body, 0, length, description));
+        private void deliver(byte[] body) throws MalformedFrameException {
+            handler.onEnvelope(ShmLink.this, FrameCodec.decodeOwnedBody(body, 0, body.length, description));
         }
 
         private MalformedFrameException malformed(String what) {
@@ -359,7 +357,20 @@ final class ShmLink implements Link {
 
     @Override
     public boolean send(Envelope envelope) {
-        return sendAll(List.of(envelope));
+        int size = checkSize(envelope);
+        sendLock.lock();
+        try {
+            if (closed || unmapped) {
+                return false;
+            }
+            write(envelope, size);
+            wakeConsumer();
+        } catch (ClosedWhileSending e) {
+            return false;
+        } finally {
+            sendLock.unlock();
+        }
+        return !closed;
     }
 
     @Override
@@ -389,7 +400,10 @@ final class ShmLink implements Link {
     }
 
     private int checkSize(Envelope envelope) {
-        int size = envelope.getSerializedSize();
+        int size = WireEncoder.sizeOf(envelope);
+        if (size < 0) {
+            size = envelope.getSerializedSize();
+        }
         long frame = (long) size + FrameCodec.HEADER_BYTES;
         if (frame > maxFrameBytes) {
             throw new FrameTooLargeException(frame, maxFrameBytes);
@@ -592,7 +606,7 @@ final class ShmLink implements Link {
     }
 
     /** The ring this side writes, for tests that need to break the protocol on purpose. */
-    OneToOneRingBuffer txRing() {
+    ShmRing txRing() {
         return tx;
     }
 

@@ -2,7 +2,6 @@ package dev.troupe.transport.shm;
 
 import dev.troupe.spi.TransportSettings;
 import java.nio.file.Path;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
 /**
  * A peer for {@link ShmPeerDeathTest}, run in its own JVM: connects, never starts reading, writes the first
@@ -15,7 +14,7 @@ public final class HalfSender {
     public static void main(String[] args) throws Exception {
         TransportSettings settings = new TransportSettings(Path.of(args[1]), 128 * 1024 * 1024, 1024 * 1024);
         ShmLink link = (ShmLink) new ShmTransportProvider().connect(args[0], settings);
-        OneToOneRingBuffer tx = link.txRing();
+        ShmRing tx = link.txRing();
         int index = tx.tryClaim(ShmLink.FIRST, tx.maxMsgLength());
         tx.buffer().putInt(index, 10 * tx.maxMsgLength());
         tx.commit(index);
