@@ -38,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
-import org.agrona.concurrent.ringbuffer.OneToOneRingBuffer;
 
 /**
  * Link-level benchmarks between two processes: {@code shm_pingpong_64B}, {@code shm_throughput_64B},
@@ -102,8 +101,9 @@ final class TransportBench {
     }
 
     /**
-     * {@code shm_pingpong_64B}, repetition {@code rep}: the shm link beside the raw Agrona ring and Aeron IPC, then
-     * the pipe link and Python. The ring, Aeron and shm peers are started once and stay up; the three are then timed
+     * {@code shm_pingpong_64B}, repetition {@code rep}: the shm link beside the raw Agrona ring, Aeron IPC and the
+     * link's own ring without envelopes ({@code troupe_ring}), then the pipe link and Python. Their peers are started
+     * once and stay up; the four are then timed
      * in {@link #BLOCKS} blocks of {@link #BLOCK_PINGS} round trips each, taking turns (the order rotates every block),
      * while the two that are not timed let their peers back off to sleep. This machine's two virtual CPUs move
      * between placements where a raw ring round trip takes 0.35 µs and placements where it takes 0.95 µs, often
@@ -112,11 +112,11 @@ final class TransportBench {
      */
     static void pingPong(int rep, PythonPeer python) throws Exception {
         Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
-        String[] names = {"agrona_ring", "aeron_ipc", "troupe"};
+        String[] names = {"agrona_ring", "aeron_ipc", "troupe", "troupe_ring"};
         long[][][] samples = new long[names.length][BLOCKS][];
-        try (RingPingPong ring = RingPingPong.start(); AeronPingPong aeron = AeronPingPong.start();
-             Endpoint shm = Endpoint.start("shm", "echo")) {
-            List<PingPong> contenders = List.of(ring, aeron, shm::pingSamples);
+        try (RingPingPong ring = RingPingPong.start(RingPeer.AGRONA); AeronPingPong aeron = AeronPingPong.start();
+             Endpoint shm = Endpoint.start("shm", "echo"); RingPingPong shmRing = RingPingPong.start(RingPeer.TROUPE)) {
+            List<PingPong> contenders = List.of(ring, aeron, shm::pingSamples, shmRing);
             for (PingPong c : contenders) {
                 c.samples(WARM_PINGS, 1); // each JVM compiles its hot path before the first block
             }
@@ -130,15 +130,21 @@ final class TransportBench {
         double[] ringRtt = Percentiles.of(samples[0]);
         double[] aeronRtt = Percentiles.of(samples[1]);
         double[] shmRtt = Percentiles.of(samples[2]);
+        double[] shmRingRtt = Percentiles.of(samples[3]);
         double[] aeronOverTroupe = new double[BLOCKS];
         double[] troupeOverRing = new double[BLOCKS];
+        double[] aeronOverTroupeRing = new double[BLOCKS];
+        double[] troupeRingOverRing = new double[BLOCKS];
         int ahead = 0;
         for (int block = 0; block < BLOCKS; block++) {
             double r = Percentiles.of(samples[0][block])[0];
             double a = Percentiles.of(samples[1][block])[0];
             double t = Percentiles.of(samples[2][block])[0];
+            double tr = Percentiles.of(samples[3][block])[0];
             aeronOverTroupe[block] = a / t;
             troupeOverRing[block] = t / r;
+            aeronOverTroupeRing[block] = a / tr;
+            troupeRingOverRing[block] = tr / r;
             ahead += t < a ? 1 : 0;
         }
         double[] pipeRtt;
@@ -160,11 +166,15 @@ final class TransportBench {
         m.put("agrona_ring_p99", ringRtt[1]);
         m.put("aeron_ipc_p50", aeronRtt[0]);
         m.put("aeron_ipc_p99", aeronRtt[1]);
+        m.put("troupe_ring_p50", shmRingRtt[0]);
+        m.put("troupe_ring_p99", shmRingRtt[1]);
         m.put("python_pipe_p50", pyP50);
         m.put("python_pipe_p99", pipePeer.get("pipe_pingpong_bytes_64B_p99"));
         m.put("ratio_troupe_over_agrona_ring_p50", median(troupeOverRing));
         m.put("ratio_aeron_over_troupe_p50", median(aeronOverTroupe));
         m.put("blocks_troupe_ahead_of_aeron", ahead);
+        m.put("ratio_troupe_ring_over_agrona_ring_p50", median(troupeRingOverRing));
+        m.put("ratio_aeron_over_troupe_ring_p50", median(aeronOverTroupeRing));
         m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / shmRtt[0]);
         m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
         print(m);
@@ -375,38 +385,38 @@ final class TransportBench {
                 new byte[size])))).build().toByteString())).build();
     }
 
-    /** Two processes, two Agrona rings in a /dev/shm file, both sides spinning while timed: the machine's limit. */
+    /** Two processes, two rings in a /dev/shm file, both sides spinning while timed: the machine's limit. */
     private static final class RingPingPong implements PingPong, AutoCloseable {
         private final Path dir;
-        private final OneToOneRingBuffer[] rings;
+        private final RingPeer.Ring[] rings;
         private final Process child;
         private final UnsafeBuffer msg = new UnsafeBuffer(new byte[64]);
         private boolean got;
         private final MessageHandler pong = (type, buffer, index, length) -> got = true;
 
-        private RingPingPong(Path dir, OneToOneRingBuffer[] rings, Process child) {
+        private RingPingPong(Path dir, RingPeer.Ring[] rings, Process child) {
             this.dir = dir;
             this.rings = rings;
             this.child = child;
         }
 
-        static RingPingPong start() throws Exception {
+        static RingPingPong start(String kind) throws Exception {
             Path dir = Files.createTempDirectory(Path.of("/dev/shm"), "troupe-bench-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path file = dir.resolve("rings");
-            OneToOneRingBuffer[] rings = RingPeer.map(file);
-            return new RingPingPong(dir, rings, javaProcess(RingPeer.class, file.toString()));
+            RingPeer.Ring[] rings = RingPeer.map(file, kind);
+            return new RingPingPong(dir, rings, javaProcess(RingPeer.class, file.toString(), kind));
         }
 
         @Override
         public long[] samples(int warm, int pings) {
             return Percentiles.time(warm, pings, () -> {
-                while (!rings[0].write(RingPeer.PING, msg, 0, 64)) {
+                while (!rings[0].offer(RingPeer.PING, msg, 0, 64)) {
                     Thread.onSpinWait();
                 }
                 got = false;
                 while (!got) {
-                    if (rings[1].read(pong) == 0) {
+                    if (rings[1].poll(pong) == 0) {
                         Thread.onSpinWait();
                     }
                 }
@@ -416,7 +426,7 @@ final class TransportBench {
         @Override
         public void close() throws Exception {
             try {
-                rings[0].write(RingPeer.STOP, msg, 0, 0);
+                rings[0].offer(RingPeer.STOP, msg, 0, 0);
                 child.waitFor(10, TimeUnit.SECONDS);
             } finally {
                 child.destroyForcibly();

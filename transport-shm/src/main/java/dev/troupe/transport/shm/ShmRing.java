@@ -5,7 +5,7 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * A single-producer, single-consumer ring of typed messages over shared memory, in the record format of Agrona's
+ * INTERNAL API (public for the benchmarks, which time it against Agrona's ring). A single-producer, single-consumer ring of typed messages over shared memory, in the record format of Agrona's
  * {@code OneToOneRingBuffer} (an 8-byte header of length and type, records aligned to 8 bytes, a padding record at
  * the end of a lap) but with no work for the consumer besides reading: the producer clears the header after each
  * record before it commits the record, so the consumer never zeroes what it has read.
@@ -26,9 +26,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * <p>The two sides must not be used by more than one thread each at a time; the producer's and consumer's positions
  * are kept in this object, so each process holds one side.
  */
-final class ShmRing {
+public final class ShmRing {
     /** Bytes after the records: the consumer's position, alone on its cache lines. */
-    static final int TRAILER_BYTES = 256;
+    public static final int TRAILER_BYTES = 256;
     static final int HEADER_BYTES = 8;
     static final int ALIGNMENT = 8;
     static final int PADDING_TYPE = -1;
@@ -52,7 +52,7 @@ final class ShmRing {
     /**
      * @param buffer the ring's memory: {@code capacity} bytes of records, then {@link #TRAILER_BYTES}.
      */
-    ShmRing(UnsafeBuffer buffer) {
+    public ShmRing(UnsafeBuffer buffer) {
         this.buffer = buffer;
         this.capacity = buffer.capacity() - TRAILER_BYTES;
         if (!BitUtil.isPowerOfTwo(capacity)) {
@@ -65,16 +65,16 @@ final class ShmRing {
     }
 
     /** The largest message this ring carries in one record. */
-    int maxMsgLength() {
+    public int maxMsgLength() {
         return maxMsgLength;
     }
 
-    int capacity() {
+    public int capacity() {
         return capacity;
     }
 
     /** The ring's memory, for writing a claimed record's body. */
-    UnsafeBuffer buffer() {
+    public UnsafeBuffer buffer() {
         return buffer;
     }
 
@@ -85,7 +85,7 @@ final class ShmRing {
      * @param length the body's length, 0 to {@link #maxMsgLength()}.
      * @return the index of the body in {@link #buffer()}, or -1 when the ring has no room now.
      */
-    int tryClaim(int type, int length) {
+    public int tryClaim(int type, int length) {
         if (type < 1 || length < 0 || length > maxMsgLength || claimedIndex >= 0) {
             throw new IllegalArgumentException("cannot claim type " + type + " of " + length + " bytes"
                 + (claimedIndex >= 0 ? " with a claim outstanding" : ""));
@@ -123,7 +123,7 @@ final class ShmRing {
      *
      * @param bodyIndex what {@link #tryClaim} returned.
      */
-    void commit(int bodyIndex) {
+    public void commit(int bodyIndex) {
         int index = bodyIndex - HEADER_BYTES;
         if (index != claimedIndex) {
             throw new IllegalStateException("commit of index " + bodyIndex + " that was not claimed");
@@ -140,7 +140,7 @@ final class ShmRing {
      * @return how many were delivered.
      * @throws IllegalStateException when the ring holds a record no producer of this protocol writes.
      */
-    int read(MessageHandler handler, int limit) {
+    public int read(MessageHandler handler, int limit) {
         long position = head;
         int delivered = 0;
         try {
