@@ -5,16 +5,18 @@ import org.agrona.concurrent.MessageHandler;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
- * INTERNAL API (public for the benchmarks, which time it against Agrona's ring). A single-producer, single-consumer ring of typed messages over shared memory, in the record format of Agrona's
+ * INTERNAL API (public for the benchmarks, which time it against Agrona's ring). A single-producer,
+ * single-consumer ring of typed messages over shared memory, in the record format of Agrona's
  * {@code OneToOneRingBuffer} (an 8-byte header of length and type, records aligned to 8 bytes, a padding record at
  * the end of a lap) but with no work for the consumer besides reading: the producer clears the header after each
  * record before it commits the record, so the consumer never zeroes what it has read.
  *
  * <p>Why not Agrona's ring itself: its reader zeroes every record it consumed, which leaves those cache lines
  * modified in the reader's core, and its writer stores a negative length before the real one, which the spinning
- * reader fetches in between. Both put extra cache-line transfers into every message. Two processes ping-ponging
- * 64-byte messages through two rings, in alternating blocks of 2,000 round trips on this project's 2-core machine,
- * took 3 to 11 % less time per round trip with this ring than with Agrona's (BENCHMARKS.md, run 7).
+ * reader fetches in between. Both put extra cache-line transfers into every message. Timed raw (no envelopes)
+ * against Agrona's ring in the same alternating blocks of {@code shm_pingpong_64B}, it took the same time in the
+ * median (per-rep ratios 1.00, 1.03 and 0.87) and led Aeron IPC by 13 % (BENCHMARKS.md, run 7). It also checks
+ * every record it reads, and names the offset of one no producer of this protocol could have written.
  *
  * <p>The protocol. A record at position {@code p} is committed when its length (at {@code p}, written last with a
  * release store) is positive; a zero length means "nothing yet". Before committing a record, the producer writes a
