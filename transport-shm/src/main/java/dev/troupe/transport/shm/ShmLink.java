@@ -357,20 +357,7 @@ final class ShmLink implements Link {
 
     @Override
     public boolean send(Envelope envelope) {
-        int size = checkSize(envelope);
-        sendLock.lock();
-        try {
-            if (closed || unmapped) {
-                return false;
-            }
-            write(envelope, size);
-            wakeConsumer();
-        } catch (ClosedWhileSending e) {
-            return false;
-        } finally {
-            sendLock.unlock();
-        }
-        return !closed;
+        return sendAll(List.of(envelope));
     }
 
     @Override

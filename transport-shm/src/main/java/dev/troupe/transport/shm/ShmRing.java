@@ -71,10 +71,6 @@ public final class ShmRing {
         return maxMsgLength;
     }
 
-    public int capacity() {
-        return capacity;
-    }
-
     /** The ring's memory, for writing a claimed record's body. */
     public UnsafeBuffer buffer() {
         return buffer;
