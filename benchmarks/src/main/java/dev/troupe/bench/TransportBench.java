@@ -103,12 +103,11 @@ final class TransportBench {
     /**
      * {@code shm_pingpong_64B}, repetition {@code rep}: the shm link beside the raw Agrona ring, Aeron IPC and the
      * link's own ring without envelopes ({@code troupe_ring}), then the pipe link and Python. Their peers are started
-     * once and stay up; the four are then timed
-     * in {@link #BLOCKS} blocks of {@link #BLOCK_PINGS} round trips each, taking turns (the order rotates every block),
-     * while the two that are not timed let their peers back off to sleep. This machine's two virtual CPUs move
-     * between placements where a raw ring round trip takes 0.35 µs and placements where it takes 0.95 µs, often
-     * within a minute; blocks a few milliseconds apart share a placement, so each block compares the three on one
-     * machine. The ratios are medians over the blocks; the percentiles pool every block's samples.
+     * once and stay up; the four are then timed in {@link #BLOCKS} blocks of {@link #BLOCK_PINGS} round trips each,
+     * taking turns (the order rotates every block), while the peers of the others back off to sleep. This machine's
+     * two virtual CPUs move between placements where a raw ring round trip takes 0.35 µs and placements where it
+     * takes 0.95 µs, often within a minute; blocks a few milliseconds apart share a placement, so each block compares
+     * the four on one machine. The ratios are medians over the blocks; the percentiles pool every block's samples.
      */
     static void pingPong(int rep, PythonPeer python) throws Exception {
         Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
@@ -131,21 +130,9 @@ final class TransportBench {
         double[] aeronRtt = Percentiles.of(samples[1]);
         double[] shmRtt = Percentiles.of(samples[2]);
         double[] shmRingRtt = Percentiles.of(samples[3]);
-        double[] aeronOverTroupe = new double[BLOCKS];
-        double[] troupeOverRing = new double[BLOCKS];
-        double[] aeronOverTroupeRing = new double[BLOCKS];
-        double[] troupeRingOverRing = new double[BLOCKS];
         int ahead = 0;
         for (int block = 0; block < BLOCKS; block++) {
-            double r = Percentiles.of(samples[0][block])[0];
-            double a = Percentiles.of(samples[1][block])[0];
-            double t = Percentiles.of(samples[2][block])[0];
-            double tr = Percentiles.of(samples[3][block])[0];
-            aeronOverTroupe[block] = a / t;
-            troupeOverRing[block] = t / r;
-            aeronOverTroupeRing[block] = a / tr;
-            troupeRingOverRing[block] = tr / r;
-            ahead += t < a ? 1 : 0;
+            ahead += Percentiles.of(samples[2][block])[0] < Percentiles.of(samples[1][block])[0] ? 1 : 0;
         }
         double[] pipeRtt;
         try (Endpoint echo = Endpoint.start("pipe", "echo")) {
@@ -170,20 +157,24 @@ final class TransportBench {
         m.put("troupe_ring_p99", shmRingRtt[1]);
         m.put("python_pipe_p50", pyP50);
         m.put("python_pipe_p99", pipePeer.get("pipe_pingpong_bytes_64B_p99"));
-        m.put("ratio_troupe_over_agrona_ring_p50", median(troupeOverRing));
-        m.put("ratio_aeron_over_troupe_p50", median(aeronOverTroupe));
+        m.put("ratio_troupe_over_agrona_ring_p50", medianRatio(samples[2], samples[0]));
+        m.put("ratio_aeron_over_troupe_p50", medianRatio(samples[1], samples[2]));
         m.put("blocks_troupe_ahead_of_aeron", ahead);
-        m.put("ratio_troupe_ring_over_agrona_ring_p50", median(troupeRingOverRing));
-        m.put("ratio_aeron_over_troupe_ring_p50", median(aeronOverTroupeRing));
+        m.put("ratio_troupe_ring_over_agrona_ring_p50", medianRatio(samples[3], samples[0]));
+        m.put("ratio_aeron_over_troupe_ring_p50", medianRatio(samples[1], samples[3]));
         m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / shmRtt[0]);
         m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
         print(m);
     }
 
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        java.util.Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
+    /** The median over blocks of one contender's p50 divided by another's in the same block. */
+    private static double medianRatio(long[][] numerator, long[][] denominator) {
+        double[] ratios = new double[numerator.length];
+        for (int block = 0; block < ratios.length; block++) {
+            ratios[block] = Percentiles.of(numerator[block])[0] / Percentiles.of(denominator[block])[0];
+        }
+        java.util.Arrays.sort(ratios);
+        return ratios[ratios.length / 2];
     }
 
     /** One contender of the ping-pong: round-trip times in nanoseconds of {@code pings} after {@code warm} untimed. */

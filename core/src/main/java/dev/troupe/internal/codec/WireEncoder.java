@@ -26,36 +26,8 @@ public final class WireEncoder {
      * @return its serialized size, or -1 when protobuf must write this envelope.
      */
     public static int sizeOf(Envelope envelope) {
-        if (!envelope.getUnknownFields().isEmpty()) {
-            return -1;
-        }
-        switch (envelope.getBodyCase()) {
-            case SUBMIT: {
-                Submit s = envelope.getSubmit();
-                return s.getUnknownFields().isEmpty()
-                    ? framed(size(1, s.getTaskId()) + size(2, s.getFunctionId()) + size(s.getInputs())) : -1;
-            }
-            case RESULT: {
-                Result r = envelope.getResult();
-                return r.getUnknownFields().isEmpty()
-                    ? framed(size(1, r.getTaskId()) + size(r.getOutputs()) + size(3, r.getRunNanos())) : -1;
-            }
-            case CANCEL: {
-                Cancel c = envelope.getCancel();
-                return c.getUnknownFields().isEmpty() ? framed(size(1, c.getTaskId())) : -1;
-            }
-            case HEARTBEAT: {
-                Heartbeat h = envelope.getHeartbeat();
-                return h.getUnknownFields().isEmpty() ? framed(size(1, h.getSentAt())) : -1;
-            }
-            default:
-                return -1;
-        }
-    }
-
-    /** The envelope's bytes around a body of {@code size} bytes: a one-byte tag and the length. */
-    private static int framed(int size) {
-        return 1 + varintSize(size) + size;
+        int body = bodySize(envelope);
+        return body < 0 ? -1 : 1 + varintSize(body) + body;
     }
 
     /**
@@ -67,51 +39,59 @@ public final class WireEncoder {
      * @return the bytes written, or -1 when protobuf must write this envelope (nothing was written).
      */
     public static int write(Envelope envelope, byte[] array, int offset) {
+        int body = bodySize(envelope);
+        if (body < 0) {
+            return -1;
+        }
+        int p = header(array, offset, envelope.getBodyCase().getNumber(), body);
+        switch (envelope.getBodyCase()) {
+            case SUBMIT: {
+                Submit s = envelope.getSubmit();
+                p = field(array, p, 1, s.getTaskId());
+                p = field(array, p, 2, s.getFunctionId());
+                p = field(array, p, 3, s.getInputs());
+                break;
+            }
+            case RESULT: {
+                Result r = envelope.getResult();
+                p = field(array, p, 1, r.getTaskId());
+                p = field(array, p, 2, r.getOutputs());
+                p = field(array, p, 3, r.getRunNanos());
+                break;
+            }
+            case CANCEL:
+                p = field(array, p, 1, envelope.getCancel().getTaskId());
+                break;
+            default: // HEARTBEAT, the only other body bodySize accepts
+                p = field(array, p, 1, envelope.getHeartbeat().getSentAt());
+                break;
+        }
+        return p - offset;
+    }
+
+    /** The size of the envelope's body, or -1 for a body (or unknown fields) this writer leaves to protobuf. */
+    private static int bodySize(Envelope envelope) {
         if (!envelope.getUnknownFields().isEmpty()) {
             return -1;
         }
         switch (envelope.getBodyCase()) {
             case SUBMIT: {
                 Submit s = envelope.getSubmit();
-                if (!s.getUnknownFields().isEmpty()) {
-                    return -1;
-                }
-                int size = size(1, s.getTaskId()) + size(2, s.getFunctionId()) + size(s.getInputs());
-                int p = header(array, offset, 6, size);
-                p = field(array, p, 1, s.getTaskId());
-                p = field(array, p, 2, s.getFunctionId());
-                p = field(array, p, 3, s.getInputs());
-                return p - offset;
+                return s.getUnknownFields().isEmpty()
+                    ? size(1, s.getTaskId()) + size(2, s.getFunctionId()) + size(s.getInputs()) : -1;
             }
             case RESULT: {
                 Result r = envelope.getResult();
-                if (!r.getUnknownFields().isEmpty()) {
-                    return -1;
-                }
-                int size = size(1, r.getTaskId()) + size(r.getOutputs()) + size(3, r.getRunNanos());
-                int p = header(array, offset, 7, size);
-                p = field(array, p, 1, r.getTaskId());
-                p = field(array, p, 2, r.getOutputs());
-                p = field(array, p, 3, r.getRunNanos());
-                return p - offset;
+                return r.getUnknownFields().isEmpty()
+                    ? size(1, r.getTaskId()) + size(r.getOutputs()) + size(3, r.getRunNanos()) : -1;
             }
             case CANCEL: {
                 Cancel c = envelope.getCancel();
-                if (!c.getUnknownFields().isEmpty()) {
-                    return -1;
-                }
-                int p = header(array, offset, 9, size(1, c.getTaskId()));
-                p = field(array, p, 1, c.getTaskId());
-                return p - offset;
+                return c.getUnknownFields().isEmpty() ? size(1, c.getTaskId()) : -1;
             }
             case HEARTBEAT: {
                 Heartbeat h = envelope.getHeartbeat();
-                if (!h.getUnknownFields().isEmpty()) {
-                    return -1;
-                }
-                int p = header(array, offset, 10, size(1, h.getSentAt()));
-                p = field(array, p, 1, h.getSentAt());
-                return p - offset;
+                return h.getUnknownFields().isEmpty() ? size(1, h.getSentAt()) : -1;
             }
             default:
                 return -1;

@@ -15,7 +15,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * modified in the reader's core, and its writer stores a negative length before the real one, which the spinning
  * reader fetches in between. Both put extra cache-line transfers into every message. Timed raw (no envelopes)
  * against Agrona's ring in the same alternating blocks of {@code shm_pingpong_64B}, it took the same time in the
- * median (per-rep ratios 1.00, 1.03 and 0.87) and led Aeron IPC by 13 % (BENCHMARKS.md, run 7). It also checks
+ * median (per-rep ratios 1.00, 1.03 and 0.87) and led Aeron IPC by 13 % in the fast vCPU placement; in the slow
+ * one a single rep had it at 1.15x Agrona's and behind Aeron (BENCHMARKS.md, run 7). It also checks
  * every record it reads, and names the offset of one no producer of this protocol could have written.
  *
  * <p>The protocol. A record at position {@code p} is committed when its length (at {@code p}, written last with a
