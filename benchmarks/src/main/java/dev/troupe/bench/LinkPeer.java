@@ -5,15 +5,18 @@ import dev.troupe.internal.wire.Envelope;
 import dev.troupe.internal.wire.Heartbeat;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
+import dev.troupe.spi.MalformedFrameException;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The far end of the link benchmarks, in its own JVM: {@code LinkPeer ADDRESS echo [OPTIONS]} sends every envelope
- * back; {@code LinkPeer ADDRESS sink [OPTIONS]} counts envelopes and answers a heartbeat with the count. Exits when
- * the link closes. OPTIONS are the transport's options, one {@code key=value} a line (the TCP secret file).
+ * The far end of the link benchmarks, in its own JVM. {@code LinkPeer ADDRESS echo [OPTIONS]} parses every envelope
+ * and sends it back; {@code LinkPeer ADDRESS echo-frames [OPTIONS]} sends each back as the bytes it arrived in where
+ * the transport hands those over ({@link LinkHandler#onFrame}); {@code LinkPeer ADDRESS sink [OPTIONS]} counts
+ * envelopes and answers a heartbeat with the count. Exits when the link closes. OPTIONS are the transport's options, one {@code key=value} a line (the TCP secret file).
  */
 public final class LinkPeer {
     private LinkPeer() {
@@ -21,7 +24,8 @@ public final class LinkPeer {
 
     public static void main(String[] args) throws Exception {
         String address = args[0];
-        boolean echo = args[1].equals("echo");
+        boolean frames = args[1].equals("echo-frames");
+        boolean echo = frames || args[1].equals("echo");
         TransportSettings settings = new TransportSettings(Path.of(System.getProperty("java.io.tmpdir")),
             TransportSettings.DEFAULT_MAX_FRAME_BYTES, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES,
             Protocol.decodeOptions(args.length > 2 ? args[2] : null));
@@ -39,6 +43,15 @@ public final class LinkPeer {
                     count = 0;
                 } else {
                     count++;
+                }
+            }
+
+            @Override
+            public void onFrame(Link l, ByteBuffer body) throws MalformedFrameException {
+                if (frames) {
+                    l.sendFrame(body);
+                } else {
+                    LinkHandler.super.onFrame(l, body);
                 }
             }
 

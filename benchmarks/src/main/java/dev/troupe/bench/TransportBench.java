@@ -15,6 +15,7 @@ import dev.troupe.internal.wire.Result;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.LinkServer;
+import dev.troupe.spi.MalformedFrameException;
 import dev.troupe.spi.NodeDirectories;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
@@ -24,6 +25,7 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.logbuffer.FragmentHandler;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -111,11 +113,13 @@ final class TransportBench {
      */
     static void pingPong(int rep, PythonPeer python) throws Exception {
         Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
-        String[] names = {"agrona_ring", "aeron_ipc", "troupe", "troupe_ring"};
+        String[] names = {"agrona_ring", "aeron_ipc", "troupe", "troupe_ring", "troupe_envelope"};
         long[][][] samples = new long[names.length][BLOCKS][];
         try (RingPingPong ring = RingPingPong.start(RingPeer.AGRONA); AeronPingPong aeron = AeronPingPong.start();
-             Endpoint shm = Endpoint.start("shm", "echo"); RingPingPong shmRing = RingPingPong.start(RingPeer.TROUPE)) {
-            List<PingPong> contenders = List.of(ring, aeron, shm::pingSamples, shmRing);
+             Endpoint shm = Endpoint.start("shm", "echo-frames");
+             RingPingPong shmRing = RingPingPong.start(RingPeer.TROUPE);
+             Endpoint shmEnvelopes = Endpoint.start("shm", "echo")) {
+            List<PingPong> contenders = List.of(ring, aeron, shm::pingSamples, shmRing, shmEnvelopes::pingSamples);
             for (PingPong c : contenders) {
                 c.samples(WARM_PINGS, 1); // each JVM compiles its hot path before the first block
             }
@@ -130,6 +134,7 @@ final class TransportBench {
         double[] aeronRtt = Percentiles.of(samples[1]);
         double[] shmRtt = Percentiles.of(samples[2]);
         double[] shmRingRtt = Percentiles.of(samples[3]);
+        double[] shmEnvelopeRtt = Percentiles.of(samples[4]);
         int ahead = 0;
         for (int block = 0; block < BLOCKS; block++) {
             ahead += Percentiles.of(samples[2][block])[0] < Percentiles.of(samples[1][block])[0] ? 1 : 0;
@@ -155,6 +160,8 @@ final class TransportBench {
         m.put("aeron_ipc_p99", aeronRtt[1]);
         m.put("troupe_ring_p50", shmRingRtt[0]);
         m.put("troupe_ring_p99", shmRingRtt[1]);
+        m.put("troupe_envelope_p50", shmEnvelopeRtt[0]);
+        m.put("troupe_envelope_p99", shmEnvelopeRtt[1]);
         m.put("python_pipe_p50", pyP50);
         m.put("python_pipe_p99", pipePeer.get("pipe_pingpong_bytes_64B_p99"));
         m.put("ratio_troupe_over_agrona_ring_p50", medianRatio(samples[2], samples[0]));
@@ -162,8 +169,13 @@ final class TransportBench {
         m.put("blocks_troupe_ahead_of_aeron", ahead);
         m.put("ratio_troupe_ring_over_agrona_ring_p50", medianRatio(samples[3], samples[0]));
         m.put("ratio_aeron_over_troupe_ring_p50", medianRatio(samples[1], samples[3]));
+        m.put("ratio_troupe_envelope_over_agrona_ring_p50", medianRatio(samples[4], samples[0]));
+        m.put("ratio_aeron_over_troupe_envelope_p50", medianRatio(samples[1], samples[4]));
         m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / shmRtt[0]);
         m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
+        m.put("what", "troupe: the shm link carrying a serialized 64-byte result envelope (Link.sendFrame, "
+            + "LinkHandler.onFrame); troupe_envelope: the same link parsing and re-encoding it at both ends "
+            + "(Link.send, LinkHandler.onEnvelope); troupe_ring: the link's ring alone; pipe: the pipe link, parsing");
         print(m);
     }
 
@@ -235,6 +247,8 @@ final class TransportBench {
         private final LinkServer server;
         private final Process child;
         private final Link link;
+        /** Whether pings go out as bytes ({@link Link#sendFrame}) to a peer that echoes the bytes. */
+        private final boolean frames;
         private volatile CompletableFuture<Envelope> reply = new CompletableFuture<>();
         // Ping-pong state: set before the first ping is sent, then touched only by the link's reader thread.
         private volatile long[] samples;
@@ -242,8 +256,11 @@ final class TransportBench {
         private int sampled;
         private long sentAt;
         private Envelope ping;
+        /** The ping serialized, sent with {@link Link#sendFrame} when the peer echoes frames; otherwise null. */
+        private ByteBuffer pingFrame;
 
-        private Endpoint(Path dir, LinkServer server, Process child, Link link) {
+        private Endpoint(Path dir, LinkServer server, Process child, Link link, boolean frames) {
+            this.frames = frames;
             this.dir = dir;
             this.server = server;
             this.child = child;
@@ -273,18 +290,31 @@ final class TransportBench {
                 child.destroyForcibly();
                 throw new IllegalStateException("the " + transport + " peer did not connect");
             }
-            Endpoint e = new Endpoint(dir, server, child, link);
+            Endpoint e = new Endpoint(dir, server, child, link, mode.equals("echo-frames"));
             link.start(e);
             return e;
         }
 
         @Override
-        public void onEnvelope(Link l, Envelope e) {
-            long[] ns = samples;
-            if (ns == null) {
-                reply.complete(e);
-                return;
+        public void onFrame(Link l, ByteBuffer body) throws MalformedFrameException {
+            if (pingFrame != null && samples != null) {
+                pong(l); // the reply's bytes are the ping's: nothing to read
+            } else {
+                LinkHandler.super.onFrame(l, body);
             }
+        }
+
+        @Override
+        public void onEnvelope(Link l, Envelope e) {
+            if (samples == null) {
+                reply.complete(e);
+            } else {
+                pong(l);
+            }
+        }
+
+        private void pong(Link l) {
+            long[] ns = samples;
             ns[sampled++] = System.nanoTime() - sentAt;
             if (sampled == ns.length) {
                 samples = null;
@@ -292,7 +322,11 @@ final class TransportBench {
                 return;
             }
             sentAt = System.nanoTime();
-            l.send(ping);
+            if (pingFrame != null) {
+                l.sendFrame(pingFrame);
+            } else {
+                l.send(ping);
+            }
         }
 
         @Override
@@ -317,6 +351,7 @@ final class TransportBench {
         /** Round-trip times in nanoseconds of {@code pings} pings after {@code warm} unmeasured ones. */
         long[] pingSamples(int warm, int pings) throws Exception {
             ping = message(64, 1);
+            pingFrame = frames ? ByteBuffer.wrap(ping.toByteArray()) : null;
             runPings(warm);
             return runPings(pings);
         }
@@ -327,7 +362,11 @@ final class TransportBench {
             pingsDone = new CompletableFuture<>();
             sentAt = System.nanoTime();
             samples = ns; // the volatile write publishes the fields above to the reader thread
-            link.send(ping);
+            if (pingFrame != null) {
+                link.sendFrame(pingFrame);
+            } else {
+                link.send(ping);
+            }
             pingsDone.get(120, TimeUnit.SECONDS);
             return ns;
         }

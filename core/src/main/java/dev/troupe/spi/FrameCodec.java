@@ -103,6 +103,18 @@ public final class FrameCodec {
         return decodeBody(array, offset, length, where, true);
     }
 
+    /**
+     * Copies the bytes between a buffer's position and limit into a new array, leaving the buffer as it was.
+     *
+     * @param body the bytes.
+     * @return a new array of {@code body.remaining()} bytes.
+     */
+    public static byte[] copyBody(ByteBuffer body) {
+        byte[] copy = new byte[body.remaining()];
+        body.get(body.position(), copy);
+        return copy;
+    }
+
     private static Envelope decodeBody(byte[] array, int offset, int length, String where, boolean owned)
         throws MalformedFrameException {
         Envelope fast = owned ? WireDecoder.ownedEnvelope(array, offset, length)

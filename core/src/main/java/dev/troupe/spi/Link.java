@@ -1,6 +1,7 @@
 package dev.troupe.spi;
 
 import dev.troupe.internal.wire.Envelope;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -44,6 +45,27 @@ public interface Link {
             open = send(e);
         }
         return open;
+    }
+
+    /**
+     * Sends one envelope that is already serialized, as {@link #send} would send it parsed. A transport that
+     * carries bytes (the shared-memory ring) copies them as they are, with no parse and no encode; the default
+     * parses them and calls {@link #send}. The receiving side checks the bytes like any frame, so bytes that are not
+     * an envelope close the link there, where {@link #send} could never have produced them.
+     *
+     * @param body one serialized envelope between its position and limit; neither is moved, and the buffer may be
+     *             reused once this returns.
+     * @return {@code true} when the envelope was written or queued, {@code false} when the link is closed.
+     * @throws FrameTooLargeException   when the envelope is larger than the link's maximum frame size; the link
+     *                                  stays open.
+     * @throws IllegalArgumentException when this transport parses the bytes and they are not an envelope.
+     */
+    default boolean sendFrame(ByteBuffer body) {
+        try {
+            return send(FrameCodec.decodeOwnedBody(FrameCodec.copyBody(body), 0, body.remaining(), description()));
+        } catch (MalformedFrameException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.MalformedFrameException;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -280,12 +281,17 @@ final class ShmLink implements Link {
     /** Delivers whole messages and reassembles fragmented ones. */
     private final class Receiver implements MessageHandler {
         private final LinkHandler handler;
+        /** A read-only view of the ring's memory, positioned on each whole message in turn. */
+        private final ByteBuffer view;
+        private final int viewBase;
         private byte[] assembling;
         private int assembled;
         IOException error;
 
         Receiver(LinkHandler handler) {
             this.handler = handler;
+            this.view = rx.buffer().byteBuffer().asReadOnlyBuffer();
+            this.viewBase = (int) rx.buffer().wrapAdjustment();
         }
 
 
@@ -300,10 +306,10 @@ final class ShmLink implements Link {
                         if (assembling != null) {
                             throw malformed("a whole message arrived inside a fragmented one");
                         }
-                        // The envelope's values are views of this array: one allocation, one copy out of the ring.
-                        byte[] body = new byte[length];
-                        buffer.getBytes(index, body, 0, length);
-                        deliver(body);
+                        // The handler reads the message where it lies; the ring's room is handed back only after.
+                        int start = viewBase + index;
+                        view.limit(start + length).position(start);
+                        handler.onFrame(ShmLink.this, view);
                         break;
                     }
                     case FIRST: {
@@ -332,7 +338,9 @@ final class ShmLink implements Link {
                         if (type == LAST) {
                             byte[] body = assembling;
                             assembling = null;
-                            deliver(body);
+                            // The envelope's values are views of the reassembled array: no second copy.
+                            handler.onEnvelope(ShmLink.this,
+                                FrameCodec.decodeOwnedBody(body, 0, body.length, description));
                         }
                         break;
                     }
@@ -342,10 +350,6 @@ final class ShmLink implements Link {
             } catch (MalformedFrameException e) {
                 error = e;
             }
-        }
-
-        private void deliver(byte[] body) throws MalformedFrameException {
-            handler.onEnvelope(ShmLink.this, FrameCodec.decodeOwnedBody(body, 0, body.length, description));
         }
 
         private MalformedFrameException malformed(String what) {
@@ -386,11 +390,36 @@ final class ShmLink implements Link {
         return !closed;
     }
 
+    @Override
+    public boolean sendFrame(ByteBuffer body) {
+        int size = checkSize(body.remaining());
+        sendLock.lock();
+        try {
+            if (closed || unmapped) {
+                return false;
+            }
+            if (size <= tx.maxMsgLength()) {
+                int index = claim(WHOLE, Math.max(size, 1));
+                tx.buffer().putBytes(index, body, body.position(), size);
+                tx.commit(index);
+            } else {
+                writeFragments(new UnsafeBuffer(body, body.position(), size));
+            }
+            wakeConsumer();
+        } catch (ClosedWhileSending e) {
+            return false;
+        } finally {
+            sendLock.unlock();
+        }
+        return !closed;
+    }
+
     private int checkSize(Envelope envelope) {
         int size = WireEncoder.sizeOf(envelope);
-        if (size < 0) {
-            size = envelope.getSerializedSize();
-        }
+        return checkSize(size < 0 ? envelope.getSerializedSize() : size);
+    }
+
+    private int checkSize(int size) {
         long frame = (long) size + FrameCodec.HEADER_BYTES;
         if (frame > maxFrameBytes) {
             throw new FrameTooLargeException(frame, maxFrameBytes);
@@ -420,18 +449,22 @@ final class ShmLink implements Link {
             tx.commit(index);
             return;
         }
-        byte[] body = envelope.toByteArray();
-        UnsafeBuffer src = new UnsafeBuffer(body);
+        writeFragments(new UnsafeBuffer(envelope.toByteArray()));
+    }
+
+    /** Writes a message larger than a ring record as fragments; the caller holds the send lock. */
+    private void writeFragments(UnsafeBuffer src) {
+        int length = src.capacity();
         int max = tx.maxMsgLength();
         int first = max - Integer.BYTES;
         int index = claim(FIRST, max);
-        tx.buffer().putInt(index, body.length);
+        tx.buffer().putInt(index, length);
         tx.buffer().putBytes(index + Integer.BYTES, src, 0, first);
         tx.commit(index);
         int offset = first;
-        while (offset < body.length) {
-            int n = Math.min(max, body.length - offset);
-            int type = offset + n == body.length ? LAST : MIDDLE;
+        while (offset < length) {
+            int n = Math.min(max, length - offset);
+            int type = offset + n == length ? LAST : MIDDLE;
             index = claim(type, n);
             tx.buffer().putBytes(index, src, offset, n);
             tx.commit(index);

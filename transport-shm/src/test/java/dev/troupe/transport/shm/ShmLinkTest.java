@@ -11,6 +11,7 @@ import dev.troupe.internal.wire.Payload;
 import dev.troupe.internal.wire.Result;
 import dev.troupe.internal.wire.PayloadList;
 import dev.troupe.internal.wire.Payloads;
+import dev.troupe.spi.FrameCodec;
 import dev.troupe.spi.FrameTooLargeException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkClosedException;
@@ -19,6 +20,7 @@ import dev.troupe.spi.LinkServer;
 import dev.troupe.spi.MalformedFrameException;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -70,7 +72,7 @@ class ShmLinkTest {
         return new TransportSettings(dir, maxFrame, 256 * 1024);
     }
 
-    static final class Recorder implements LinkHandler {
+    static class Recorder implements LinkHandler {
         final BlockingQueue<Envelope> received = new LinkedBlockingQueue<>();
         final CompletableFuture<Throwable> closed = new CompletableFuture<>();
 
@@ -212,5 +214,99 @@ class ShmLinkTest {
         }
         pair[0].close();
         pair[1].close();
+    }
+
+    /** Records frames handed over raw and envelopes handed over parsed, in arrival order, as envelopes. */
+    static final class FrameRecorder extends Recorder {
+        final BlockingQueue<Boolean> raw = new LinkedBlockingQueue<>();
+        final boolean echo;
+
+        FrameRecorder(boolean echo) {
+            this.echo = echo;
+        }
+
+        @Override
+        public void onFrame(Link link, ByteBuffer body) throws MalformedFrameException {
+            if (echo) {
+                link.sendFrame(body); // straight out of the ring's memory into the other ring
+            }
+            assertThat(body.isReadOnly()).isTrue();
+            raw.add(true);
+            received.add(FrameCodec.decodeBody(FrameCodec.copyBody(body), 0, body.remaining(), "test"));
+        }
+
+        @Override
+        public void onEnvelope(Link link, Envelope envelope) {
+            if (echo) {
+                link.send(envelope);
+            }
+            raw.add(false);
+            received.add(envelope);
+        }
+    }
+
+    /** The same bytes in each kind of buffer a caller may hand to {@code sendFrame}, none starting at 0. */
+    private static List<ByteBuffer> buffers(byte[] body) {
+        byte[] padded = new byte[body.length + 10];
+        System.arraycopy(body, 0, padded, 7, body.length);
+        ByteBuffer heap = ByteBuffer.wrap(padded, 7, body.length);
+        ByteBuffer direct = ByteBuffer.allocateDirect(body.length + 10);
+        direct.position(3);
+        direct.put(body);
+        direct.flip().position(3);
+        return List.of(heap, heap.asReadOnlyBuffer(), direct, direct.asReadOnlyBuffer());
+    }
+
+    @Test
+    void shouldCarrySerializedEnvelopesBothWaysWithoutParsingThem() throws Exception {
+        Recorder clientSide = new Recorder();
+        FrameRecorder echoSide = new FrameRecorder(true);
+        Link[] pair = connectPair(clientSide, echoSide);
+        int whole = ((ShmLink) pair[0]).maxWholeMessage();
+        // Whole messages reach onFrame; fragmented ones are reassembled and parsed once (onEnvelope).
+        int[] sizes = {1, 64, whole - 64, whole + 1, 100_000};
+        for (int i = 0; i < sizes.length; i++) {
+            Envelope e = sizes[i] == 1 ? beat(i) : blob(sizes[i], i);
+            int bodySize = e.getSerializedSize();
+            for (ByteBuffer b : buffers(e.toByteArray())) {
+                int position = b.position();
+                assertThat(pair[0].sendFrame(b)).isTrue();
+                assertThat(b.position()).as("sendFrame leaves the buffer as it was").isEqualTo(position);
+                assertThat(b.remaining()).isEqualTo(bodySize);
+                assertThat(echoSide.received.poll(10, TimeUnit.SECONDS)).as(sizes[i] + " bytes").isEqualTo(e);
+                assertThat(echoSide.raw.poll(10, TimeUnit.SECONDS)).as("handed over raw")
+                    .isEqualTo(bodySize <= whole);
+                // The echo, sent from the ring's memory or from the parsed envelope, comes back equal.
+                assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(e);
+            }
+        }
+        pair[0].close();
+        assertThat(echoSide.closed.get(10, TimeUnit.SECONDS)).isInstanceOf(LinkClosedException.class);
+        assertThat(pair[0].sendFrame(ByteBuffer.wrap(beat(1).toByteArray()))).isFalse();
+    }
+
+    @Test
+    void shouldCloseTheReceivingLinkOnBytesThatAreNotAnEnvelopeAndRefuseOversizedFrames() throws Exception {
+        Recorder clientSide = new Recorder();
+        Recorder serverSide = new Recorder();
+        Link[] pair = connectPair(clientSide, serverSide);
+        Recorder otherSide = new Recorder();
+        Link[] other = connectPair(new Recorder(), otherSide);
+
+        assertThatThrownBy(() -> pair[0].sendFrame(ByteBuffer.allocate(17 * 1024 * 1024)))
+            .isInstanceOf(FrameTooLargeException.class).hasMessageContaining("troupe.max-frame-size");
+        assertThat(pair[0].isOpen()).isTrue();
+        pair[0].sendFrame(ByteBuffer.wrap(beat(7).toByteArray()));
+        assertThat(serverSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(7));
+
+        // A field number no envelope has, with a truncated length: the receiver's default onFrame parses it.
+        pair[0].sendFrame(ByteBuffer.wrap(new byte[] {(byte) 0xfa, (byte) 0xff, 0x7f, 0x05, 0x01}));
+        assertThat(serverSide.closed.get(10, TimeUnit.SECONDS)).isInstanceOf(MalformedFrameException.class)
+            .hasMessageContaining("5 bytes on " + pair[1].description());
+        assertThat(clientSide.closed.get(10, TimeUnit.SECONDS)).isInstanceOf(LinkClosedException.class);
+        assertThat(serverSide.received).isEmpty();
+        other[0].sendFrame(ByteBuffer.wrap(beat(8).toByteArray()));
+        assertThat(otherSide.received.poll(10, TimeUnit.SECONDS)).as("other links keep serving").isEqualTo(beat(8));
+        other[0].close();
     }
 }
