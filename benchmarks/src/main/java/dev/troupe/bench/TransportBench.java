@@ -104,12 +104,15 @@ final class TransportBench {
 
     /**
      * {@code shm_pingpong_64B}, repetition {@code rep}: the shm link beside the raw Agrona ring, Aeron IPC and the
-     * link's own ring without envelopes ({@code troupe_ring}), then the pipe link and Python. Their peers are started
-     * once and stay up; the four are then timed in {@link #BLOCKS} blocks of {@link #BLOCK_PINGS} round trips each,
+     * link's own ring ({@code troupe_ring}), then the pipe link and Python. The link is timed twice: carrying the
+     * serialized envelope as bytes ({@code troupe}: {@link Link#sendFrame} and {@link LinkHandler#onFrame}, the
+     * transport's own work, as the ring and Aeron carry bytes), and parsing and re-encoding it at both ends
+     * ({@code troupe_envelope}: the envelope codec's work added). Their peers are started once and stay up; the five
+     * are then timed in {@link #BLOCKS} blocks of {@link #BLOCK_PINGS} round trips each,
      * taking turns (the order rotates every block), while the peers of the others back off to sleep. This machine's
      * two virtual CPUs move between placements where a raw ring round trip takes 0.35 µs and placements where it
      * takes 0.95 µs, often within a minute; blocks a few milliseconds apart share a placement, so each block compares
-     * the four on one machine. The ratios are medians over the blocks; the percentiles pool every block's samples.
+     * the five on one machine. The ratios are medians over the blocks; the percentiles pool every block's samples.
      */
     static void pingPong(int rep, PythonPeer python) throws Exception {
         Map<String, Double> pipePeer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);

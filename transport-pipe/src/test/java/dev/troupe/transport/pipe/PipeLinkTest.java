@@ -1,6 +1,7 @@
 package dev.troupe.transport.pipe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.troupe.internal.wire.Envelope;
 import dev.troupe.internal.wire.Heartbeat;
@@ -11,6 +12,7 @@ import dev.troupe.spi.LinkServer;
 import dev.troupe.spi.MalformedFrameException;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.BlockingQueue;
@@ -128,5 +130,27 @@ class PipeLinkTest {
         assertThat(goodSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(5));
         good.close();
         bad.close();
+    }
+
+    @Test
+    void shouldSendSerializedEnvelopesByParsingThemAndRefuseBytesThatAreNot() throws Exception {
+        Link client = provider.connect(server.address(), settings(64 * 1024));
+        client.start(new Recorder());
+        Link serverLink = accepted.take();
+        Recorder serverSide = new Recorder();
+        serverLink.start(serverSide);
+        byte[] body = beat(42).toByteArray();
+        ByteBuffer frame = ByteBuffer.wrap(body);
+        assertThat(client.sendFrame(frame)).isTrue();
+        assertThat(frame.remaining()).as("sendFrame leaves the buffer as it was").isEqualTo(body.length);
+        assertThat(serverSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(42));
+        // The pipe parses what it is handed: bytes that are not an envelope fail the call, not the link.
+        assertThatThrownBy(() -> client.sendFrame(ByteBuffer.wrap(new byte[] {(byte) 0xfa, (byte) 0xff, 0x7f, 0x05})))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a valid envelope");
+        assertThat(client.isOpen()).isTrue();
+        client.sendFrame(ByteBuffer.wrap(beat(43).toByteArray()).asReadOnlyBuffer());
+        assertThat(serverSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(43));
+        client.close();
+        assertThat(serverSide.closed.get(10, TimeUnit.SECONDS)).isNotNull();
     }
 }

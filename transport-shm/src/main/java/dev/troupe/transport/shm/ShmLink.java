@@ -29,12 +29,15 @@ import org.slf4j.LoggerFactory;
  * A link over a {@link Segment}: this side produces into one ring and consumes the other.
  *
  * <p>Sending: senders take a lock (the rings are single-producer), encode the envelope into a reused array,
- * claim ring space and copy it in. An envelope larger than the ring's largest message is sent as fragments and reassembled. After
+ * claim ring space and copy it in; {@link #sendFrame} copies bytes that are already an envelope straight in. An envelope larger than the ring's largest message is sent as fragments and reassembled. After
  * a write the sender wakes the consumer only when the consumer said it sleeps, so a busy link makes no system
  * call per message. A full ring makes the sender wait (spin, then sleep on the ring's space futex): a fast
  * sender is slowed, not buffered in the heap.
  *
- * <p>Receiving: one thread per link reads the ring. When it finds nothing it spins briefly, yields, and then
+ * <p>Receiving: one thread per link reads the ring. It hands each whole message to the handler's
+ * {@link LinkHandler#onFrame} as a read-only view of the ring's memory, which stays valid until the handler returns
+ * (the ring's room is handed back after); reassembled messages are parsed once and go to
+ * {@link LinkHandler#onEnvelope}. When it finds nothing it spins briefly, yields, and then
  * sleeps on the ring's data futex with a time-out; every 100 ms it checks the peer: a peer whose process is gone,
  * or whose heartbeat counter (bumped by {@link Heartbeats}) has not moved for {@link ShmSettings#staleNanos()},
  * fails the link with a cause that says which.
