@@ -108,8 +108,12 @@ public final class RingPeer {
         }
     }
 
-    /** Spins (a few milliseconds) while work comes, and sleeps up to 1 ms at a time once it stops. */
+    /**
+     * Spins while work comes, and sleeps up to 1 ms at a time once it stops. The spin is short (a thousand empty
+     * polls, tens of microseconds): a peer that spun on for milliseconds after its block would hold one of this
+     * machine's two CPUs while the next contender's block began, and put both ends of that one on the other.
+     */
     static IdleStrategy idleBetweenBlocks() {
-        return new BackoffIdleStrategy(100_000, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
+        return new BackoffIdleStrategy(1_000, 10, TimeUnit.MICROSECONDS.toNanos(1), TimeUnit.MILLISECONDS.toNanos(1));
     }
 }

@@ -52,6 +52,7 @@ final class TransportBench {
     private static final int BLOCKS = 60;
     private static final int BLOCK_PINGS = 2_000;
     private static final int BLOCK_WARM_PINGS = 500;
+    private static final long BLOCK_PAUSE_MILLIS = 3;
     private static final int WARM_PINGS = 20_000;
     private static final int SMALL_MESSAGES = 1_000_000;
     private static final int BIG_MESSAGES = 500;
@@ -129,6 +130,7 @@ final class TransportBench {
             for (int block = 0; block < BLOCKS; block++) {
                 for (int k = 0; k < names.length; k++) {
                     int c = (block + k) % names.length;
+                    Thread.sleep(BLOCK_PAUSE_MILLIS); // the last contender's peers back off to sleep
                     samples[c][block] = contenders.get(c).samples(BLOCK_WARM_PINGS, BLOCK_PINGS);
                 }
             }
@@ -175,11 +177,27 @@ final class TransportBench {
         m.put("ratio_troupe_envelope_over_agrona_ring_p50", medianRatio(samples[4], samples[0]));
         m.put("ratio_aeron_over_troupe_envelope_p50", medianRatio(samples[1], samples[4]));
         m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / shmRtt[0]);
+        for (int c = 0; c < names.length; c++) {
+            m.put(names[c] + "_share_over_5us", shareOver(samples[c], 5_000));
+        }
         m.put("peer", "python multiprocessing.Pipe send_bytes/recv_bytes");
         m.put("what", "troupe: the shm link carrying a serialized 64-byte result envelope (Link.sendFrame, "
             + "LinkHandler.onFrame); troupe_envelope: the same link parsing and re-encoding it at both ends "
             + "(Link.send, LinkHandler.onEnvelope); troupe_ring: the link's ring alone; pipe: the pipe link, parsing");
         print(m);
+    }
+
+    /** The share of all blocks' round trips that took longer than {@code nanos}: the tail, which p99 hides. */
+    private static double shareOver(long[][] blocks, long nanos) {
+        long over = 0;
+        long all = 0;
+        for (long[] block : blocks) {
+            for (long ns : block) {
+                over += ns > nanos ? 1 : 0;
+            }
+            all += block.length;
+        }
+        return Math.round(over * 10_000.0 / all) / 10_000.0;
     }
 
     /** The median over blocks of one contender's p50 divided by another's in the same block. */
