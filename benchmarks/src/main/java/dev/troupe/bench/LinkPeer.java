@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
  * The far end of the link benchmarks, in its own JVM. {@code LinkPeer ADDRESS echo [OPTIONS]} parses every envelope
  * and sends it back; {@code LinkPeer ADDRESS echo-frames [OPTIONS]} sends each back as the bytes it arrived in where
  * the transport hands those over ({@link LinkHandler#onFrame}); {@code LinkPeer ADDRESS sink [OPTIONS]} counts
- * envelopes and answers a heartbeat with the count. Exits when the link closes. OPTIONS are the transport's options, one {@code key=value} a line (the TCP secret file).
+ * envelopes and answers a heartbeat with the count. Exits when the link closes. OPTIONS are the transport's options,
+ * one {@code key=value} a line (the TCP secret file).
  */
 public final class LinkPeer {
     private LinkPeer() {

@@ -7,8 +7,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A duplex, framed, ordered connection between two processes, carrying {@link Envelope}s.
  *
- * <p>{@link #send} is thread-safe and may be called from any thread; envelopes sent from one thread arrive in
- * the order they were sent. Inbound envelopes go to the {@link LinkHandler} given to {@link #start}.
+ * <p>{@link #send}, {@link #sendAll} and {@link #sendFrame} are thread-safe and may be called from any thread;
+ * envelopes sent from one thread arrive in the order they were sent, however each was sent. Inbound envelopes go to
+ * the {@link LinkHandler} given to {@link #start}.
  */
 public interface Link {
 

@@ -4,7 +4,7 @@ import dev.troupe.internal.wire.Envelope;
 import java.nio.ByteBuffer;
 
 /**
- * Receives what arrives on a {@link Link}. Both methods are called from the link's own thread, never
+ * Receives what arrives on a {@link Link}. Its methods are called from the link's own thread, never
  * concurrently with each other, so an implementation needs no locking for state only they touch.
  */
 public interface LinkHandler {
@@ -35,7 +35,7 @@ public interface LinkHandler {
     }
 
     /**
-     * The link is closed. Called exactly once, after the last {@link #onEnvelope}.
+     * The link is closed. Called exactly once, after the last {@link #onEnvelope} or {@link #onFrame}.
      *
      * @param link  the link.
      * @param cause why: {@code null} after a local {@link Link#close()}, otherwise the error or a

@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * A link over a {@link Segment}: this side produces into one ring and consumes the other.
  *
  * <p>Sending: senders take a lock (the rings are single-producer), encode the envelope into a reused array,
- * claim ring space and copy it in; {@link #sendFrame} copies bytes that are already an envelope straight in. An envelope larger than the ring's largest message is sent as fragments and reassembled. After
- * a write the sender wakes the consumer only when the consumer said it sleeps, so a busy link makes no system
+ * claim ring space and copy it in; {@link #sendFrame} copies bytes that are already an envelope straight in. An
+ * envelope larger than the ring's largest message is sent as fragments and reassembled. After a write the sender
+ * wakes the consumer only when the consumer said it sleeps, so a busy link makes no system
  * call per message. A full ring makes the sender wait (spin, then sleep on the ring's space futex): a fast
  * sender is slowed, not buffered in the heap.
  *
