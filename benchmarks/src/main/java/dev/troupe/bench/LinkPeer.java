@@ -1,11 +1,11 @@
 package dev.troupe.bench;
 
-import dev.troupe.internal.Protocol;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.internal.WorkerLaunch;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Heartbeat;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
-import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.wire.MalformedFrameException;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
 import java.nio.ByteBuffer;
@@ -29,7 +29,7 @@ public final class LinkPeer {
         boolean echo = frames || args[1].equals("echo");
         TransportSettings settings = new TransportSettings(Path.of(System.getProperty("java.io.tmpdir")),
             TransportSettings.DEFAULT_MAX_FRAME_BYTES, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES,
-            Protocol.decodeOptions(args.length > 2 ? args[2] : null));
+            WorkerLaunch.decodeOptions(args.length > 2 ? args[2] : null));
         Link link = Transports.forAddress(address).connect(address, settings);
         CountDownLatch closed = new CountDownLatch(1);
         link.start(new LinkHandler() {

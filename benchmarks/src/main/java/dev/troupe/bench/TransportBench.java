@@ -5,18 +5,18 @@ import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
 import dev.troupe.Troupe;
 import dev.troupe.ManagedProcess;
-import dev.troupe.internal.wire.Envelope;
+import dev.troupe.wire.Envelope;
 import dev.troupe.shared.Event;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.Payload;
-import dev.troupe.internal.wire.PayloadList;
-import dev.troupe.internal.wire.Payloads;
-import dev.troupe.internal.wire.Result;
+import dev.troupe.wire.Heartbeat;
+import dev.troupe.wire.Payload;
+import dev.troupe.wire.PayloadList;
+import dev.troupe.wire.Payloads;
+import dev.troupe.wire.Result;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.LinkServer;
-import dev.troupe.spi.MalformedFrameException;
-import dev.troupe.spi.NodeDirectories;
+import dev.troupe.wire.MalformedFrameException;
+import dev.troupe.spi.support.NodeDirectories;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
 import io.aeron.Aeron;
@@ -305,7 +305,7 @@ final class TransportBench {
             LinkedBlockingQueue<Link> accepted = new LinkedBlockingQueue<>();
             LinkServer server = Transports.find(transport).listen(settings, accepted::add);
             Process child = javaProcess(LinkPeer.class, server.address(), mode,
-                dev.troupe.internal.Protocol.encodeOptions(options));
+                dev.troupe.internal.WorkerLaunch.encodeOptions(options));
             Link link = accepted.poll(60, TimeUnit.SECONDS);
             if (link == null) {
                 child.destroyForcibly();

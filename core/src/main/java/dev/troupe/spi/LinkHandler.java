@@ -1,6 +1,8 @@
 package dev.troupe.spi;
 
-import dev.troupe.internal.wire.Envelope;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.FrameCodec;
+import dev.troupe.wire.MalformedFrameException;
 import java.nio.ByteBuffer;
 
 /**

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.util.function.Consumer;
 
 /**
- * A way for two processes to exchange {@link dev.troupe.internal.wire.Envelope}s, registered in
+ * A way for two processes to exchange {@link dev.troupe.wire.Envelope}s, registered in
  * {@code META-INF/services/dev.troupe.spi.TransportProvider} and chosen by {@link #name()}
  * (configuration key {@code troupe.transport}).
  *

@@ -1,5 +1,6 @@
 package dev.troupe.spi;
 
+import dev.troupe.wire.FrameCodec;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;

@@ -30,13 +30,13 @@ class PipeBadInputTest {
             // A plausible length followed by bytes that are not an envelope.
             assertClosedByNode(socket, ByteBuffer.allocate(12).putInt(8).putLong(0xdeadbeefcafebabeL).flip());
             // A valid frame that is not a Hello (a heartbeat before the handshake).
-            byte[] heartbeat = dev.troupe.internal.wire.Envelope.newBuilder()
-                .setHeartbeat(dev.troupe.internal.wire.Heartbeat.newBuilder().setSentAt(1)).build().toByteArray();
+            byte[] heartbeat = dev.troupe.wire.Envelope.newBuilder()
+                .setHeartbeat(dev.troupe.wire.Heartbeat.newBuilder().setSentAt(1)).build().toByteArray();
             assertClosedByNode(socket, ByteBuffer.allocate(4 + heartbeat.length).putInt(heartbeat.length)
                 .put(heartbeat).flip());
             // A Hello with a made-up worker id and token.
-            byte[] hello = dev.troupe.internal.wire.Envelope.newBuilder()
-                .setHello(dev.troupe.internal.wire.Hello.newBuilder().setProtocolVersion(1).setWorkerId("w-1")
+            byte[] hello = dev.troupe.wire.Envelope.newBuilder()
+                .setHello(dev.troupe.wire.Hello.newBuilder().setProtocolVersion(1).setWorkerId("w-1")
                     .setPid(1)).build().toByteArray();
             assertClosedByNode(socket, ByteBuffer.allocate(4 + hello.length).putInt(hello.length).put(hello).flip());
 

@@ -11,7 +11,7 @@ import dev.troupe.Troupe;
 import dev.troupe.WorkerCrashedException;
 import dev.troupe.WorkerProcess;
 import dev.troupe.WorkerStartException;
-import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.wire.Heartbeat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

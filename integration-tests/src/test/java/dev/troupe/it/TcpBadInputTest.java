@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
 import dev.troupe.Troupe;
-import dev.troupe.internal.Protocol;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Heartbeat;
+import dev.troupe.wire.WireProtocol;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Heartbeat;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -73,10 +73,10 @@ class TcpBadInputTest {
             assertRefused("a valid envelope before authenticating",
                 ByteBuffer.allocate(4 + envelope.length).putInt(envelope.length).put(envelope).array(),
                 "not an authentication frame");
-            assertRefused("a wrong HMAC", response(Protocol.VERSION, new byte[32], new byte[32]),
+            assertRefused("a wrong HMAC", response(WireProtocol.VERSION, new byte[32], new byte[32]),
                 "does not know this node's secret");
-            assertRefused("a wrong protocol version", response(Protocol.VERSION + 7, new byte[32], new byte[32]),
-                "protocol version " + (Protocol.VERSION + 7));
+            assertRefused("a wrong protocol version", response(WireProtocol.VERSION + 7, new byte[32], new byte[32]),
+                "protocol version " + (WireProtocol.VERSION + 7));
 
             // A replayed handshake: record a good one, then send the same bytes on a new connection.
             byte[] recorded;
@@ -85,7 +85,7 @@ class TcpBadInputTest {
                 byte[] serverNonce = java.util.Arrays.copyOfRange(challenge, 7, 39);
                 byte[] clientNonce = new byte[32];
                 new Random(2).nextBytes(clientNonce);
-                recorded = response(Protocol.VERSION, clientNonce, proof(serverNonce, clientNonce));
+                recorded = response(WireProtocol.VERSION, clientNonce, proof(serverNonce, clientNonce));
                 s.getOutputStream().write(recorded);
                 byte[] accept = readFrame(s.getInputStream());
                 assertThat(accept[6]).as("the genuine handshake is accepted").isEqualTo(ACCEPT);

@@ -1,8 +1,8 @@
 package dev.troupe.internal.codec;
 
 import dev.troupe.RemoteThrowable;
-import dev.troupe.internal.wire.Frame;
-import dev.troupe.internal.wire.RemoteError;
+import dev.troupe.wire.StackFrame;
+import dev.troupe.wire.RemoteError;
 import java.util.IdentityHashMap;
 import java.util.Map;
 
@@ -37,7 +37,7 @@ public final class RemoteErrors {
         StackTraceElement[] stack = t.getStackTrace();
         for (int i = 0; i < stack.length && i < MAX_FRAMES; i++) {
             StackTraceElement e = stack[i];
-            Frame.Builder f = Frame.newBuilder().setClassName(e.getClassName()).setMethodName(e.getMethodName())
+            StackFrame.Builder f = StackFrame.newBuilder().setClassName(e.getClassName()).setMethodName(e.getMethodName())
                 .setLineNumber(e.getLineNumber());
             if (e.getFileName() != null) {
                 f.setFileName(e.getFileName());
@@ -59,7 +59,7 @@ public final class RemoteErrors {
         RemoteThrowable cause = error.hasCause() ? fromWire(error.getCause()) : null;
         StackTraceElement[] stack = new StackTraceElement[error.getStackCount()];
         for (int i = 0; i < stack.length; i++) {
-            Frame f = error.getStack(i);
+            StackFrame f = error.getStack(i);
             stack[i] = new StackTraceElement(f.getClassName(), f.getMethodName(),
                 f.getFileName().isEmpty() ? null : f.getFileName(), f.getLineNumber());
         }

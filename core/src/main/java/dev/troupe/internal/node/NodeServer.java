@@ -1,13 +1,13 @@
 package dev.troupe.internal.node;
 
-import dev.troupe.internal.Protocol;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Hello;
-import dev.troupe.internal.wire.Refused;
+import dev.troupe.wire.WireProtocol;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Hello;
+import dev.troupe.wire.Refused;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.LinkServer;
-import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.wire.MalformedFrameException;
 import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;
 import java.io.IOException;
@@ -141,9 +141,9 @@ final class NodeServer implements AutoCloseable {
                 return;
             }
             Hello hello = e.getHello();
-            if (hello.getProtocolVersion() != Protocol.VERSION) {
+            if (hello.getProtocolVersion() != WireProtocol.VERSION) {
                 refuse(l, "protocol version " + hello.getProtocolVersion() + " is not supported (this node speaks "
-                    + Protocol.VERSION + ")");
+                    + WireProtocol.VERSION + ")");
                 return;
             }
             RemoteWorkers r = NodeServer.this.remote;

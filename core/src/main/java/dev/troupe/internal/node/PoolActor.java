@@ -137,8 +137,8 @@ final class PoolActor {
         node.remoteWorkers.settled(a);
         if (terminating || (closed != null && queue.isEmpty())) {
             // Too late for this pool: the worker goes back and joins again.
-            a.handshake().link.send(dev.troupe.internal.wire.Envelope.newBuilder().setShutdown(
-                dev.troupe.internal.wire.Shutdown.newBuilder().setReason("pool " + spec.name() + " closed")).build());
+            a.handshake().link.send(dev.troupe.wire.Envelope.newBuilder().setShutdown(
+                dev.troupe.wire.Shutdown.newBuilder().setReason("pool " + spec.name() + " closed")).build());
             a.handshake().link.close();
             return Behaviors.same();
         }

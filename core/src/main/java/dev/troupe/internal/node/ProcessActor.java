@@ -3,12 +3,13 @@ package dev.troupe.internal.node;
 import dev.troupe.ProcessState;
 import dev.troupe.WorkerCrashedException;
 import dev.troupe.WorkerStartException;
-import dev.troupe.internal.Protocol;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Hello;
-import dev.troupe.internal.wire.Welcome;
+import dev.troupe.internal.WorkerLaunch;
+import dev.troupe.wire.WireProtocol;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Hello;
+import dev.troupe.wire.Welcome;
 import dev.troupe.spi.LinkClosedException;
-import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.wire.MalformedFrameException;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -152,17 +153,17 @@ final class ProcessActor {
         pb.environment().putAll(spec.environment());
         if (spec.worker()) {
             NodeSettings s = node.settings;
-            pb.environment().put(Protocol.ENV_CONNECT, node.server.address());
-            pb.environment().put(Protocol.ENV_WORKER_ID, spec.id());
-            pb.environment().put(Protocol.ENV_TOKEN, Base64.getEncoder().encodeToString(token));
-            pb.environment().put(Protocol.ENV_PARENT_PID, Long.toString(ProcessHandle.current().pid()));
-            pb.environment().put(Protocol.ENV_RUN_DIR, node.runDirectory.path().toString());
-            pb.environment().put(Protocol.ENV_MAX_FRAME, Integer.toString(s.maxFrameBytes));
-            pb.environment().put(Protocol.ENV_SERIAL_FILTER, s.serialFilter);
-            pb.environment().put(Protocol.ENV_JAVA_VALUES, Boolean.toString(s.javaValues));
+            pb.environment().put(WorkerLaunch.ENV_CONNECT, node.server.address());
+            pb.environment().put(WorkerLaunch.ENV_WORKER_ID, spec.id());
+            pb.environment().put(WorkerLaunch.ENV_TOKEN, Base64.getEncoder().encodeToString(token));
+            pb.environment().put(WorkerLaunch.ENV_PARENT_PID, Long.toString(ProcessHandle.current().pid()));
+            pb.environment().put(WorkerLaunch.ENV_RUN_DIR, node.runDirectory.path().toString());
+            pb.environment().put(WorkerLaunch.ENV_MAX_FRAME, Integer.toString(s.maxFrameBytes));
+            pb.environment().put(WorkerLaunch.ENV_SERIAL_FILTER, s.serialFilter);
+            pb.environment().put(WorkerLaunch.ENV_JAVA_VALUES, Boolean.toString(s.javaValues));
             java.util.Map<String, String> options = s.transportOptions(node.server.transportName());
             if (!options.isEmpty()) {
-                pb.environment().put(Protocol.ENV_TRANSPORT_OPTIONS, Protocol.encodeOptions(options));
+                pb.environment().put(WorkerLaunch.ENV_TRANSPORT_OPTIONS, WorkerLaunch.encodeOptions(options));
             }
             ActorRef<Command> self = context.getSelf();
             node.server.expect(spec.id(), token, (handshake, hello) -> self.tell(new Connected(handshake, hello)));
@@ -222,7 +223,7 @@ final class ProcessActor {
         cmd.addAll(spec.jvmOptions());
         cmd.add("-cp");
         cmd.add(s.workerClasspath.isBlank() ? System.getProperty("java.class.path") : s.workerClasspath);
-        cmd.add(Protocol.WORKER_MAIN);
+        cmd.add(WorkerLaunch.WORKER_MAIN);
         return cmd;
     }
 
@@ -254,7 +255,7 @@ final class ProcessActor {
         c.handshake().attach(connection);
         NodeSettings s = node.settings;
         connection.link.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
-            .setProtocolVersion(Protocol.VERSION)
+            .setProtocolVersion(WireProtocol.VERSION)
             .setNodeId(node.nodeId)
             .setHeartbeatIntervalMs((int) s.heartbeatInterval.toMillis())
             .setLivenessTimeoutMs((int) s.livenessTimeout.toMillis())
@@ -384,7 +385,7 @@ final class ProcessActor {
         WorkerConnection c = connection;
         if (c != null && c.link.isOpen()) {
             // Workers over TCP watch their link for silence (a remote one has no parent pid to watch).
-            c.link.send(Envelope.newBuilder().setHeartbeat(dev.troupe.internal.wire.Heartbeat.newBuilder()
+            c.link.send(Envelope.newBuilder().setHeartbeat(dev.troupe.wire.Heartbeat.newBuilder()
                 .setSentAt(System.nanoTime())).build());
         }
         if (c != null && c.link.isOpen()) {

@@ -94,7 +94,7 @@ class ProcessHandleImpl implements ManagedProcess {
             throw new IllegalStateException(record.id + " (pid " + pid() + ") has exited");
         }
         if (record.isRemote()) {
-            dev.troupe.internal.wire.Stats s = record.connection.lastStats();
+            dev.troupe.wire.Stats s = record.connection.lastStats();
             return new ProcessStats(pid(), Duration.ofNanos(Math.max(0, s.getCpuTimeNanos())), -1, s.getThreadCount());
         }
         return OsStats.read(pid());

@@ -1,9 +1,9 @@
 package dev.troupe.internal.node;
 
-import dev.troupe.internal.Protocol;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Hello;
-import dev.troupe.internal.wire.Welcome;
+import dev.troupe.wire.WireProtocol;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Hello;
+import dev.troupe.wire.Welcome;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,7 +98,7 @@ final class RemoteWorkers {
     }
 
     private static void release(Arrival a, String reason) {
-        a.handshake().link.send(Envelope.newBuilder().setShutdown(dev.troupe.internal.wire.Shutdown.newBuilder()
+        a.handshake().link.send(Envelope.newBuilder().setShutdown(dev.troupe.wire.Shutdown.newBuilder()
             .setReason(reason)).build());
         a.handshake().link.close();
     }
@@ -132,7 +132,7 @@ final class RemoteWorkers {
             now = new ArrayList<>(waiting);
         }
         // Sent outside the lock: a send may wait on a slow peer, and arrivals need the lock.
-        Envelope beat = Envelope.newBuilder().setHeartbeat(dev.troupe.internal.wire.Heartbeat.newBuilder()
+        Envelope beat = Envelope.newBuilder().setHeartbeat(dev.troupe.wire.Heartbeat.newBuilder()
             .setSentAt(System.nanoTime())).build();
         for (Arrival a : now) {
             a.handshake().link.send(beat);
@@ -155,7 +155,7 @@ final class RemoteWorkers {
 
     Envelope welcome() {
         return Envelope.newBuilder().setWelcome(Welcome.newBuilder()
-            .setProtocolVersion(Protocol.VERSION)
+            .setProtocolVersion(WireProtocol.VERSION)
             .setNodeId(nodeId)
             .setHeartbeatIntervalMs((int) settings.heartbeatInterval.toMillis())
             .setLivenessTimeoutMs((int) settings.livenessTimeout.toMillis())

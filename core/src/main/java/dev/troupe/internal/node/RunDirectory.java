@@ -1,6 +1,6 @@
 package dev.troupe.internal.node;
 
-import dev.troupe.spi.NodeDirectories;
+import dev.troupe.spi.support.NodeDirectories;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;

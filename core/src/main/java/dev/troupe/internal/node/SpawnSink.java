@@ -1,7 +1,7 @@
 package dev.troupe.internal.node;
 
 import dev.troupe.RemoteTaskException;
-import dev.troupe.internal.Protocol;
+import dev.troupe.internal.WorkerLaunch;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -27,7 +27,7 @@ final class SpawnSink<O> implements TaskSink {
 
     @Override
     public void fail(Throwable error) {
-        shutdown(error instanceof RemoteTaskException ? Protocol.EXIT_TASK_FAILED : 0, "task failed");
+        shutdown(error instanceof RemoteTaskException ? WorkerLaunch.EXIT_TASK_FAILED : 0, "task failed");
         result.completeExceptionally(error);
     }
 

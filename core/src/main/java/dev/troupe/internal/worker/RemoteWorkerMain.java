@@ -1,6 +1,6 @@
 package dev.troupe.internal.worker;
 
-import dev.troupe.internal.Protocol;
+import dev.troupe.internal.WorkerLaunch;
 import dev.troupe.spi.AuthenticationException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.TransportProvider;
@@ -112,11 +112,11 @@ public final class RemoteWorkerMain {
         String host = hostName();
         String id = host + "-" + ProcessHandle.current().pid();
         Map<String, String> env = new HashMap<>();
-        env.put(Protocol.ENV_HOST, host);
-        env.put(Protocol.ENV_CONNECT, address);
-        env.put(Protocol.ENV_WORKER_ID, id);
-        env.put(Protocol.ENV_MAX_FRAME, Integer.toString(maxFrame));
-        env.put(Protocol.ENV_RUN_DIR, System.getProperty("java.io.tmpdir"));
+        env.put(WorkerLaunch.ENV_HOST, host);
+        env.put(WorkerLaunch.ENV_CONNECT, address);
+        env.put(WorkerLaunch.ENV_WORKER_ID, id);
+        env.put(WorkerLaunch.ENV_MAX_FRAME, Integer.toString(maxFrame));
+        env.put(WorkerLaunch.ENV_RUN_DIR, System.getProperty("java.io.tmpdir"));
         TransportSettings settings = new TransportSettings(Path.of(System.getProperty("java.io.tmpdir")), maxFrame,
             TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES, options);
         long backoff = FIRST_BACKOFF_MILLIS;
@@ -127,7 +127,7 @@ public final class RemoteWorkerMain {
                 link = provider.connect(address, settings);
             } catch (AuthenticationException e) {
                 System.err.println("troupe worker " + id + ": " + e.getMessage());
-                return Protocol.EXIT_HANDSHAKE_FAILED;
+                return WorkerLaunch.EXIT_HANDSHAKE_FAILED;
             } catch (IOException | RuntimeException e) {
                 if (!reported || backoff == MAX_BACKOFF_MILLIS) {
                     System.err.println("troupe worker " + id + ": cannot reach the node at " + address + " ("
@@ -135,7 +135,7 @@ public final class RemoteWorkerMain {
                     reported = true;
                 }
                 if (once) {
-                    return Protocol.EXIT_PARENT_GONE;
+                    return WorkerLaunch.EXIT_PARENT_GONE;
                 }
                 sleep(backoff);
                 backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
@@ -154,7 +154,7 @@ public final class RemoteWorkerMain {
                 code = WorkerRuntime.LINK_LOST;
             }
             if (once) {
-                return code == WorkerRuntime.LINK_LOST ? Protocol.EXIT_PARENT_GONE : code;
+                return code == WorkerRuntime.LINK_LOST ? WorkerLaunch.EXIT_PARENT_GONE : code;
             }
             System.err.println("troupe worker " + id + ": "
                 + (code == WorkerRuntime.LINK_LOST ? "lost the node; joining again" : "released by the node; joining again"));

@@ -1,6 +1,6 @@
 package dev.troupe.internal.worker;
 
-import dev.troupe.internal.Protocol;
+import dev.troupe.internal.WorkerLaunch;
 import java.util.Map;
 
 /**
@@ -17,19 +17,19 @@ public final class WorkerMain {
      */
     public static void main(String[] args) {
         Map<String, String> env = System.getenv();
-        String address = env.get(Protocol.ENV_CONNECT);
-        if (address == null || env.get(Protocol.ENV_WORKER_ID) == null || env.get(Protocol.ENV_TOKEN) == null) {
-            System.err.println("troupe worker: " + Protocol.ENV_CONNECT + ", " + Protocol.ENV_WORKER_ID + " and "
-                + Protocol.ENV_TOKEN + " must be set; a worker is started by a Troupe node, not by hand");
-            System.exit(Protocol.EXIT_HANDSHAKE_FAILED);
+        String address = env.get(WorkerLaunch.ENV_CONNECT);
+        if (address == null || env.get(WorkerLaunch.ENV_WORKER_ID) == null || env.get(WorkerLaunch.ENV_TOKEN) == null) {
+            System.err.println("troupe worker: " + WorkerLaunch.ENV_CONNECT + ", " + WorkerLaunch.ENV_WORKER_ID + " and "
+                + WorkerLaunch.ENV_TOKEN + " must be set; a worker is started by a Troupe node, not by hand");
+            System.exit(WorkerLaunch.EXIT_HANDSHAKE_FAILED);
         }
         int code;
         try {
             code = new WorkerRuntime(env).run();
         } catch (Throwable t) {
-            System.err.println("troupe worker " + env.get(Protocol.ENV_WORKER_ID) + " failed: " + t);
+            System.err.println("troupe worker " + env.get(WorkerLaunch.ENV_WORKER_ID) + " failed: " + t);
             t.printStackTrace();
-            code = Protocol.EXIT_HANDSHAKE_FAILED;
+            code = WorkerLaunch.EXIT_HANDSHAKE_FAILED;
         }
         System.out.flush();
         System.err.flush();

@@ -3,22 +3,23 @@ package dev.troupe.internal.worker;
 import com.google.protobuf.ByteString;
 import dev.troupe.CodecException;
 import dev.troupe.Task;
-import dev.troupe.internal.Protocol;
+import dev.troupe.internal.WorkerLaunch;
+import dev.troupe.wire.WireProtocol;
 import dev.troupe.internal.codec.JavaSerialization;
 import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.internal.codec.RemoteErrors;
-import dev.troupe.internal.wire.Cancel;
-import dev.troupe.internal.wire.DefineFunction;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Failure;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.Hello;
-import dev.troupe.internal.wire.Result;
-import dev.troupe.internal.wire.Stats;
-import dev.troupe.internal.wire.Submit;
-import dev.troupe.internal.wire.Welcome;
-import dev.troupe.spi.FrameCodec;
-import dev.troupe.spi.FrameTooLargeException;
+import dev.troupe.wire.Cancel;
+import dev.troupe.wire.DefineFunction;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Failure;
+import dev.troupe.wire.Heartbeat;
+import dev.troupe.wire.Hello;
+import dev.troupe.wire.Result;
+import dev.troupe.wire.Stats;
+import dev.troupe.wire.Submit;
+import dev.troupe.wire.Welcome;
+import dev.troupe.wire.FrameCodec;
+import dev.troupe.wire.FrameTooLargeException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.TransportProvider;
@@ -64,7 +65,7 @@ final class WorkerRuntime implements LinkHandler {
     private volatile boolean lost;
     static final int LINK_LOST = -1;
     private static final Envelope LOST_MARKER = Envelope.newBuilder()
-        .setShutdown(dev.troupe.internal.wire.Shutdown.newBuilder().setExitCode(LINK_LOST)).build();
+        .setShutdown(dev.troupe.wire.Shutdown.newBuilder().setExitCode(LINK_LOST)).build();
     private final ClassLoader loader = WorkerRuntime.class.getClassLoader();
 
     private final BlockingQueue<Envelope> work = new LinkedBlockingQueue<>();
@@ -93,7 +94,7 @@ final class WorkerRuntime implements LinkHandler {
     private Link link;
 
     WorkerRuntime(Map<String, String> env) {
-        this(env, Protocol.decodeOptions(env.get(Protocol.ENV_TRANSPORT_OPTIONS)), false);
+        this(env, WorkerLaunch.decodeOptions(env.get(WorkerLaunch.ENV_TRANSPORT_OPTIONS)), false);
     }
 
     /**
@@ -103,19 +104,19 @@ final class WorkerRuntime implements LinkHandler {
      */
     WorkerRuntime(Map<String, String> env, Map<String, String> transportOptions, boolean remote) {
         this.remote = remote;
-        this.workerId = env.get(Protocol.ENV_WORKER_ID);
-        this.address = env.get(Protocol.ENV_CONNECT);
-        this.host = env.getOrDefault(Protocol.ENV_HOST, hostName());
-        this.token = Base64.getDecoder().decode(env.getOrDefault(Protocol.ENV_TOKEN, ""));
-        this.parentPid = Long.parseLong(env.getOrDefault(Protocol.ENV_PARENT_PID, "-1"));
-        int maxFrame = Integer.parseInt(env.getOrDefault(Protocol.ENV_MAX_FRAME,
+        this.workerId = env.get(WorkerLaunch.ENV_WORKER_ID);
+        this.address = env.get(WorkerLaunch.ENV_CONNECT);
+        this.host = env.getOrDefault(WorkerLaunch.ENV_HOST, hostName());
+        this.token = Base64.getDecoder().decode(env.getOrDefault(WorkerLaunch.ENV_TOKEN, ""));
+        this.parentPid = Long.parseLong(env.getOrDefault(WorkerLaunch.ENV_PARENT_PID, "-1"));
+        int maxFrame = Integer.parseInt(env.getOrDefault(WorkerLaunch.ENV_MAX_FRAME,
             String.valueOf(TransportSettings.DEFAULT_MAX_FRAME_BYTES)));
-        Path runDir = Path.of(env.getOrDefault(Protocol.ENV_RUN_DIR, System.getProperty("java.io.tmpdir")));
+        Path runDir = Path.of(env.getOrDefault(WorkerLaunch.ENV_RUN_DIR, System.getProperty("java.io.tmpdir")));
         this.settings = new TransportSettings(runDir, maxFrame, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES,
             transportOptions);
         this.codec = new PayloadCodec(new JavaSerialization(
-            env.getOrDefault(Protocol.ENV_SERIAL_FILTER, JavaSerialization.DEFAULT_FILTER),
-            Boolean.parseBoolean(env.getOrDefault(Protocol.ENV_JAVA_VALUES, "true"))));
+            env.getOrDefault(WorkerLaunch.ENV_SERIAL_FILTER, JavaSerialization.DEFAULT_FILTER),
+            Boolean.parseBoolean(env.getOrDefault(WorkerLaunch.ENV_JAVA_VALUES, "true"))));
     }
 
     /**
@@ -149,7 +150,7 @@ final class WorkerRuntime implements LinkHandler {
         link = connected;
         link.start(this);
         link.send(Envelope.newBuilder().setHello(Hello.newBuilder()
-            .setProtocolVersion(Protocol.VERSION)
+            .setProtocolVersion(WireProtocol.VERSION)
             .setWorkerId(workerId)
             .setPid(ProcessHandle.current().pid())
             .setToken(ByteString.copyFrom(token))
@@ -164,10 +165,10 @@ final class WorkerRuntime implements LinkHandler {
             // Remote worker: the link closed before the node welcomed it.
             return LINK_LOST;
         }
-        if (w.getProtocolVersion() != Protocol.VERSION) {
+        if (w.getProtocolVersion() != WireProtocol.VERSION) {
             System.err.println("troupe worker " + workerId + ": node speaks protocol " + w.getProtocolVersion()
-                + ", this worker " + Protocol.VERSION);
-            return Protocol.EXIT_HANDSHAKE_FAILED;
+                + ", this worker " + WireProtocol.VERSION);
+            return WorkerLaunch.EXIT_HANDSHAKE_FAILED;
         }
         long beat = Math.max(50, w.getHeartbeatIntervalMs());
         timer.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
@@ -352,7 +353,7 @@ final class WorkerRuntime implements LinkHandler {
                 System.err.println("troupe worker " + workerId + ": node refused the handshake: "
                     + e.getRefused().getReason());
                 System.err.flush();
-                Runtime.getRuntime().halt(Protocol.EXIT_HANDSHAKE_FAILED);
+                Runtime.getRuntime().halt(WorkerLaunch.EXIT_HANDSHAKE_FAILED);
                 break;
             case CANCEL:
                 cancel(e.getCancel());
@@ -403,7 +404,7 @@ final class WorkerRuntime implements LinkHandler {
         if (!stopping) {
             System.err.println("troupe worker " + workerId + ": link to node lost ("
                 + (cause == null ? "closed" : cause.getMessage()) + "); exiting");
-            Runtime.getRuntime().halt(Protocol.EXIT_PARENT_GONE);
+            Runtime.getRuntime().halt(WorkerLaunch.EXIT_PARENT_GONE);
         }
     }
 
@@ -428,7 +429,7 @@ final class WorkerRuntime implements LinkHandler {
         boolean alive = ProcessHandle.of(parentPid).map(ProcessHandle::isAlive).orElse(false);
         if (!alive) {
             System.err.println("troupe worker " + workerId + ": node (pid " + parentPid + ") is gone; exiting");
-            Runtime.getRuntime().halt(Protocol.EXIT_PARENT_GONE);
+            Runtime.getRuntime().halt(WorkerLaunch.EXIT_PARENT_GONE);
         }
     }
 

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
 import dev.troupe.CodecException;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.PayloadList;
+import dev.troupe.wire.Heartbeat;
+import dev.troupe.wire.PayloadList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

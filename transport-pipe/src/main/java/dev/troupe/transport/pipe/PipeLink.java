@@ -1,7 +1,7 @@
 package dev.troupe.transport.pipe;
 
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.spi.FrameCodec;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.FrameCodec;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.LinkHandler;

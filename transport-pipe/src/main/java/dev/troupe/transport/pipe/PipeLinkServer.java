@@ -3,7 +3,7 @@ package dev.troupe.transport.pipe;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkServer;
 import dev.troupe.spi.TransportSettings;
-import dev.troupe.spi.UnixSocketServer;
+import dev.troupe.spi.support.UnixSocketServer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;

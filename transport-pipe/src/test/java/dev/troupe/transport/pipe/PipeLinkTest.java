@@ -3,13 +3,13 @@ package dev.troupe.transport.pipe;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.LogLine;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Heartbeat;
+import dev.troupe.wire.LogLine;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.spi.LinkServer;
-import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.wire.MalformedFrameException;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
 import java.nio.ByteBuffer;

@@ -1,14 +1,11 @@
 package dev.troupe.transport.shm;
 
-import com.google.protobuf.CodedOutputStream;
-import dev.troupe.internal.codec.WireEncoder;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.spi.FrameCodec;
-import dev.troupe.spi.FrameTooLargeException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.LinkHandler;
-import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.FrameCodec;
+import dev.troupe.wire.MalformedFrameException;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -419,16 +416,11 @@ final class ShmLink implements Link {
     }
 
     private int checkSize(Envelope envelope) {
-        int size = WireEncoder.sizeOf(envelope);
-        return checkSize(size < 0 ? envelope.getSerializedSize() : size);
+        return checkSize(FrameCodec.bodySize(envelope));
     }
 
     private int checkSize(int size) {
-        long frame = (long) size + FrameCodec.HEADER_BYTES;
-        if (frame > maxFrameBytes) {
-            throw new FrameTooLargeException(frame, maxFrameBytes);
-        }
-        return size;
+        return FrameCodec.checkBodySize(size, maxFrameBytes);
     }
 
     /** Writes one envelope; the caller holds the send lock and has checked the link is open. */
@@ -436,18 +428,7 @@ final class ShmLink implements Link {
         if (size <= tx.maxMsgLength()) {
             // Encoding into a reused heap array and copying is cheaper than a direct-buffer encoder per message.
             byte[] scratch = size <= sendScratch.length ? sendScratch : new byte[size];
-            try {
-                int written = WireEncoder.write(envelope, scratch, 0);
-                if (written < 0) {
-                    CodedOutputStream out = CodedOutputStream.newInstance(scratch, 0, size);
-                    envelope.writeTo(out);
-                    out.checkNoSpaceLeft();
-                } else if (written != size) {
-                    throw new IllegalStateException("wrote " + written + " bytes of " + size);
-                }
-            } catch (IOException | RuntimeException e) {
-                throw new IllegalStateException("cannot encode " + envelope.getBodyCase() + " on " + description, e);
-            }
+            FrameCodec.writeBody(envelope, scratch, 0, size);
             int index = claim(WHOLE, Math.max(size, 1));
             tx.buffer().putBytes(index, scratch, 0, size);
             tx.commit(index);

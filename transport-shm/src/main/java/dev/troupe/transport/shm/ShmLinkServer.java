@@ -2,9 +2,9 @@ package dev.troupe.transport.shm;
 
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkServer;
-import dev.troupe.spi.NodeDirectories;
+import dev.troupe.spi.support.NodeDirectories;
 import dev.troupe.spi.TransportSettings;
-import dev.troupe.spi.UnixSocketServer;
+import dev.troupe.spi.support.UnixSocketServer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;

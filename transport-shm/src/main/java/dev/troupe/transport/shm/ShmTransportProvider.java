@@ -1,7 +1,7 @@
 package dev.troupe.transport.shm;
 
 import dev.troupe.spi.Link;
-import dev.troupe.spi.NodeDirectories;
+import dev.troupe.spi.support.NodeDirectories;
 import dev.troupe.spi.LinkServer;
 import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;

@@ -2,8 +2,8 @@ package dev.troupe.transport.shm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.LogLine;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.LogLine;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.LinkServer;

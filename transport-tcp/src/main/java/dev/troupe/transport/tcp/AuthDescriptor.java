@@ -1,6 +1,6 @@
 package dev.troupe.transport.tcp;
 
-import dev.troupe.internal.Protocol;
+import dev.troupe.wire.WireProtocol;
 import dev.troupe.spi.AuthenticationException;
 import io.netty.buffer.ByteBuf;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <pre>
  *   0  magic    4 bytes  'T' 'R' 'P' 'A'
- *   4  version  uint16   the wire protocol version (Protocol.VERSION)
+ *   4  version  uint16   the wire protocol version (WireProtocol.VERSION)
  *   6  type     1 byte   CHALLENGE | RESPONSE | ACCEPT | REFUSE
  *   7  body:
  *      CHALLENGE  (node to worker)  server nonce, 32 bytes
@@ -47,7 +47,7 @@ final class AuthDescriptor {
     static void writeHeader(ByteBuf out, int bodyBytes, byte type) {
         out.writeInt(HEADER_BYTES + bodyBytes);
         out.writeInt(MAGIC);
-        out.writeShort(Protocol.VERSION);
+        out.writeShort(WireProtocol.VERSION);
         out.writeByte(type);
     }
 
@@ -65,9 +65,9 @@ final class AuthDescriptor {
         frame.skipBytes(4);
         int version = frame.readUnsignedShort();
         byte type = frame.readByte();
-        if (version != Protocol.VERSION) {
+        if (version != WireProtocol.VERSION) {
             throw new AuthenticationException("peer speaks protocol version " + version + ", this side speaks "
-                + Protocol.VERSION);
+                + WireProtocol.VERSION);
         }
         return type;
     }

@@ -1,6 +1,6 @@
 package dev.troupe.transport.tcp;
 
-import dev.troupe.spi.FrameCodec;
+import dev.troupe.wire.FrameCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;

@@ -1,15 +1,13 @@
 package dev.troupe.transport.tcp;
 
-import com.google.protobuf.CodedOutputStream;
-import dev.troupe.internal.codec.WireEncoder;
-import dev.troupe.internal.wire.Envelope;
+import dev.troupe.wire.Envelope;
 import dev.troupe.spi.AuthenticationException;
-import dev.troupe.spi.FrameCodec;
-import dev.troupe.spi.FrameTooLargeException;
+import dev.troupe.wire.FrameCodec;
+import dev.troupe.wire.FrameTooLargeException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.LinkHandler;
-import dev.troupe.spi.MalformedFrameException;
+import dev.troupe.wire.MalformedFrameException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,7 +17,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -395,7 +392,7 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         return enqueue(envelopes);
     }
 
-    /** Envelopes up to this size are written by {@link WireEncoder} through a per-thread array. */
+    /** Envelopes up to this size are written through a per-thread array, then copied into the buffer. */
     private static final int SMALL_ENVELOPE = 1024;
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[SMALL_ENVELOPE]);
 
@@ -404,10 +401,7 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
         int[] sizes = new int[envelopes.size() + 1];
         long total = 0;
         for (int i = 0; i < envelopes.size(); i++) {
-            int size = envelopes.get(i).getSerializedSize();
-            if ((long) size + FrameCodec.HEADER_BYTES > maxFrameBytes) {
-                throw new FrameTooLargeException((long) size + FrameCodec.HEADER_BYTES, maxFrameBytes);
-            }
+            int size = FrameCodec.checkBodySize(FrameCodec.bodySize(envelopes.get(i)), maxFrameBytes);
             sizes[i] = size;
             total += FrameCodec.HEADER_BYTES + size;
         }
@@ -426,20 +420,14 @@ final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
                 buf.writeInt(sizes[i]);
                 if (sizes[i] <= SMALL_ENVELOPE) {
                     byte[] scratch = SCRATCH.get();
-                    int written = WireEncoder.write(envelopes.get(i), scratch, 0);
-                    if (written == sizes[i]) {
-                        buf.writeBytes(scratch, 0, written);
-                        continue;
-                    }
+                    FrameCodec.writeBody(envelopes.get(i), scratch, 0, sizes[i]);
+                    buf.writeBytes(scratch, 0, sizes[i]);
+                } else {
+                    buf.ensureWritable(sizes[i]);
+                    FrameCodec.writeBody(envelopes.get(i), buf.nioBuffer(buf.writerIndex(), sizes[i]), sizes[i]);
+                    buf.writerIndex(buf.writerIndex() + sizes[i]);
                 }
-                CodedOutputStream out = CodedOutputStream.newInstance(buf.nioBuffer(buf.writerIndex(), sizes[i]));
-                envelopes.get(i).writeTo(out);
-                out.checkNoSpaceLeft();
-                buf.writerIndex(buf.writerIndex() + sizes[i]);
             }
-        } catch (IOException e) {
-            buf.writerIndex(mark);
-            throw new UncheckedIOException("cannot serialize envelope", e);
         } catch (RuntimeException e) {
             buf.writerIndex(mark);
             throw e;

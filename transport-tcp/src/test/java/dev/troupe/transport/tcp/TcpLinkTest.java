@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.LogLine;
+import dev.troupe.wire.Envelope;
+import dev.troupe.wire.Heartbeat;
+import dev.troupe.wire.LogLine;
 import dev.troupe.spi.AuthenticationException;
-import dev.troupe.spi.FrameTooLargeException;
+import dev.troupe.wire.FrameTooLargeException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.LinkHandler;
@@ -228,7 +228,7 @@ class TcpLinkTest {
                     new Random(3).nextBytes(serverNonce);
                     out.writeInt(AuthDescriptor.HEADER_BYTES + AuthDescriptor.NONCE_BYTES);
                     out.writeInt(AuthDescriptor.MAGIC);
-                    out.writeShort(dev.troupe.internal.Protocol.VERSION);
+                    out.writeShort(dev.troupe.wire.WireProtocol.VERSION);
                     out.writeByte(AuthDescriptor.CHALLENGE);
                     out.write(serverNonce);
                     byte[] response = new byte[in.readInt()];
@@ -237,7 +237,7 @@ class TcpLinkTest {
                         AuthDescriptor.HEADER_BYTES + AuthDescriptor.NONCE_BYTES);
                     out.writeInt(AuthDescriptor.HEADER_BYTES + AuthDescriptor.MAC_BYTES);
                     out.writeInt(AuthDescriptor.MAGIC);
-                    out.writeShort(dev.troupe.internal.Protocol.VERSION);
+                    out.writeShort(dev.troupe.wire.WireProtocol.VERSION);
                     out.writeByte(AuthDescriptor.ACCEPT);
                     out.write(AuthDescriptor.serverProof(SECRET.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                         serverNonce, clientNonce));

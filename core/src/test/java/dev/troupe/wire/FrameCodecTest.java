@@ -1,13 +1,9 @@
-package dev.troupe.spi;
+package dev.troupe.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.LogLine;
-import dev.troupe.internal.wire.Result;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;

@@ -1,12 +1,10 @@
 package dev.troupe.internal;
 
 /**
- * INTERNAL API. Constants of the wire protocol and of the node-to-worker launch contract.
+ * INTERNAL API. The node-to-worker launch contract: the worker's main class, the environment a node starts it
+ * with, and its exit codes. The wire protocol's version is {@link dev.troupe.wire.WireProtocol#VERSION}.
  */
-public final class Protocol {
-
-    /** The protocol version in {@code Hello} and {@code Welcome}; peers with another version are refused. */
-    public static final int VERSION = 2;
+public final class WorkerLaunch {
 
     /** The main class of a worker JVM. */
     public static final String WORKER_MAIN = "dev.troupe.internal.worker.WorkerMain";
@@ -45,7 +43,7 @@ public final class Protocol {
     /** Exit code of a spawned worker whose task threw (Python's {@code Process} uses 1 too). */
     public static final int EXIT_TASK_FAILED = 1;
 
-    private Protocol() {
+    private WorkerLaunch() {
     }
 
     /**

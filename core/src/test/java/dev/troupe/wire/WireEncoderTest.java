@@ -1,12 +1,8 @@
-package dev.troupe.internal.codec;
+package dev.troupe.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.UnknownFieldSet;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.LogLine;
-import dev.troupe.internal.wire.Result;
 import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.troupe.spi;
+package dev.troupe.wire;
 
 /**
  * An envelope is larger than the link's maximum frame size ({@code troupe.max-frame-size}) and was not sent.

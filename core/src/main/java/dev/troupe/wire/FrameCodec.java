@@ -1,13 +1,9 @@
-package dev.troupe.spi;
+package dev.troupe.wire;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.troupe.internal.codec.WireDecoder;
-import dev.troupe.internal.codec.WireEncoder;
-import dev.troupe.internal.wire.Envelope;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -31,26 +27,89 @@ public final class FrameCodec {
      * @throws FrameTooLargeException when the frame would exceed {@code maxFrameBytes}.
      */
     public static byte[] encode(Envelope envelope, int maxFrameBytes) {
-        int size = envelope.getSerializedSize();
-        if ((long) size + HEADER_BYTES > maxFrameBytes) {
-            throw new FrameTooLargeException((long) size + HEADER_BYTES, maxFrameBytes);
-        }
+        int size = checkBodySize(bodySize(envelope), maxFrameBytes);
         byte[] frame = new byte[HEADER_BYTES + size];
         frame[0] = (byte) (size >>> 24);
         frame[1] = (byte) (size >>> 16);
         frame[2] = (byte) (size >>> 8);
         frame[3] = (byte) size;
-        if (WireEncoder.write(envelope, frame, HEADER_BYTES) == size) {
-            return frame;
+        writeBody(envelope, frame, HEADER_BYTES, size);
+        return frame;
+    }
+
+    /**
+     * The serialized size of an envelope, as {@link #writeBody} writes it.
+     *
+     * @param envelope the envelope.
+     * @return its size in bytes, without the length prefix.
+     */
+    public static int bodySize(Envelope envelope) {
+        int size = WireEncoder.sizeOf(envelope);
+        return size < 0 ? envelope.getSerializedSize() : size;
+    }
+
+    /**
+     * Checks that a body of this size fits in a frame.
+     *
+     * @param bodySize      the body's size in bytes.
+     * @param maxFrameBytes the largest allowed frame, header included.
+     * @return {@code bodySize}.
+     * @throws FrameTooLargeException when the frame would exceed {@code maxFrameBytes}.
+     */
+    public static int checkBodySize(int bodySize, int maxFrameBytes) {
+        if ((long) bodySize + HEADER_BYTES > maxFrameBytes) {
+            throw new FrameTooLargeException((long) bodySize + HEADER_BYTES, maxFrameBytes);
         }
-        CodedOutputStream out = CodedOutputStream.newInstance(frame, HEADER_BYTES, size);
+        return bodySize;
+    }
+
+    /**
+     * Serializes an envelope into an array: the hot envelopes by {@link WireEncoder}, any other through protobuf.
+     * This is the one encode path of every transport.
+     *
+     * @param envelope the envelope.
+     * @param array    where to write.
+     * @param offset   where to start.
+     * @param size     the envelope's {@link #bodySize}; {@code array} has that much room from {@code offset}.
+     * @throws IllegalStateException when the envelope does not serialize to {@code size} bytes.
+     */
+    public static void writeBody(Envelope envelope, byte[] array, int offset, int size) {
+        int written = WireEncoder.write(envelope, array, offset);
+        if (written == size) {
+            return;
+        }
+        if (written >= 0) {
+            throw new IllegalStateException("wrote " + written + " bytes of " + size + " for " + envelope.getBodyCase());
+        }
+        writeWithProtobuf(envelope, CodedOutputStream.newInstance(array, offset, size));
+    }
+
+    /**
+     * Serializes an envelope into a buffer, from its position, as {@link #writeBody(Envelope, byte[], int, int)}
+     * does into an array. Neither position nor limit moves.
+     *
+     * @param envelope the envelope.
+     * @param target   where to write; it has {@code size} bytes remaining.
+     * @param size     the envelope's {@link #bodySize}.
+     * @throws IllegalStateException when the envelope does not serialize to {@code size} bytes.
+     */
+    public static void writeBody(Envelope envelope, ByteBuffer target, int size) {
+        if (target.hasArray() && !target.isReadOnly()) {
+            writeBody(envelope, target.array(), target.arrayOffset() + target.position(), size);
+            return;
+        }
+        ByteBuffer slice = target.slice();
+        slice.limit(size);
+        writeWithProtobuf(envelope, CodedOutputStream.newInstance(slice));
+    }
+
+    private static void writeWithProtobuf(Envelope envelope, CodedOutputStream out) {
         try {
             envelope.writeTo(out);
             out.checkNoSpaceLeft();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serialize envelope", e);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("cannot serialize " + envelope.getBodyCase() + " envelope", e);
         }
-        return frame;
     }
 
     /**

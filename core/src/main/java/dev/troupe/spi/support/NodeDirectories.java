@@ -1,4 +1,4 @@
-package dev.troupe.spi;
+package dev.troupe.spi.support;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;

@@ -1,4 +1,4 @@
-package dev.troupe.internal.codec;
+package dev.troupe.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,16 +6,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.troupe.CodecException;
-import dev.troupe.internal.wire.Cancel;
-import dev.troupe.internal.wire.Envelope;
-import dev.troupe.internal.wire.Heartbeat;
-import dev.troupe.internal.wire.Hello;
-import dev.troupe.internal.wire.Payload;
-import dev.troupe.internal.wire.PayloadList;
-import dev.troupe.internal.wire.Payloads;
-import dev.troupe.internal.wire.Result;
-import dev.troupe.internal.wire.Submit;
-import dev.troupe.spi.FrameCodec;
+import dev.troupe.internal.codec.PayloadCodec;
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.util.Random;

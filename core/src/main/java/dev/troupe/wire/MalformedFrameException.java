@@ -1,4 +1,4 @@
-package dev.troupe.spi;
+package dev.troupe.wire;
 
 import java.io.IOException;
 
