@@ -95,6 +95,8 @@ final class ProcessActor {
     private boolean linkClosed;
     private Integer pendingExit;
     private boolean stopRequested;
+    /** The command the process was started with (for error messages). */
+    private List<String> command = List.of();
 
     private ProcessActor(ActorContext<Command> context, TimerScheduler<Command> timers, NodeContext node,
                          LaunchSpec spec, ProcessRecord record, ActorRef<Event> owner) {
@@ -150,7 +152,7 @@ final class ProcessActor {
         ProcessBuilder pb;
         if (spec.worker()) {
             WorkerLauncher launcher = WorkerLauncher.of(node);
-            pb = new ProcessBuilder(launcher.command(spec.jvmOptions()));
+            pb = new ProcessBuilder(launcher.command(spec.jvmOptions(), spec.taskClasses()));
             pb.environment().putAll(spec.environment());
             pb.environment().putAll(launcher.environment(spec.id(), token));
             ActorRef<Command> self = context.getSelf();
@@ -159,6 +161,7 @@ final class ProcessActor {
             pb = new ProcessBuilder(spec.command());
             pb.environment().putAll(spec.environment());
         }
+        command = pb.command();
         Process process;
         try {
             process = pb.start();
@@ -297,7 +300,8 @@ final class ProcessActor {
         if (startFailure == null && !record.started.isDone()) {
             String tail = stderr == null ? "" : stderr.tail();
             startFailure = new WorkerStartException(who + " " + Exits.describe(exitCode) + " before it connected"
-                + (tail.isEmpty() ? " (no error output)" : "; its error output:\n" + tail));
+                + (tail.isEmpty() ? " (no error output)" : "; its error output:\n" + tail)
+                + WorkerLauncher.adviceFor(tail, command));
         }
         if (startFailure != null) {
             record.started.completeExceptionally(startFailure);
@@ -375,7 +379,7 @@ final class ProcessActor {
             String tail = stderr == null ? "" : stderr.tail();
             record.started.completeExceptionally(new WorkerStartException("worker " + spec.id() + " (pid "
                 + record.pid() + ") did not connect within " + node.settings.startTimeout.toMillis() + " ms"
-                + (tail.isEmpty() ? "" : "; its error output:\n" + tail)));
+                + (tail.isEmpty() ? "" : "; its error output:\n" + tail) + WorkerLauncher.adviceFor(tail, command)));
             record.state = ProcessState.STOPPING;
             record.process.destroyForcibly();
         }

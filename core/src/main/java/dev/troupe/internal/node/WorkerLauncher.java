@@ -1,6 +1,8 @@
 package dev.troupe.internal.node;
 
 import dev.troupe.internal.WorkerLaunch;
+import dev.troupe.spi.TransportProvider;
+import dev.troupe.spi.Transports;
 import dev.troupe.spi.support.ProcessConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -15,6 +17,9 @@ import java.util.Map;
  * Immutable and thread-safe.
  */
 final class WorkerLauncher {
+    /** What the JVM prints when the main class is not on the class path. */
+    static final String MAIN_CLASS_MISSING = "Could not find or load main class";
+
     private final NodeSettings settings;
     private final String connectAddress;
     private final String transportName;
@@ -27,7 +32,7 @@ final class WorkerLauncher {
      * @param transportName  the transport of that address, whose options the worker gets.
      * @param runDirectory   the node's run directory.
      * @param nodeLoader     the class loader of the node's user code (the context class loader of the thread that
-     *                       started the node).
+     *                       started the node); its URLs go on the class path.
      */
     WorkerLauncher(NodeSettings settings, String connectAddress, String transportName, Path runDirectory,
                    ClassLoader nodeLoader) {
@@ -46,10 +51,12 @@ final class WorkerLauncher {
     /**
      * The command line.
      *
-     * @param jvmOptions options added after the configured ones.
+     * @param jvmOptions  options added after the configured ones.
+     * @param taskClasses classes the worker must load (a spawned task's), whose jar or directory is added to the
+     *                    class path when it is not already on it.
      * @return the command and its arguments.
      */
-    List<String> command(List<String> jvmOptions) {
+    List<String> command(List<String> jvmOptions, List<Class<?>> taskClasses) {
         List<String> cmd = new ArrayList<>();
         cmd.add(settings.workerJava.isBlank()
             ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
@@ -62,9 +69,33 @@ final class WorkerLauncher {
         cmd.addAll(settings.workerJvmOptions);
         cmd.addAll(jvmOptions);
         cmd.add("-cp");
-        cmd.add(settings.workerClasspath.isBlank() ? System.getProperty("java.class.path") : settings.workerClasspath);
+        cmd.add(classpath(taskClasses));
         cmd.add(WorkerLaunch.WORKER_MAIN);
         return cmd;
+    }
+
+    /**
+     * The worker's class path: {@code troupe.worker.classpath} when set, else assembled by {@link WorkerClasspath}
+     * from this JVM's class path, the node's and Troupe's class loaders, and the code sources of Troupe, of every
+     * transport found and of the task classes.
+     *
+     * @param taskClasses see {@link #command}.
+     * @return the class path.
+     */
+    String classpath(List<Class<?>> taskClasses) {
+        if (!settings.workerClasspath.isBlank()) {
+            return settings.workerClasspath;
+        }
+        List<Class<?>> anchors = new ArrayList<>();
+        anchors.add(WorkerLaunch.class);
+        for (TransportProvider p : Transports.all()) {
+            anchors.add(p.getClass());
+        }
+        anchors.addAll(taskClasses);
+        List<ClassLoader> loaders = new ArrayList<>();
+        loaders.add(nodeLoader);
+        loaders.add(WorkerLaunch.class.getClassLoader());
+        return WorkerClasspath.join(WorkerClasspath.entries(System.getProperty("java.class.path"), loaders, anchors));
     }
 
     /**
@@ -95,5 +126,29 @@ final class WorkerLauncher {
             env.put(WorkerLaunch.ENV_INHERITED_SETTINGS, ProcessConfig.encode(inherited));
         }
         return env;
+    }
+
+    /**
+     * What to add to a start failure whose error output is {@code stderrTail}: how to fix a class path that lacks
+     * the worker's main class, or nothing.
+     *
+     * @param stderrTail the last lines the worker wrote to stderr.
+     * @param command    the command it was started with.
+     * @return the advice, starting with a line break, or an empty string.
+     */
+    static String adviceFor(String stderrTail, List<String> command) {
+        if (!stderrTail.contains(MAIN_CLASS_MISSING) && !stderrTail.contains("ClassNotFoundException: "
+            + WorkerLaunch.WORKER_MAIN)) {
+            return "";
+        }
+        int cp = command.indexOf("-cp");
+        String classpath = cp >= 0 && cp + 1 < command.size() ? command.get(cp + 1) : "?";
+        if (classpath.length() > 2000) {
+            classpath = classpath.substring(0, 2000) + "...";
+        }
+        return "\nThe worker JVM cannot load Troupe's worker class from its class path: " + classpath
+            + "\nSet troupe.worker.classpath to a class path that holds troupe-core, the transport's jar, their"
+            + " dependencies and your task classes (for example the output of `mvn dependency:build-classpath` plus"
+            + " target/classes).";
     }
 }
