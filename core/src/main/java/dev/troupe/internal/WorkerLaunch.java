@@ -21,6 +21,15 @@ public final class WorkerLaunch {
     public static final String ENV_RUN_DIR = "TROUPE_RUN_DIR";
     /** Environment variable: maximum frame size in bytes. */
     public static final String ENV_MAX_FRAME = "TROUPE_MAX_FRAME_BYTES";
+    /** Environment variable: bytes of outbound frames the worker's link buffers before a send blocks. */
+    public static final String ENV_MAX_PENDING_WRITE = "TROUPE_MAX_PENDING_WRITE_BYTES";
+    /** Environment variable: nanoseconds an idle worker polls for its next task before it parks. */
+    public static final String ENV_IDLE_SPIN_NANOS = "TROUPE_IDLE_SPIN_NANOS";
+    /**
+     * Environment variable: the node's settings that code with no node at hand reads in the worker (see
+     * {@link dev.troupe.spi.support.ProcessConfig}).
+     */
+    public static final String ENV_INHERITED_SETTINGS = dev.troupe.spi.support.ProcessConfig.ENV_INHERITED;
     /** Environment variable: the Java serialization filter pattern. */
     public static final String ENV_SERIAL_FILTER = "TROUPE_SERIAL_FILTER";
     /** Environment variable: whether values may use Java serialization ({@code true}/{@code false}). */

@@ -1,6 +1,7 @@
 package dev.troupe.shared;
 
 import dev.troupe.TroupeException;
+import dev.troupe.spi.support.ProcessConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
@@ -20,7 +21,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The file behind a named shared object: {@code KIND.NAME} in an owner-only (0700) directory of this user under
- * {@code /dev/shm} ({@code troupe.shared.directory} overrides it), itself owner-only (0600). A 64-byte header
+ * {@code /dev/shm} (the setting {@code troupe.shared.directory} overrides it), itself owner-only (0600). A 64-byte header
  * (magic, kind, version, data size) precedes the object's data.
  *
  * <p>Creating is race-free between processes: the creator writes and initializes a private temporary file and
@@ -191,7 +192,7 @@ final class NamedSegment {
 
     /** This user's owner-only directory of shared objects, created on first use. */
     static Path directory() {
-        String configured = System.getProperty("troupe.shared.directory", "");
+        String configured = ProcessConfig.get().getString("troupe.shared.directory");
         Path dir;
         if (!configured.isBlank()) {
             dir = Path.of(configured);

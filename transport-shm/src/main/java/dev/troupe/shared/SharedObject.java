@@ -1,5 +1,6 @@
 package dev.troupe.shared;
 
+import dev.troupe.spi.support.ProcessConfig;
 import dev.troupe.transport.shm.Futex;
 import java.util.concurrent.TimeUnit;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -16,9 +17,17 @@ public abstract class SharedObject implements AutoCloseable {
     static final int PID = (int) ProcessHandle.current().pid();
     /**
      * How long a waiter spins before it sleeps ({@code troupe.shared.spin-micros}, default 10): a hand-off between
-     * two busy processes then costs no system call.
+     * two busy processes then costs no system call. Read from {@link ProcessConfig} when the first object opens.
      */
-    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(Long.getLong("troupe.shared.spin-micros", 10));
+    static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(spinMicros());
+
+    private static long spinMicros() {
+        long micros = ProcessConfig.get().getLong("troupe.shared.spin-micros");
+        if (micros < 0) {
+            throw new IllegalArgumentException("troupe.shared.spin-micros must not be negative, got " + micros);
+        }
+        return micros;
+    }
 
     final NamedSegment segment;
     final UnsafeBuffer data;

@@ -147,7 +147,8 @@ public final class Node implements AutoCloseable {
         ProcessRecord record = new ProcessRecord(context.nextWorkerId());
         InFlightTask job = new InFlightTask(context.nextTaskId(), function,
             context.codec.encodeList(Collections.singletonList(input)), 1, new SpawnSink<>(record, result));
-        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), List.copyOf(jvmOptions), Map.of(), job);
+        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), List.copyOf(jvmOptions), Map.of(), job,
+            List.of(task.getClass()));
         system.tell(new NodeGuardian.StartProcess(spec, record));
         awaitStart(record);
         return new WorkerHandle<>(record, result);

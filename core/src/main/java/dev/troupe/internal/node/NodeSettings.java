@@ -25,11 +25,15 @@ final class NodeSettings {
     final List<String> workerJvmOptions;
     final Duration startTimeout;
     final Duration stopGrace;
+    /** {@code troupe.worker.idle-spin}: how long an idle worker polls for its next task before it parks. */
+    final Duration workerIdleSpin;
     final boolean javaValues;
     final String serialFilter;
     /** {@code troupe.tcp.listen}: where remote workers dial in; empty when the node takes none. */
     final String remoteListen;
     private final Config root;
+    private static final List<String> INHERITED_SECTIONS = List.of("shared");
+    private static final String NO_FUTEX = "shm.no-futex";
 
     NodeSettings(Config root) {
         Config c = root.getConfig("troupe");
@@ -45,11 +49,33 @@ final class NodeSettings {
         workerJvmOptions = List.copyOf(c.getStringList("worker.jvm-options"));
         startTimeout = c.getDuration("worker.start-timeout");
         stopGrace = c.getDuration("worker.stop-grace");
+        workerIdleSpin = c.getDuration("worker.idle-spin");
+        if (workerIdleSpin.isNegative()) {
+            throw new IllegalArgumentException("troupe.worker.idle-spin must not be negative: " + workerIdleSpin);
+        }
         javaValues = c.getBoolean("serialization.java-values");
         String filter = c.getString("serialization.filter");
         serialFilter = filter.isBlank() ? JavaSerialization.DEFAULT_FILTER : filter;
         remoteListen = c.hasPath("tcp.listen") ? c.getString("tcp.listen").trim() : "";
         this.root = c;
+    }
+
+    /**
+     * The settings every worker this node starts inherits, whatever its transport, by full path: those that code
+     * with no node at hand reads from {@link dev.troupe.spi.support.ProcessConfig} in the worker and must agree
+     * with the node's (the directory of named shared objects, whether futexes are used).
+     */
+    Map<String, String> inheritedSettings() {
+        Map<String, String> out = new TreeMap<>();
+        for (String section : INHERITED_SECTIONS) {
+            for (Map.Entry<String, String> e : transportOptions(section).entrySet()) {
+                out.put("troupe." + section + "." + e.getKey(), e.getValue());
+            }
+        }
+        if (root.hasPath(NO_FUTEX)) {
+            out.put("troupe." + NO_FUTEX, String.valueOf(root.getValue(NO_FUTEX).unwrapped()));
+        }
+        return out;
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.troupe.internal.node;
 import dev.troupe.ProcessState;
 import dev.troupe.WorkerCrashedException;
 import dev.troupe.WorkerStartException;
-import dev.troupe.internal.WorkerLaunch;
 import dev.troupe.wire.WireProtocol;
 import dev.troupe.wire.Envelope;
 import dev.troupe.wire.Hello;
@@ -14,7 +13,6 @@ import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -97,6 +95,8 @@ final class ProcessActor {
     private boolean linkClosed;
     private Integer pendingExit;
     private boolean stopRequested;
+    /** The command the process was started with (for error messages). */
+    private List<String> command = List.of();
 
     private ProcessActor(ActorContext<Command> context, TimerScheduler<Command> timers, NodeContext node,
                          LaunchSpec spec, ProcessRecord record, ActorRef<Event> owner) {
@@ -149,25 +149,19 @@ final class ProcessActor {
         record.actor = context.getSelf();
         byte[] token = new byte[32];
         RANDOM.nextBytes(token);
-        ProcessBuilder pb = new ProcessBuilder(spec.worker() ? workerCommand() : spec.command());
-        pb.environment().putAll(spec.environment());
+        ProcessBuilder pb;
         if (spec.worker()) {
-            NodeSettings s = node.settings;
-            pb.environment().put(WorkerLaunch.ENV_CONNECT, node.server.address());
-            pb.environment().put(WorkerLaunch.ENV_WORKER_ID, spec.id());
-            pb.environment().put(WorkerLaunch.ENV_TOKEN, Base64.getEncoder().encodeToString(token));
-            pb.environment().put(WorkerLaunch.ENV_PARENT_PID, Long.toString(ProcessHandle.current().pid()));
-            pb.environment().put(WorkerLaunch.ENV_RUN_DIR, node.runDirectory.path().toString());
-            pb.environment().put(WorkerLaunch.ENV_MAX_FRAME, Integer.toString(s.maxFrameBytes));
-            pb.environment().put(WorkerLaunch.ENV_SERIAL_FILTER, s.serialFilter);
-            pb.environment().put(WorkerLaunch.ENV_JAVA_VALUES, Boolean.toString(s.javaValues));
-            java.util.Map<String, String> options = s.transportOptions(node.server.transportName());
-            if (!options.isEmpty()) {
-                pb.environment().put(WorkerLaunch.ENV_TRANSPORT_OPTIONS, WorkerLaunch.encodeOptions(options));
-            }
+            WorkerLauncher launcher = WorkerLauncher.of(node);
+            pb = new ProcessBuilder(launcher.command(spec.jvmOptions(), spec.taskClasses()));
+            pb.environment().putAll(spec.environment());
+            pb.environment().putAll(launcher.environment(spec.id(), token));
             ActorRef<Command> self = context.getSelf();
             node.server.expect(spec.id(), token, (handshake, hello) -> self.tell(new Connected(handshake, hello)));
+        } else {
+            pb = new ProcessBuilder(spec.command());
+            pb.environment().putAll(spec.environment());
         }
+        command = pb.command();
         Process process;
         try {
             process = pb.start();
@@ -206,25 +200,6 @@ final class ProcessActor {
             .onMessageEquals(ForceKill.INSTANCE, this::onForceKill)
             .onMessageEquals(ReaderDrainTimedOut.INSTANCE, () -> finish(pendingExit, null))
             .build();
-    }
-
-    private List<String> workerCommand() {
-        NodeSettings s = node.settings;
-        List<String> cmd = new ArrayList<>();
-        cmd.add(s.workerJava.isBlank()
-            ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
-            : s.workerJava);
-        if (s.workerJava.isBlank() && Runtime.version().feature() >= 23) {
-            // Agrona (the shm transport) uses sun.misc.Unsafe memory access, which JDK 23+ warns about on stderr
-            // at every start; the flag does not exist before 23, so it is added only for this JVM's own java.
-            cmd.add("--sun-misc-unsafe-memory-access=allow");
-        }
-        cmd.addAll(s.workerJvmOptions);
-        cmd.addAll(spec.jvmOptions());
-        cmd.add("-cp");
-        cmd.add(s.workerClasspath.isBlank() ? System.getProperty("java.class.path") : s.workerClasspath);
-        cmd.add(WorkerLaunch.WORKER_MAIN);
-        return cmd;
     }
 
     private Behavior<Command> onConnected(Connected c) {
@@ -325,7 +300,8 @@ final class ProcessActor {
         if (startFailure == null && !record.started.isDone()) {
             String tail = stderr == null ? "" : stderr.tail();
             startFailure = new WorkerStartException(who + " " + Exits.describe(exitCode) + " before it connected"
-                + (tail.isEmpty() ? " (no error output)" : "; its error output:\n" + tail));
+                + (tail.isEmpty() ? " (no error output)" : "; its error output:\n" + tail)
+                + WorkerLauncher.adviceFor(tail, command));
         }
         if (startFailure != null) {
             record.started.completeExceptionally(startFailure);
@@ -403,7 +379,7 @@ final class ProcessActor {
             String tail = stderr == null ? "" : stderr.tail();
             record.started.completeExceptionally(new WorkerStartException("worker " + spec.id() + " (pid "
                 + record.pid() + ") did not connect within " + node.settings.startTimeout.toMillis() + " ms"
-                + (tail.isEmpty() ? "" : "; its error output:\n" + tail)));
+                + (tail.isEmpty() ? "" : "; its error output:\n" + tail) + WorkerLauncher.adviceFor(tail, command)));
             record.state = ProcessState.STOPPING;
             record.process.destroyForcibly();
         }

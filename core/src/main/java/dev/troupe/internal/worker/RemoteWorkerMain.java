@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * <p>It serves until killed: when its link is lost or a pool lets it go, it joins again, backing off from 100 ms
  * to 10 s between attempts while the node is unreachable (so it rejoins a restarted node by itself). A node that
  * refuses it (wrong secret, other protocol version) ends it with exit code
- * {@value Protocol#EXIT_HANDSHAKE_FAILED}: retrying would not help.
+ * {@value WorkerLaunch#EXIT_HANDSHAKE_FAILED}: retrying would not help.
  */
 public final class RemoteWorkerMain {
     static final long FIRST_BACKOFF_MILLIS = 100;

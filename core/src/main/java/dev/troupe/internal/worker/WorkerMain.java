@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * INTERNAL API. The entry point of a worker JVM started by a node. Reads its instructions from environment
- * variables (see {@link Protocol}), connects back, runs tasks until told to stop, then exits.
+ * variables (see {@link WorkerLaunch}), connects back, runs tasks until told to stop, then exits.
  */
 public final class WorkerMain {
 

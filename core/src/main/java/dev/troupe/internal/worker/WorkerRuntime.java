@@ -50,7 +50,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class WorkerRuntime implements LinkHandler {
     private static final long PARENT_CHECK_MILLIS = 500;
-    private static final long SPIN_NANOS = Long.getLong("troupe.worker.spin-nanos", 0);
+    /** {@code troupe.worker.idle-spin} of the node, handed over in {@link WorkerLaunch#ENV_IDLE_SPIN_NANOS}. */
+    private final long idleSpinNanos;
 
     private final String workerId;
     private final String address;
@@ -98,7 +99,7 @@ final class WorkerRuntime implements LinkHandler {
     }
 
     /**
-     * @param env              the launch contract (see {@link Protocol}); a remote worker's has no token.
+     * @param env              the launch contract (see {@link WorkerLaunch}); a remote worker's has no token.
      * @param transportOptions the options of the transport it connects with.
      * @param remote           whether it outlives its link, to connect again.
      */
@@ -112,11 +113,23 @@ final class WorkerRuntime implements LinkHandler {
         int maxFrame = Integer.parseInt(env.getOrDefault(WorkerLaunch.ENV_MAX_FRAME,
             String.valueOf(TransportSettings.DEFAULT_MAX_FRAME_BYTES)));
         Path runDir = Path.of(env.getOrDefault(WorkerLaunch.ENV_RUN_DIR, System.getProperty("java.io.tmpdir")));
-        this.settings = new TransportSettings(runDir, maxFrame, TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES,
-            transportOptions);
+        int maxPendingWrite = Integer.parseInt(env.getOrDefault(WorkerLaunch.ENV_MAX_PENDING_WRITE,
+            String.valueOf(TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES)));
+        this.settings = new TransportSettings(runDir, maxFrame, maxPendingWrite, transportOptions);
+        this.idleSpinNanos = Long.parseLong(env.getOrDefault(WorkerLaunch.ENV_IDLE_SPIN_NANOS, "0"));
         this.codec = new PayloadCodec(new JavaSerialization(
             env.getOrDefault(WorkerLaunch.ENV_SERIAL_FILTER, JavaSerialization.DEFAULT_FILTER),
             Boolean.parseBoolean(env.getOrDefault(WorkerLaunch.ENV_JAVA_VALUES, "true"))));
+    }
+
+    /** The settings it connects with (for tests). */
+    TransportSettings transportSettings() {
+        return settings;
+    }
+
+    /** How long it polls for work before it parks (for tests). */
+    long idleSpinNanos() {
+        return idleSpinNanos;
     }
 
     /**
@@ -214,7 +227,7 @@ final class WorkerRuntime implements LinkHandler {
     }
 
     /**
-     * Optionally spins before parking ({@code -Dtroupe.worker.spin-nanos}), so a task that arrives right after
+     * Optionally spins before parking ({@code troupe.worker.idle-spin} of the node), so a task that arrives right after
      * the previous result is picked up without a thread wake-up. Off by default: on a machine with as many workers
      * as cores the spinning steals the CPU the node needs (see BENCHMARKS.md).
      */
@@ -223,7 +236,7 @@ final class WorkerRuntime implements LinkHandler {
         if (e != null) {
             return e;
         }
-        long until = System.nanoTime() + SPIN_NANOS;
+        long until = System.nanoTime() + idleSpinNanos;
         while (System.nanoTime() < until) {
             Thread.onSpinWait();
             e = work.poll();

@@ -4,6 +4,8 @@ import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Platform;
 import com.sun.jna.Pointer;
+import com.typesafe.config.Config;
+import dev.troupe.spi.support.ProcessConfig;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -25,6 +27,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class Futex {
     private static final int FUTEX_WAIT = 0;
     private static final int FUTEX_WAKE = 1;
+    private static final String NO_FUTEX = "troupe.shm.no-futex";
     /** The sleep while futexes are not ready. */
     static final long FALLBACK_PARK_NANOS = 200_000;
 
@@ -32,13 +35,21 @@ public final class Futex {
     private static final AtomicBoolean LOAD_STARTED = new AtomicBoolean();
     private static volatile boolean ready;
     private static volatile Throwable unavailabilityCause;
+    /** {@code troupe.shm.no-futex} as the transport's options gave it; {@code null}: read the process's config. */
+    private static volatile Boolean turnedOff;
 
     private Object timespec;
 
     private static void load() {
         try {
             String arch = System.getProperty("os.arch", "");
-            if (Boolean.getBoolean("troupe.shm.no-futex")) {
+            Boolean off = turnedOff;
+            if (off == null) {
+                // Named shared objects used on their own: no transport options, so the process's configuration.
+                Config config = ProcessConfig.get();
+                off = config.hasPath(NO_FUTEX) && config.getBoolean(NO_FUTEX);
+            }
+            if (off) {
                 throw new UnsupportedOperationException("futexes turned off (troupe.shm.no-futex)");
             }
             if (!Platform.isLinux()) {
@@ -83,6 +94,19 @@ public final class Futex {
 
         static void wake(long address, int count) {
             syscall(number, address, FUTEX_WAKE, count, 0, 0, 0);
+        }
+    }
+
+    /**
+     * Sets {@code troupe.shm.no-futex} from the shared-memory transport's options, before the binding starts; a
+     * later call, or one after the binding started, has no effect. Without it the binding reads the setting from
+     * {@link ProcessConfig}.
+     *
+     * @param off whether futexes are turned off.
+     */
+    static void configure(boolean off) {
+        if (turnedOff == null && !LOAD_STARTED.get()) {
+            turnedOff = off;
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.function.Consumer;
 /**
  * The shared-memory transport ({@code shm}): two single-producer/single-consumer rings per link in a
  * memory-mapped file under {@code /dev/shm}, with futex wake-ups. Preferred over {@code pipe} when both are
- * on the class path. Addresses are {@code shm:/path/to/rendezvous.sock}.
+ * on the class path. Addresses are {@code shm:/path/to/rendezvous.sock}. Its settings are the {@code troupe.shm}
+ * options of {@link TransportSettings#options()} (see {@code ShmSettings} and this module's {@code reference.conf}).
  */
 public final class ShmTransportProvider implements TransportProvider {
     /** The transport's name and address scheme. */
@@ -49,8 +50,10 @@ public final class ShmTransportProvider implements TransportProvider {
 
     @Override
     public LinkServer listen(TransportSettings settings, Consumer<Link> acceptor) throws IOException {
+        ShmSettings shm = ShmSettings.of(settings.options());
+        Futex.configure(ShmSettings.noFutex(settings.options()));
         Futex.preload();
-        return ShmLinkServer.start(settings, ShmSettings.fromSystemProperties(), acceptor);
+        return ShmLinkServer.start(settings, shm, acceptor);
     }
 
     @Override
@@ -59,6 +62,8 @@ public final class ShmTransportProvider implements TransportProvider {
             throw new IllegalArgumentException("not a shared-memory address (shm:/path): " + address);
         }
         Path socket = Path.of(address.substring(NAME.length() + 1));
+        ShmSettings shm = ShmSettings.of(settings.options());
+        Futex.configure(ShmSettings.noFutex(settings.options()));
         try (SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
             ByteBuffer head = readFully(channel, 12, address);
             int magic = head.getInt();
@@ -81,7 +86,7 @@ public final class ShmTransportProvider implements TransportProvider {
                 }
                 long serverPid = segment.header.getLongVolatile(Segment.SERVER_PID_OFFSET);
                 return new ShmLink(segment, false, serverPid, address + " (segment of pid " + serverPid + ")",
-                    settings.maxFrameBytes(), ShmSettings.fromSystemProperties());
+                    settings.maxFrameBytes(), shm);
             } catch (IOException | RuntimeException e) {
                 segment.unmap();
                 throw e;

@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -46,8 +47,6 @@ class ShmLinkTest {
 
     @BeforeEach
     void listen() throws Exception {
-        // A small ring, so that big messages are fragmented and a fast sender fills it.
-        System.setProperty("troupe.shm.ring-bytes", String.valueOf(64 * 1024));
         dir = Files.createTempDirectory("troupe-shm-test");
         server = provider.listen(settings(16 * 1024 * 1024), accepted::add);
     }
@@ -55,7 +54,6 @@ class ShmLinkTest {
     @AfterEach
     void close() throws Exception {
         server.close();
-        System.clearProperty("troupe.shm.ring-bytes");
         assertThat(Path.of(server.address().substring(4))).doesNotExist();
         assertThat(segmentDirectories()).isEmpty();
         Files.deleteIfExists(dir);
@@ -69,7 +67,8 @@ class ShmLinkTest {
     }
 
     private TransportSettings settings(int maxFrame) {
-        return new TransportSettings(dir, maxFrame, 256 * 1024);
+        // A small ring, so that big messages are fragmented and a fast sender fills it.
+        return new TransportSettings(dir, maxFrame, 256 * 1024, Map.of("ring-bytes", "64KiB"));
     }
 
     static class Recorder implements LinkHandler {

@@ -25,7 +25,6 @@ class ShmPeerDeathTest {
 
     @Test
     void shouldFailTheLinkWhenThePeerIsKilledMidTransfer() throws Exception {
-        System.setProperty("troupe.shm.ring-bytes", String.valueOf(1024 * 1024));
         Path dir = Files.createTempDirectory("troupe-shm-death");
         LinkedBlockingQueue<Link> accepted = new LinkedBlockingQueue<>();
         TransportSettings settings = new TransportSettings(dir, 128 * 1024 * 1024, 1024 * 1024);
@@ -58,7 +57,6 @@ class ShmPeerDeathTest {
         } finally {
             child.destroyForcibly();
             server.close();
-            System.clearProperty("troupe.shm.ring-bytes");
             Files.deleteIfExists(dir);
         }
     }

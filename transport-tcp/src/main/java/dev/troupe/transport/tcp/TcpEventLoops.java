@@ -1,5 +1,7 @@
 package dev.troupe.transport.tcp;
 
+import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.support.OptionValues;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -16,6 +18,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.IntSupplier;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -23,11 +26,49 @@ import java.util.concurrent.atomic.AtomicLong;
  * created on first use, so a JVM that never uses TCP starts none.
  */
 final class TcpEventLoops {
-    private static final boolean EPOLL = Epoll.isAvailable() && !Boolean.getBoolean("troupe.tcp.no-epoll");
-    private static final long SPIN_NANOS = Long.getLong("troupe.tcp.spin-micros", 50) * 1000;
+    /** The default of {@code troupe.tcp.spin-micros}, as in {@code reference.conf}. */
+    static final long DEFAULT_SPIN_MICROS = 50;
+    /** {@code troupe.tcp.no-epoll} and {@code troupe.tcp.spin-micros}, fixed by the first {@link #configure}. */
+    private static volatile boolean configured;
+    private static volatile boolean epoll;
+    private static volatile long spinNanos;
     private static volatile EventLoopGroup group;
 
     private TcpEventLoops() {
+    }
+
+    /**
+     * Takes {@code no-epoll} and {@code spin-micros} from the options of the first TCP link or server of this JVM;
+     * the loops are shared, so later calls do not change them.
+     *
+     * @param settings the transport's settings.
+     * @throws IllegalArgumentException when a value is malformed; the message names the setting.
+     */
+    static void configure(TransportSettings settings) {
+        if (configured) {
+            return;
+        }
+        OptionValues v = new OptionValues(settings.options(), "troupe.tcp");
+        boolean noEpoll = v.flag("no-epoll", false);
+        long micros = v.number("spin-micros", DEFAULT_SPIN_MICROS);
+        if (micros < 0) {
+            throw new IllegalArgumentException("troupe.tcp.spin-micros must not be negative, got " + micros);
+        }
+        synchronized (TcpEventLoops.class) {
+            if (!configured) {
+                epoll = !noEpoll && Epoll.isAvailable();
+                spinNanos = micros * 1000;
+                configured = true;
+            }
+        }
+    }
+
+    private static boolean epoll() {
+        if (!configured) {
+            configure(new TransportSettings(Path.of("."), TransportSettings.DEFAULT_MAX_FRAME_BYTES,
+                TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES));
+        }
+        return epoll;
     }
 
     static EventLoopGroup group() {
@@ -38,7 +79,7 @@ final class TcpEventLoops {
                 if (g == null) {
                     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
                     SelectStrategyFactory spin = () -> new SpinThenSelect();
-                    IoHandlerFactory io = EPOLL ? EpollIoHandler.newFactory(0, spin)
+                    IoHandlerFactory io = epoll() ? EpollIoHandler.newFactory(0, spin)
                         : NioIoHandler.newFactory(java.nio.channels.spi.SelectorProvider.provider(), spin);
                     g = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("troupe-tcp", true), io);
                     group = g;
@@ -58,14 +99,15 @@ final class TcpEventLoops {
 
     /**
      * Before an idle event loop blocks in {@code epoll_wait}, it polls without blocking for up to
-     * {@link #SPIN_NANOS} ({@code -Dtroupe.tcp.spin-micros}, 0 turns it off): a reply that comes within that time is
+     * {@code troupe.tcp.spin-micros} (0 turns it off): a reply that comes within that time is
      * read without a thread wake-up, which is most of a loopback round trip's cost. A task posted by a link while the
      * loop spins ends the spin (Netty does not wake a loop that is not blocked).
      */
     private static final class SpinThenSelect implements SelectStrategy {
         @Override
         public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
-            if (hasTasks || SPIN_NANOS <= 0) {
+            long spin = spinNanos;
+            if (hasTasks || spin <= 0) {
                 return hasTasks ? selectNow.get() : SelectStrategy.SELECT;
             }
             long posted = POSTED.get();
@@ -78,7 +120,7 @@ final class TcpEventLoops {
                 if (POSTED.get() != posted) {
                     return 0;
                 }
-                if (System.nanoTime() - start >= SPIN_NANOS) {
+                if (System.nanoTime() - start >= spin) {
                     return SelectStrategy.SELECT;
                 }
                 Thread.onSpinWait();
@@ -87,15 +129,15 @@ final class TcpEventLoops {
     }
 
     static Class<? extends SocketChannel> socketChannel() {
-        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+        return epoll() ? EpollSocketChannel.class : NioSocketChannel.class;
     }
 
     static Class<? extends ServerChannel> serverChannel() {
-        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return epoll() ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
     }
 
     /** {@code epoll} or {@code nio}. */
     static String kind() {
-        return EPOLL ? "epoll" : "nio";
+        return epoll() ? "epoll" : "nio";
     }
 }

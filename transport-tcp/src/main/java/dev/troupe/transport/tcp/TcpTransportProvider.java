@@ -58,13 +58,17 @@ public final class TcpTransportProvider implements TransportProvider {
      * log lines go to {@code java.util.logging}, that is to stderr, which the node collects, instead of starting
      * the class path's SLF4J binding (logback reading its configuration: about 600 classes); and its JFR events are
      * off unless {@code -Dio.netty.jfr.enabled} says otherwise (registering them starts the JFR machinery: about
-     * 400 ms on 2 cores). {@code -Dtroupe.tcp.netty-logging=slf4j} keeps SLF4J.
+     * 400 ms on 2 cores). {@code troupe.tcp.netty-logging = slf4j} keeps SLF4J.
      */
-    private static void workerLogging() {
+    private static void workerLogging(TransportSettings settings) {
         if (System.getProperty("io.netty.jfr.enabled") == null) {
             System.setProperty("io.netty.jfr.enabled", "false");
         }
-        if (!"slf4j".equals(System.getProperty("troupe.tcp.netty-logging"))) {
+        String logging = settings.option("netty-logging", "jdk");
+        if (!logging.equals("jdk") && !logging.equals("slf4j")) {
+            throw new IllegalArgumentException("troupe.tcp.netty-logging must be jdk or slf4j, got '" + logging + "'");
+        }
+        if (logging.equals("jdk")) {
             io.netty.util.internal.logging.InternalLoggerFactory.setDefaultFactory(
                 io.netty.util.internal.logging.JdkLoggerFactory.INSTANCE);
         }
@@ -72,6 +76,7 @@ public final class TcpTransportProvider implements TransportProvider {
 
     @Override
     public LinkServer listen(TransportSettings settings, Consumer<Link> acceptor) throws IOException {
+        TcpEventLoops.configure(settings);
         return TcpLinkServer.start(settings, acceptor);
     }
 
@@ -94,7 +99,8 @@ public final class TcpTransportProvider implements TransportProvider {
         String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
             : uri.getHost();
         int port = uri.getPort();
-        workerLogging();
+        workerLogging(settings);
+        TcpEventLoops.configure(settings);
         TcpOptions options = TcpOptions.of(settings);
         SslContext tls = options.clientTls();
         TcpLink link = new TcpLink(false, options, settings.maxFrameBytes(), settings.maxPendingWriteBytes(), null,
