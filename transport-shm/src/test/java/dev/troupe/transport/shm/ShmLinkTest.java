@@ -61,7 +61,7 @@ class ShmLinkTest {
         Files.deleteIfExists(dir);
     }
 
-    private static List<Path> segmentDirectories() throws Exception {
+    static List<Path> segmentDirectories() throws Exception {
         try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
             return s.filter(p -> p.getFileName().toString().startsWith("troupe-" + ProcessHandle.current().pid() + "-"))
                 .collect(Collectors.toList());

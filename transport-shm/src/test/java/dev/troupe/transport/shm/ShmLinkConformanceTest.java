@@ -1,0 +1,50 @@
+package dev.troupe.transport.shm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.troupe.spi.AbstractLinkConformanceTest;
+import dev.troupe.spi.TransportProvider;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/**
+ * The link conformance suite over shared memory, with 64 KiB rings: envelopes over 8 KiB are fragmented and a fast
+ * sender fills a ring.
+ */
+class ShmLinkConformanceTest extends AbstractLinkConformanceTest {
+    static final String RING_BYTES = "troupe.shm.ring-bytes";
+    static final int SMALL_RING = 64 * 1024;
+
+    private final ShmTransportProvider provider = new ShmTransportProvider();
+
+    @BeforeAll
+    static void smallRings() {
+        System.setProperty(RING_BYTES, String.valueOf(SMALL_RING));
+    }
+
+    @AfterAll
+    static void defaultRings() {
+        System.clearProperty(RING_BYTES);
+    }
+
+    @Override
+    protected TransportProvider provider() {
+        return provider;
+    }
+
+    @Override
+    protected List<String> peerJvmArguments() {
+        return List.of("-D" + RING_BYTES + "=" + SMALL_RING);
+    }
+
+    @Override
+    protected void assertNothingLeftBehind() throws Exception {
+        try (var files = Files.list(runDirectory)) {
+            assertThat(files.map(Path::getFileName)).as("socket files removed on close").isEmpty();
+        }
+        assertThat(ShmLinkTest.segmentDirectories()).as("segment directories removed").isEmpty();
+    }
+}
