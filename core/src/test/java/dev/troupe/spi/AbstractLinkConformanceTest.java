@@ -74,6 +74,17 @@ public abstract class AbstractLinkConformanceTest {
     protected abstract TransportProvider provider();
 
     /**
+     * Connects to {@code to} as a peer that, after any handshake the transport needs, sends what no link of this
+     * transport would: bytes that break the transport's framing, or a frame whose body is not an envelope. The
+     * server then accepts a link, as it does for any peer.
+     *
+     * @param to the server.
+     * @return what to close once the test is over.
+     * @throws Exception when the connection cannot be made.
+     */
+    protected abstract AutoCloseable connectAndSendGarbage(LinkServer to) throws Exception;
+
+    /**
      * Transport options for servers, such as a secret file; may create files in the run directory.
      *
      * @param dir the run directory of the test.
@@ -602,6 +613,28 @@ public abstract class AbstractLinkConformanceTest {
         assertThat(good.client().send(beat(5))).isTrue();
         assertThat(atGoodServer.next()).isEqualTo(beat(5));
         atBadServer.assertContractKept();
+    }
+
+    @Test
+    void garbageFromAPeerClosesOnlyItsLinkWithAMalformedFrameCause() throws Exception {
+        Recorder atGoodClient = new Recorder();
+        Recorder atGoodServer = new Recorder();
+        Pair good = connect(atGoodClient, atGoodServer);
+        opened.add(connectAndSendGarbage(server));
+        Link bad = accepted.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(bad).as("the server accepted the peer").isNotNull();
+        opened.add(bad::close);
+        Recorder atBad = new Recorder();
+        bad.start(atBad);
+        assertThat(atBad.awaitClosed()).isInstanceOf(MalformedFrameException.class)
+            .hasMessageContaining(bad.description());
+        assertThat(atBad.received).isEmpty();
+        assertThat(bad.isOpen()).isFalse();
+        assertThat(good.client().send(beat(1))).isTrue();
+        assertThat(atGoodServer.next()).as("other links on the server keep serving").isEqualTo(beat(1));
+        assertThat(good.server().send(beat(2))).isTrue();
+        assertThat(atGoodClient.next()).isEqualTo(beat(2));
+        atBad.assertContractKept();
     }
 
     // ------------------------------------------------------------------------------------------------------ close

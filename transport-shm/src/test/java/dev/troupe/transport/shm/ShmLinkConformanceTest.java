@@ -3,6 +3,7 @@ package dev.troupe.transport.shm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.troupe.spi.AbstractLinkConformanceTest;
+import dev.troupe.spi.LinkServer;
 import dev.troupe.spi.TransportProvider;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,17 @@ class ShmLinkConformanceTest extends AbstractLinkConformanceTest {
     @Override
     protected TransportProvider provider() {
         return provider;
+    }
+
+    /** The last fragment of a message whose first fragment never came: no sender writes that. */
+    @Override
+    protected AutoCloseable connectAndSendGarbage(LinkServer to) throws Exception {
+        ShmLink link = (ShmLink) provider.connect(to.address(), connectSettings(MAX_FRAME_BYTES));
+        ShmRing tx = link.txRing();
+        int index = tx.tryClaim(ShmLink.LAST, 16);
+        tx.buffer().putLong(index, 0x5eedL);
+        tx.commit(index);
+        return link::close;
     }
 
     @Override

@@ -1,6 +1,15 @@
 package dev.troupe.transport.tcp;
 
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,5 +38,21 @@ class TcpTlsLinkConformanceTest extends TcpLinkConformanceTest {
         Map<String, String> options = new HashMap<>(super.listenOptions(dir));
         options.putAll(Map.of("tls.enabled", "true", "tls.trust", pem[0].toString()));
         return options;
+    }
+
+    @Override
+    protected Socket openSocket(InetAddress host, int port) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (InputStream in = Files.newInputStream(pem[0])) {
+            trust.setCertificateEntry("node", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(host, port);
+        socket.startHandshake();
+        return socket;
     }
 }
