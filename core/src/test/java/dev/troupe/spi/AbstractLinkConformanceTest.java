@@ -16,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -133,11 +134,21 @@ public abstract class AbstractLinkConformanceTest {
 
     @AfterEach
     final void closeEverything() throws Exception {
+        // Newest first (processes before links, links before servers); one failure does not keep the rest open.
+        Exception failure = null;
         for (int i = opened.size() - 1; i >= 0; i--) {
-            opened.get(i).close();
+            try {
+                opened.get(i).close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
         }
-        if (server != null) {
-            server.close();
+        if (failure != null) {
+            throw failure;
         }
         assertNothingLeftBehind();
     }
@@ -233,7 +244,7 @@ public abstract class AbstractLinkConformanceTest {
         public final AtomicInteger receivedBeforeClose = new AtomicInteger(-1);
         private final AtomicBoolean inCall = new AtomicBoolean();
         private final AtomicInteger count = new AtomicInteger();
-        private final List<String> violations = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final List<String> violations = Collections.synchronizedList(new ArrayList<>());
 
         @Override
         public void onEnvelope(Link link, Envelope envelope) {
@@ -692,6 +703,37 @@ public abstract class AbstractLinkConformanceTest {
         assertThat(atServer.awaitClosed()).isInstanceOf(LinkClosedException.class);
         assertThat(link.server().isOpen()).isFalse();
         assertThat(link.client().send(beat(1))).isFalse();
+        atClient.assertContractKept();
+        atServer.assertContractKept();
+    }
+
+    @Test
+    void aLinkClosedBeforeItStartsTellsItsHandlerOnceWhenItStarts() throws Exception {
+        Link client = provider().connect(server.address(), connectSettings(MAX_FRAME_BYTES));
+        opened.add(client::close);
+        Link serverEnd = accepted.poll(WAIT_SECONDS, TimeUnit.SECONDS);
+        assertThat(serverEnd).isNotNull();
+        opened.add(serverEnd::close);
+        for (int i = 0; i < 3; i++) {
+            assertThat(client.send(beat(i))).isTrue();
+        }
+        client.close();
+        assertThat(client.isOpen()).isFalse();
+        Recorder atClient = new Recorder();
+        client.start(atClient);
+        assertThat(atClient.awaitClosed()).isNull();
+
+        // The peer closed before this end started: what it sent first is still delivered, then the close.
+        Recorder atServer = new Recorder();
+        serverEnd.start(atServer);
+        assertThat(atServer.awaitClosed()).isInstanceOf(LinkClosedException.class);
+        assertThat(atServer.receivedBeforeClose.get()).isEqualTo(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(numberOf(atServer.next())).isEqualTo(i);
+        }
+        Thread.sleep(100); // room for a second onClosed, were a transport to send one
+        assertThat(atClient.closes.get()).isEqualTo(1);
+        assertThat(atServer.closes.get()).isEqualTo(1);
         atClient.assertContractKept();
         atServer.assertContractKept();
     }

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Random;
 
@@ -49,8 +50,9 @@ class TcpLinkConformanceTest extends AbstractLinkConformanceTest {
             DataOutputStream out = new DataOutputStream(socket.getOutputStream());
             byte[] challenge = new byte[in.readInt()];
             in.readFully(challenge);
-            assertThat(challenge[AuthDescriptor.HEADER_BYTES - 1]).as("a challenge").isEqualTo(AuthDescriptor.CHALLENGE);
-            byte[] serverNonce = java.util.Arrays.copyOfRange(challenge, AuthDescriptor.HEADER_BYTES,
+            assertThat(challenge[AuthDescriptor.HEADER_BYTES - 1]).as("a challenge")
+                .isEqualTo(AuthDescriptor.CHALLENGE);
+            byte[] serverNonce = Arrays.copyOfRange(challenge, AuthDescriptor.HEADER_BYTES,
                 AuthDescriptor.HEADER_BYTES + AuthDescriptor.NONCE_BYTES);
             byte[] clientNonce = new byte[AuthDescriptor.NONCE_BYTES];
             new Random(5).nextBytes(clientNonce);
