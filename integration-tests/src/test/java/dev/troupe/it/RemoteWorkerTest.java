@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Workers started by hand ({@code RemoteWorkerMain}) that dial in over TCP and join a node's pools. */
+/** Workers started by hand ({@code dev.troupe.RemoteWorker}) that dial in over TCP and join a node's pools. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RemoteWorkerTest {
     private final List<Process> workers = new ArrayList<>();

@@ -13,15 +13,16 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * INTERNAL API. The entry point of a worker started by hand on any host, which dials in to a node and joins its
- * pools: {@code troupe worker --connect tcp://HOST:PORT --secret-file FILE}, or
- * {@code java -cp CLASSPATH dev.troupe.internal.worker.RemoteWorkerMain --connect ...}. The class path must hold
- * the classes of the tasks it will run, as the node's does.
+ * INTERNAL API. A worker started by hand on any host, which dials in to a node and joins its pools:
+ * {@code troupe worker --connect tcp://HOST:PORT --secret-file FILE}, or
+ * {@code java -cp CLASSPATH dev.troupe.RemoteWorker --connect ...} (the public entry point,
+ * {@link dev.troupe.RemoteWorker}). The class path must hold the classes of the tasks it will run, as the node's
+ * does.
  *
  * <p>It serves until killed: when its link is lost or a pool lets it go, it joins again, backing off from 100 ms
  * to 10 s between attempts while the node is unreachable (so it rejoins a restarted node by itself). A node that
  * refuses it (wrong secret, other protocol version) ends it with exit code
- * {@value Protocol#EXIT_HANDSHAKE_FAILED}: retrying would not help.
+ * {@value WorkerLaunch#EXIT_HANDSHAKE_FAILED}: retrying would not help.
  */
 public final class RemoteWorkerMain {
     static final long FIRST_BACKOFF_MILLIS = 100;
