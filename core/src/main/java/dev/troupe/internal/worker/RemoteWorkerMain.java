@@ -147,8 +147,9 @@ public final class RemoteWorkerMain {
             System.err.println("troupe worker " + id + ": joined the node at " + address + " ("
                 + link.description() + ")");
             int code;
+            WorkerRuntime runtime = new WorkerRuntime(env, options, true);
             try {
-                code = new WorkerRuntime(env, options, true).run(link);
+                code = runtime.run(link);
             } catch (Exception e) {
                 System.err.println("troupe worker " + id + ": " + e);
                 link.close();
@@ -157,10 +158,20 @@ public final class RemoteWorkerMain {
             if (once) {
                 return code == WorkerRuntime.LINK_LOST ? WorkerLaunch.EXIT_PARENT_GONE : code;
             }
-            System.err.println("troupe worker " + id + ": "
-                + (code == WorkerRuntime.LINK_LOST ? "lost the node; joining again" : "released by the node; joining again"));
-            sleep(code == WorkerRuntime.LINK_LOST ? backoff : 0);
+            System.err.println("troupe worker " + id + ": " + ended(code, runtime.shutdownReason()));
+            sleep(code == WorkerRuntime.LINK_LOST ? backoff : FIRST_BACKOFF_MILLIS);
         }
+    }
+
+    /**
+     * What the worker says when a connection ended: the node's reason when it let the worker go ("pool closing",
+     * "node closing"), so that joining again after a pool closed does not read as a failure.
+     */
+    static String ended(int code, String reason) {
+        if (code == WorkerRuntime.LINK_LOST) {
+            return "lost the node; joining again";
+        }
+        return "released by the node (" + (reason.isBlank() ? "no reason given" : reason) + "); joining again";
     }
 
     /** This host's name as the node will show it; a remote worker starts once, so a resolver call is affordable. */
