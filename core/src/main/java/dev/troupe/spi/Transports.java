@@ -58,17 +58,20 @@ public final class Transports {
         String wanted = name.trim().toLowerCase(Locale.ROOT);
         List<TransportProvider> providers = all(loader);
         if (AUTO.equals(wanted)) {
+            // A shipped provider that is there but not registered means a merge lost its service file: picking
+            // among the survivors would hide that behind a stranger error (tcp asking for a secret, say).
+            List<String> unregistered = unregistered(providers, loader);
+            if (!unregistered.isEmpty()) {
+                throw new IllegalStateException((providers.isEmpty() ? "no transport is registered" : "only "
+                    + describe(providers) + " registered") + ", but the providers of " + String.join(", ", unregistered)
+                    + " are on the class path: " + lostRegistration());
+            }
             for (TransportProvider p : providers) {
                 if (p.isAvailable()) {
                     return p;
                 }
             }
             if (providers.isEmpty()) {
-                List<String> unregistered = unregistered(providers, loader);
-                if (!unregistered.isEmpty()) {
-                    throw new IllegalStateException("no transport is registered, but the providers of "
-                        + String.join(", ", unregistered) + " are on the class path: " + lostRegistration());
-                }
                 throw new IllegalStateException("no transport is on the class path. Add dev.troupe:troupe-transport-shm"
                     + " (shared memory, Linux) or dev.troupe:troupe-transport-pipe (Unix domain sockets).");
             }
@@ -101,7 +104,7 @@ public final class Transports {
     }
 
     private static String lostRegistration() {
-        return "the service registration " + SERVICE_FILE + " that names it is missing, as in a fat jar whose"
+        return "the service registration in " + SERVICE_FILE + " is missing, as in a fat jar whose"
             + " service files were not merged (each transport jar has its own, and a plain merge keeps one). With"
             + " maven-shade-plugin add <transformer implementation=\"org.apache.maven.plugins.shade.resource"
             + ".ServicesResourceTransformer\"/>; with Gradle Shadow, mergeServiceFiles().";

@@ -58,6 +58,14 @@ class TransportRegistrationTest {
     }
 
     @Test
+    void autoDoesNotPickTheOneRegistrationThatSurvivedAMerge() {
+        // Picking tcp here would fail later with a stranger error: a node on tcp asks for a shared secret.
+        assertThatThrownBy(() -> Transports.find(Transports.AUTO, keepingServiceFilesOf("tcp")))
+            .hasMessageContaining("only tcp registered, but the providers of pipe, shm are on the class path")
+            .hasMessageContaining("ServicesResourceTransformer");
+    }
+
+    @Test
     void autoWithNoRegistrationAtAllNamesTheTransportsWhoseClassesAreThere() {
         assertThatThrownBy(() -> Transports.find(Transports.AUTO, keepingServiceFilesOf()))
             .hasMessageContaining("no transport is registered, but the providers of pipe, shm, tcp are on the class"

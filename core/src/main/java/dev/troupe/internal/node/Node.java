@@ -127,11 +127,16 @@ public final class Node implements AutoCloseable {
      * @throws TroupeException naming the missing defaults and the shade transformer that keeps them all.
      */
     static void requireReferenceConfig(Config config) {
-        String missing = !config.hasPath("pekko.version") ? "Apache Pekko's (no 'pekko.version')"
-            : !config.hasPath("troupe.worker") ? "Troupe core's (no 'troupe.worker')"
-            : null;
-        if (missing != null) {
-            throw new TroupeException("cannot start the Troupe node: " + missing + " default settings are missing,"
+        List<String> missing = new ArrayList<>();
+        if (!config.hasPath("pekko.version")) {
+            missing.add("Apache Pekko's (no 'pekko.version')");
+        }
+        if (!config.hasPath("troupe.worker")) {
+            missing.add("Troupe core's (no 'troupe.worker')");
+        }
+        if (!missing.isEmpty()) {
+            throw new TroupeException("cannot start the Troupe node: " + String.join(" and ", missing)
+                + " default settings are missing,"
                 + " so their reference.conf is not on the class path. A fat jar must concatenate every library's"
                 + " reference.conf rather than keep one: with maven-shade-plugin add <transformer implementation=\""
                 + "org.apache.maven.plugins.shade.resource.AppendingTransformer\"><resource>reference.conf"

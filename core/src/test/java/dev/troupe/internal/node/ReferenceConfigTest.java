@@ -29,6 +29,8 @@ class ReferenceConfigTest {
         assertThatThrownBy(() -> Node.requireReferenceConfig(ConfigFactory.parseString("pekko.version = 1.7.0")))
             .hasMessageContaining("Troupe core's (no 'troupe.worker')")
             .hasMessageContaining(APPENDING);
+        assertThatThrownBy(() -> Node.requireReferenceConfig(ConfigFactory.empty()))
+            .hasMessageContaining("Apache Pekko's (no 'pekko.version') and Troupe core's (no 'troupe.worker')");
         assertThatCode(() -> Node.requireReferenceConfig(ConfigFactory.load())).doesNotThrowAnyException();
     }
 
