@@ -15,7 +15,8 @@ final class PythonPeer {
     private final Path dir;
 
     PythonPeer(Path dir) {
-        this.dir = dir;
+        // Absolute: each script runs with this folder as its working directory.
+        this.dir = dir.toAbsolutePath();
     }
 
     boolean available() {
