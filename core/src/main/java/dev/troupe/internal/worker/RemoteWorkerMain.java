@@ -86,6 +86,11 @@ public final class RemoteWorkerMain {
             if (address == null) {
                 throw new IllegalArgumentException("--connect is required");
             }
+            // A missing secret file will not appear by retrying: say so now rather than back off forever.
+            String secretFile = options.get("secret-file");
+            if (secretFile != null && !java.nio.file.Files.isReadable(Path.of(secretFile))) {
+                throw new IllegalArgumentException("--secret-file " + secretFile + " does not exist or is not readable");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("troupe worker: " + e.getMessage());
             System.err.println(USAGE);
