@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
  * the link benchmarks of {@link TransportBench} and the pool benchmarks of {@link PoolBench}. Usage:
  * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|pingpong|handoff|pool|tcp|all]}, run from the project
- * root; {@code tcp} runs {@link TcpBench}; {@code pingpong} and {@code handoff} run one benchmark of
+ * root; the Python peers are the scripts in {@code benchmarks/python} unless {@code --peers} names another folder;
+ * {@code tcp} runs {@link TcpBench}; {@code pingpong} and {@code handoff} run one benchmark of
  * {@link TransportBench} alone.
  */
 public final class BenchMain {
@@ -25,7 +26,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        Path peers = Path.of("..", "shared", "peers", "python");
+        Path peers = Path.of("benchmarks", "python");
         int reps = 3;
         String which = "all";
         for (int i = 0; i < args.length; i++) {

@@ -10,12 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Runs one of the Python peer scripts and parses its {@code metric value unit} lines. */
+/** Runs one of the Python peer scripts ({@code benchmarks/python}) and parses its {@code metric value unit} lines. */
 final class PythonPeer {
     private final Path dir;
 
     PythonPeer(Path dir) {
-        this.dir = dir;
+        // Absolute: each script runs with this folder as its working directory.
+        this.dir = dir.toAbsolutePath();
     }
 
     boolean available() {
@@ -26,7 +27,7 @@ final class PythonPeer {
         return run(dir.resolve(script), timeoutSeconds);
     }
 
-    /** Runs a peer script kept with the benchmarks rather than in the shared peers folder. */
+    /** Runs a peer script given by its path, with arguments, in the peers folder. */
     Map<String, Double> run(Path script, long timeoutSeconds, String... args) throws Exception {
         Map<String, Double> out = new HashMap<>();
         List<String> cmd = new java.util.ArrayList<>(List.of("python3", script.toString()));

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * TCP benchmarks on loopback, two processes each: {@code tcp_pingpong_64B} and {@code tcp_throughput_64B} of a Troupe
  * TCP link (authenticated, no TLS) beside Pekko Artery TCP remoting and Python's
  * {@code multiprocessing.connection}; and {@code tcp_pool_map_small}, a pool of two remote workers
- * ({@code RemoteWorkerMain} processes that dialled in) against the same map over two local workers on pipes.
+ * ({@code RemoteWorker} processes that dialled in) against the same map over two local workers on pipes.
  */
 final class TcpBench {
     private static final int WARM_PINGS = 20_000;
@@ -103,7 +103,7 @@ final class TcpBench {
              Pool pipePool = pipeNode.pool(PoolOptions.workers(2))) {
             String address = tcpNode.remoteAddress().orElseThrow();
             for (int i = 0; i < 2; i++) {
-                remote.add(TransportBench.javaProcess(dev.troupe.internal.worker.RemoteWorkerMain.class,
+                remote.add(TransportBench.javaProcess(dev.troupe.RemoteWorker.class,
                     "--connect", address, "--secret-file", secret.toString()));
             }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Remote workers for tests: the shared secret, TLS material, and {@code RemoteWorkerMain} processes. */
+/** Remote workers for tests: the shared secret, TLS material, and {@code dev.troupe.RemoteWorker} processes. */
 final class Remote {
     static final String SECRET = "integration-test-secret-0123456789abcdef";
     /** A child JVM of a test (which may be killed) uses its parent's directory, named by this property. */
@@ -95,7 +95,7 @@ final class Remote {
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.troupe.internal.worker.RemoteWorkerMain");
+        cmd.add("dev.troupe.RemoteWorker");
         cmd.add("--connect");
         cmd.add(address);
         cmd.add("--secret-file");

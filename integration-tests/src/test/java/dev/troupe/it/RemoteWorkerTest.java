@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** Workers started by hand ({@code RemoteWorkerMain}) that dial in over TCP and join a node's pools. */
+/** Workers started by hand ({@code dev.troupe.RemoteWorker}) that dial in over TCP and join a node's pools. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RemoteWorkerTest {
     private final List<Process> workers = new ArrayList<>();
@@ -156,6 +156,10 @@ class RemoteWorkerTest {
             try (Pool next = troupe.pool(PoolOptions.workers(0).acceptRemoteWorkers(true))) {
                 await(() -> next.size() == 1, "the released worker joined the next pool");
                 assertThat(next.apply(Tasks::pid, "x")).isEqualTo(w.pid());
+                // Waiting and then being taken by a pool is one join; the worker says why it was let go.
+                String said = Remote.output(w);
+                assertThat(said).contains("released by the node (pool closing); joining again");
+                assertThat(said.split("joined the node", -1)).as(said).hasSize(3);
             }
             assertThat(w.isAlive()).isTrue();
         }

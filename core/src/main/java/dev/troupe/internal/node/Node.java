@@ -62,8 +62,14 @@ public final class Node implements AutoCloseable {
      * @throws TroupeException when the transport is missing or the server cannot start.
      */
     public static Node start(Config config) {
+        requireReferenceConfig(config);
         NodeSettings settings = new NodeSettings(config);
-        TransportProvider provider = Transports.find(settings.transport);
+        TransportProvider provider;
+        try {
+            provider = Transports.find(settings.transport);
+        } catch (IllegalStateException e) {
+            throw new TroupeException("cannot start the Troupe node: " + e.getMessage(), e);
+        }
         RunDirectory runDir = null;
         ScheduledExecutorService timer = null;
         NodeServer server = null;
@@ -111,6 +117,30 @@ public final class Node implements AutoCloseable {
                 runDir.close();
             }
             throw new TroupeException("cannot start the Troupe node: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Fails with the fix when a library's defaults are missing: each of Pekko, Troupe core and the TCP transport
+     * ships a {@code reference.conf}, and a fat jar merged without appending them keeps only one.
+     *
+     * @throws TroupeException naming the missing defaults and the shade transformer that keeps them all.
+     */
+    static void requireReferenceConfig(Config config) {
+        List<String> missing = new ArrayList<>();
+        if (!config.hasPath("pekko.version")) {
+            missing.add("Apache Pekko's (no 'pekko.version')");
+        }
+        if (!config.hasPath("troupe.worker")) {
+            missing.add("Troupe core's (no 'troupe.worker')");
+        }
+        if (!missing.isEmpty()) {
+            throw new TroupeException("cannot start the Troupe node: " + String.join(" and ", missing)
+                + " default settings are missing,"
+                + " so their reference.conf is not on the class path. A fat jar must concatenate every library's"
+                + " reference.conf rather than keep one: with maven-shade-plugin add <transformer implementation=\""
+                + "org.apache.maven.plugins.shade.resource.AppendingTransformer\"><resource>reference.conf"
+                + "</resource></transformer>; with Gradle Shadow, append('reference.conf').");
         }
     }
 

@@ -13,10 +13,11 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * INTERNAL API. The entry point of a worker started by hand on any host, which dials in to a node and joins its
- * pools: {@code troupe worker --connect tcp://HOST:PORT --secret-file FILE}, or
- * {@code java -cp CLASSPATH dev.troupe.internal.worker.RemoteWorkerMain --connect ...}. The class path must hold
- * the classes of the tasks it will run, as the node's does.
+ * INTERNAL API. A worker started by hand on any host, which dials in to a node and joins its pools:
+ * {@code troupe worker --connect tcp://HOST:PORT --secret-file FILE}, or
+ * {@code java -cp CLASSPATH dev.troupe.RemoteWorker --connect ...} (the public entry point,
+ * {@link dev.troupe.RemoteWorker}). The class path must hold the classes of the tasks it will run, as the node's
+ * does.
  *
  * <p>It serves until killed: when its link is lost or a pool lets it go, it joins again, backing off from 100 ms
  * to 10 s between attempts while the node is unreachable (so it rejoins a restarted node by itself). A node that
@@ -85,6 +86,11 @@ public final class RemoteWorkerMain {
             if (address == null) {
                 throw new IllegalArgumentException("--connect is required");
             }
+            // A missing secret file will not appear by retrying: say so now rather than back off forever.
+            String secretFile = options.get("secret-file");
+            if (secretFile != null && !java.nio.file.Files.isReadable(Path.of(secretFile))) {
+                throw new IllegalArgumentException("--secret-file " + secretFile + " does not exist or is not readable");
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("troupe worker: " + e.getMessage());
             System.err.println(USAGE);
@@ -146,8 +152,9 @@ public final class RemoteWorkerMain {
             System.err.println("troupe worker " + id + ": joined the node at " + address + " ("
                 + link.description() + ")");
             int code;
+            WorkerRuntime runtime = new WorkerRuntime(env, options, true);
             try {
-                code = new WorkerRuntime(env, options, true).run(link);
+                code = runtime.run(link);
             } catch (Exception e) {
                 System.err.println("troupe worker " + id + ": " + e);
                 link.close();
@@ -156,10 +163,20 @@ public final class RemoteWorkerMain {
             if (once) {
                 return code == WorkerRuntime.LINK_LOST ? WorkerLaunch.EXIT_PARENT_GONE : code;
             }
-            System.err.println("troupe worker " + id + ": "
-                + (code == WorkerRuntime.LINK_LOST ? "lost the node; joining again" : "released by the node; joining again"));
-            sleep(code == WorkerRuntime.LINK_LOST ? backoff : 0);
+            System.err.println("troupe worker " + id + ": " + ended(code, runtime.shutdownReason()));
+            sleep(code == WorkerRuntime.LINK_LOST ? backoff : FIRST_BACKOFF_MILLIS);
         }
+    }
+
+    /**
+     * What the worker says when a connection ended: the node's reason when it let the worker go ("pool closing",
+     * "node closing"), so that joining again after a pool closed does not read as a failure.
+     */
+    static String ended(int code, String reason) {
+        if (code == WorkerRuntime.LINK_LOST) {
+            return "lost the node; joining again";
+        }
+        return "released by the node (" + (reason.isBlank() ? "no reason given" : reason) + "); joining again";
     }
 
     /** This host's name as the node will show it; a remote worker starts once, so a resolver call is affordable. */

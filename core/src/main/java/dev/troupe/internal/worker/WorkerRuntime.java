@@ -65,6 +65,8 @@ final class WorkerRuntime implements LinkHandler {
     /** The link was lost (remote workers only; a local worker halts instead). */
     private volatile boolean lost;
     static final int LINK_LOST = -1;
+    /** Why the node let this worker go: its last {@code Shutdown}'s reason, empty when it gave none. */
+    private volatile String shutdownReason = "";
     private static final Envelope LOST_MARKER = Envelope.newBuilder()
         .setShutdown(dev.troupe.wire.Shutdown.newBuilder().setExitCode(LINK_LOST)).build();
     private final ClassLoader loader = WorkerRuntime.class.getClassLoader();
@@ -139,6 +141,11 @@ final class WorkerRuntime implements LinkHandler {
     int run() throws Exception {
         TransportProvider provider = Transports.forAddress(address);
         return run(provider.connect(address, settings));
+    }
+
+    /** Why the node let this worker go ({@code Shutdown.reason}); empty when it gave none or the link was lost. */
+    String shutdownReason() {
+        return shutdownReason;
     }
 
     /** As {@link #run()}, on a link already connected. */
@@ -217,6 +224,7 @@ final class WorkerRuntime implements LinkHandler {
                         return LINK_LOST;
                     }
                     flushOutbox();
+                    shutdownReason = e.getShutdown().getReason();
                     stopping = true;
                     link.close();
                     return e.getShutdown().getExitCode();
