@@ -1,7 +1,7 @@
 package dev.troupe.transport.tcp;
 
-import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.Link;
+import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.wire.Envelope;
 import dev.troupe.wire.FrameCodec;
