@@ -27,16 +27,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Sending: senders take a lock (the rings are single-producer), encode the envelope into a reused array,
  * claim ring space and copy it in; {@link #sendFrame} copies bytes that are already an envelope straight in. An
- * envelope larger than the ring's largest message is sent as fragments and reassembled. After a write the sender
- * wakes the consumer only when the consumer said it sleeps, so a busy link makes no system
- * call per message. A full ring makes the sender wait (spin, then sleep on the ring's space futex): a fast
- * sender is slowed, not buffered in the heap.
+ * envelope larger than the ring's largest message is sent as fragments and reassembled ({@link FragmentAssembler}).
+ * After a write the sender wakes the consumer only when the consumer said it sleeps, so a busy link makes no system
+ * call per message. A full ring makes the sender wait (spin, then sleep on the ring's space futex, a
+ * {@link ShmIdleStrategy}): a fast sender is slowed, not buffered in the heap.
  *
  * <p>Receiving: one thread per link reads the ring. It hands each whole message to the handler's
  * {@link LinkHandler#onFrame} as a read-only view of the ring's memory, which stays valid until the handler returns
  * (the ring's room is handed back after); reassembled messages are parsed once and go to
  * {@link LinkHandler#onEnvelope}. When it finds nothing it spins briefly, yields, and then
- * sleeps on the ring's data futex with a time-out; every 100 ms it checks the peer: a peer whose process is gone,
+ * sleeps on the ring's data futex with a time-out ({@link ShmIdleStrategy}); between sleeps it looks at the peer's
+ * closed flag, and every 100 ms it checks the peer: a peer whose process is gone,
  * or whose heartbeat counter (bumped by {@link Heartbeats}) has not moved for {@link ShmSettings#staleNanos()},
  * fails the link with a cause that says which.
  */
@@ -52,7 +53,7 @@ final class ShmLink implements Link {
     static final int LAST = 4;
 
     private static final int READ_LIMIT = 64;
-    /** An idle reader checks the clock and the peer every this many spins (a power of two). */
+    /** An idle reader reads the clock every this many spins (a power of two). */
     private static final int CHECK_EVERY_SPINS = 32;
     private static final long IDLE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final long SPACE_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
@@ -91,7 +92,13 @@ final class ShmLink implements Link {
     private boolean unmapped;
 
     private final ReentrantLock sendLock = new ReentrantLock();
-    private final Futex sendFutex = new Futex();
+    /** How a sender waits for room in a full ring: spins, then sleeps; guarded by {@link #sendLock}. */
+    private final ShmIdleStrategy spaceIdle;
+    /** The claim a waiting sender makes; guarded by {@link #sendLock}. */
+    private int claimType;
+    private int claimLength;
+    /** What the space strategy's last look before sleeping claimed, or -1; guarded by {@link #sendLock}. */
+    private int lateClaim = -1;
     /** Guarded by {@link #sendLock}. */
     private final byte[] sendScratch = new byte[16 * 1024];
 
@@ -113,6 +120,10 @@ final class ShmLink implements Link {
         this.peerFutexReady = server ? Segment.CLIENT_FUTEX_READY_OFFSET : Segment.SERVER_FUTEX_READY_OFFSET;
         this.peerPid = peerPid;
         this.peer = ProcessHandle.of(peerPid);
+        // A sender waiting for room spins, then sleeps: no yield phase, and the clock read on every round.
+        this.spaceIdle = new ShmIdleStrategy(shm.spinNanos(), 0, 1, segment, Segment.spaceSeqOffset(txIndex),
+            Segment.producerWaitingOffset(txIndex), () -> (lateClaim = tx.tryClaim(claimType, claimLength)) < 0,
+            () -> sleepNanos(SPACE_SLEEP_NANOS));
         Heartbeats.register(this);
     }
 
@@ -156,33 +167,39 @@ final class ShmLink implements Link {
 
     private void readLoop(LinkHandler handler) {
         Receiver receiver = new Receiver(handler);
-        Futex futex = new Futex();
         UnsafeBuffer h = segment.header;
-        int dataSeq = Segment.dataSeqOffset(rxIndex);
-        int consumerWaiting = Segment.consumerWaitingOffset(rxIndex);
+        // Re-checks by reading: it sees only committed messages, so a peer paused between claiming and committing
+        // does not keep this thread from sleeping (its commit will wake it).
+        ShmIdleStrategy idle = new ShmIdleStrategy(shm.spinNanos(), shm.yieldNanos(), CHECK_EVERY_SPINS, segment,
+            Segment.dataSeqOffset(rxIndex), Segment.consumerWaitingOffset(rxIndex),
+            () -> (receiver.lateMessages = rx.read(receiver, READ_LIMIT)) == 0 && !closed
+                && h.getIntVolatile(peerClosed) == 0,
+            () -> sleepNanos(IDLE_SLEEP_NANOS));
         long lastPeerBeat = h.getLongVolatile(peerHeartbeat);
         long peerBeatChanged = System.nanoTime();
         long lastCheck = peerBeatChanged;
         try {
-            long idleSince = 0; // 0: not idle
-            int idleSpins = 0;
-            boolean sleeping = false;
             while (!closed) {
                 int n = rx.read(receiver, READ_LIMIT);
                 if (receiver.error != null) {
                     throw receiver.error;
                 }
                 if (n > 0) {
-                    idleSince = 0;
-                    idleSpins = 0;
-                    sleeping = false;
+                    idle.reset();
                     wakeProducerOf(rxIndex);
                     continue;
                 }
-                if (!sleeping && (++idleSpins & CHECK_EVERY_SPINS - 1) != 0) {
-                    // The tightest loop between a message and the next: a read and a pause. The clock and the
-                    // peer's flag are looked at every CHECK_EVERY_SPINS rounds.
-                    Thread.onSpinWait();
+                idle.idle();
+                if (!idle.sleeping()) {
+                    continue;
+                }
+                // Between sleeps: what the last look before sleeping found, the peer's closed flag, its liveness.
+                if (receiver.lateMessages > 0) {
+                    if (receiver.error != null) {
+                        throw receiver.error;
+                    }
+                    idle.reset();
+                    wakeProducerOf(rxIndex);
                     continue;
                 }
                 if (h.getIntVolatile(peerClosed) != 0) {
@@ -195,40 +212,6 @@ final class ShmLink implements Link {
                     if (last == 0) {
                         throw new LinkClosedException("peer closed " + description);
                     }
-                    continue;
-                }
-                if (!sleeping) {
-                    long t = System.nanoTime();
-                    if (idleSince == 0) {
-                        idleSince = t;
-                    }
-                    long idle = t - idleSince;
-                    if (idle < shm.spinNanos()) {
-                        Thread.onSpinWait();
-                        continue;
-                    }
-                    if (idle < shm.spinNanos() + shm.yieldNanos()) {
-                        Thread.yield();
-                        continue;
-                    }
-                    sleeping = true; // until data arrives
-                }
-                int seq = h.getIntVolatile(dataSeq);
-                h.putIntVolatile(consumerWaiting, 1);
-                // Re-check by reading: it sees only committed messages, so a peer paused between claiming and
-                // committing does not keep this thread from sleeping (its commit will wake it).
-                int late = rx.read(receiver, READ_LIMIT);
-                if (late == 0 && !closed && h.getIntVolatile(peerClosed) == 0) {
-                    futex.await(segment.address(dataSeq), seq, sleepNanos(IDLE_SLEEP_NANOS));
-                }
-                h.putIntVolatile(consumerWaiting, 0);
-                if (late > 0) {
-                    if (receiver.error != null) {
-                        throw receiver.error;
-                    }
-                    idleSince = 0;
-                    sleeping = false;
-                    wakeProducerOf(rxIndex);
                     continue;
                 }
                 long now = System.nanoTime();
@@ -285,16 +268,16 @@ final class ShmLink implements Link {
         /** A read-only view of the ring's memory, positioned on each whole message in turn. */
         private final ByteBuffer view;
         private final int viewBase;
-        private byte[] assembling;
-        private int assembled;
+        private final FragmentAssembler fragments = new FragmentAssembler(maxFrameBytes, description);
         IOException error;
+        /** How many messages the idle strategy's last look before sleeping read. */
+        int lateMessages;
 
         Receiver(LinkHandler handler) {
             this.handler = handler;
             this.view = rx.buffer().byteBuffer().asReadOnlyBuffer();
-            this.viewBase = (int) rx.buffer().wrapAdjustment();
+            this.viewBase = rx.buffer().wrapAdjustment();
         }
-
 
         @Override
         public void onMessage(int type, MutableDirectBuffer buffer, int index, int length) {
@@ -302,59 +285,28 @@ final class ShmLink implements Link {
                 return;
             }
             try {
-                switch (type) {
-                    case WHOLE: {
-                        if (assembling != null) {
-                            throw malformed("a whole message arrived inside a fragmented one");
-                        }
-                        // The handler reads the message where it lies; the ring's room is handed back only after.
-                        int start = viewBase + index;
-                        view.limit(start + length).position(start);
-                        handler.onFrame(ShmLink.this, view);
-                        break;
+                if (type == WHOLE) {
+                    if (fragments.inProgress()) {
+                        throw new MalformedFrameException("a whole message arrived inside a fragmented one on "
+                            + description);
                     }
-                    case FIRST: {
-                        if (assembling != null || length < Integer.BYTES) {
-                            throw malformed("a first fragment arrived out of order or without its length");
-                        }
-                        int total = buffer.getInt(index);
-                        if (total <= length - Integer.BYTES || (long) total + FrameCodec.HEADER_BYTES > maxFrameBytes) {
-                            throw new MalformedFrameException("fragmented message of " + total + " bytes on "
-                                + description + " is outside 1.." + (maxFrameBytes - FrameCodec.HEADER_BYTES)
-                                + " (troupe.max-frame-size)");
-                        }
-                        assembling = new byte[total];
-                        assembled = length - Integer.BYTES;
-                        buffer.getBytes(index + Integer.BYTES, assembling, 0, assembled);
-                        break;
+                    // The handler reads the message where it lies; the ring's room is handed back only after.
+                    int start = viewBase + index;
+                    view.limit(start + length).position(start);
+                    handler.onFrame(ShmLink.this, view);
+                } else if (type == FIRST || type == MIDDLE || type == LAST) {
+                    byte[] body = fragments.onFragment(type, buffer, index, length);
+                    if (body != null) {
+                        // The envelope's values are views of the reassembled array: no second copy.
+                        handler.onEnvelope(ShmLink.this, FrameCodec.decodeOwnedBody(body, 0, body.length,
+                            description));
                     }
-                    case MIDDLE:
-                    case LAST: {
-                        if (assembling == null || assembled + length > assembling.length
-                            || (type == LAST) != (assembled + length == assembling.length)) {
-                            throw malformed("a fragment does not fit the message being reassembled");
-                        }
-                        buffer.getBytes(index, assembling, assembled, length);
-                        assembled += length;
-                        if (type == LAST) {
-                            byte[] body = assembling;
-                            assembling = null;
-                            // The envelope's values are views of the reassembled array: no second copy.
-                            handler.onEnvelope(ShmLink.this,
-                                FrameCodec.decodeOwnedBody(body, 0, body.length, description));
-                        }
-                        break;
-                    }
-                    default:
-                        throw malformed("unknown message type " + type);
+                } else {
+                    throw new MalformedFrameException("unknown message type " + type + " on " + description);
                 }
             } catch (MalformedFrameException e) {
                 error = e;
             }
-        }
-
-        private MalformedFrameException malformed(String what) {
-            return new MalformedFrameException(what + " on " + description);
         }
     }
 
@@ -467,27 +419,19 @@ final class ShmLink implements Link {
             return index;
         }
         wakeConsumer();
-        UnsafeBuffer h = segment.header;
-        int spaceSeq = Segment.spaceSeqOffset(txIndex);
-        int producerWaiting = Segment.producerWaitingOffset(txIndex);
-        long spinUntil = System.nanoTime() + shm.spinNanos();
+        claimType = type;
+        claimLength = length;
+        spaceIdle.reset();
         while (true) {
             if (closed) {
                 throw new ClosedWhileSending();
             }
-            if (System.nanoTime() < spinUntil) {
-                Thread.onSpinWait();
-            } else {
-                int seq = h.getIntVolatile(spaceSeq);
-                h.putIntVolatile(producerWaiting, 1);
-                index = tx.tryClaim(type, length);
-                if (index >= 0) {
-                    h.putIntVolatile(producerWaiting, 0);
-                    return index;
+            spaceIdle.idle();
+            if (spaceIdle.sleeping()) {
+                if (lateClaim >= 0) {
+                    return lateClaim;
                 }
-                sendFutex.await(segment.address(spaceSeq), seq, sleepNanos(SPACE_SLEEP_NANOS));
-                h.putIntVolatile(producerWaiting, 0);
-                if (h.getIntVolatile(peerClosed) != 0 || peer.isEmpty() || !peer.get().isAlive()) {
+                if (segment.header.getIntVolatile(peerClosed) != 0 || peer.isEmpty() || !peer.get().isAlive()) {
                     close(new LinkClosedException("peer process " + peerPid + " of " + description
                         + " stopped reading while a message of " + length + " bytes waited for room"));
                     throw new ClosedWhileSending();
