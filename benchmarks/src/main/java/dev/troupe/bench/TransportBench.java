@@ -224,7 +224,8 @@ final class TransportBench {
             Map<String, Double> peer = python == null ? Map.of() : python.run("bench_event_pingpong.py", 120);
             String prefix = "bench-handoff-" + ProcessHandle.current().pid() + "-" + rep;
             long[] ns = new long[n];
-            try (Event ping = Event.openAutoReset(prefix + "-ping"); Event pong = Event.openAutoReset(prefix + "-pong")) {
+            try (Event ping = Event.openAutoReset(prefix + "-ping");
+                 Event pong = Event.openAutoReset(prefix + "-pong")) {
                 Process child = javaProcess(EventPeer.class, prefix, String.valueOf(warm + n));
                 try {
                     for (int i = 0; i < warm + n; i++) {
@@ -296,7 +297,8 @@ final class TransportBench {
                 // The TCP transport authenticates both ends with a shared secret from an owner-only file.
                 Path secret = dir.resolve("secret");
                 Files.writeString(secret, Long.toHexString(new java.security.SecureRandom().nextLong())
-                    + Long.toHexString(new java.security.SecureRandom().nextLong()), java.nio.charset.StandardCharsets.UTF_8);
+                    + Long.toHexString(new java.security.SecureRandom().nextLong()),
+                    java.nio.charset.StandardCharsets.UTF_8);
                 Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
                 options.put("secret-file", secret.toString());
             }

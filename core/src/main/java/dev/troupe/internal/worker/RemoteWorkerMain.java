@@ -156,8 +156,8 @@ public final class RemoteWorkerMain {
             if (once) {
                 return code == WorkerRuntime.LINK_LOST ? WorkerLaunch.EXIT_PARENT_GONE : code;
             }
-            System.err.println("troupe worker " + id + ": "
-                + (code == WorkerRuntime.LINK_LOST ? "lost the node; joining again" : "released by the node; joining again"));
+            System.err.println("troupe worker " + id + ": " + (code == WorkerRuntime.LINK_LOST
+                ? "lost the node; joining again" : "released by the node; joining again"));
             sleep(code == WorkerRuntime.LINK_LOST ? backoff : 0);
         }
     }

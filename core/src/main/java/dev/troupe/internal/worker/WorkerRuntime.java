@@ -255,7 +255,7 @@ final class WorkerRuntime implements LinkHandler {
         if (!(fn instanceof Task)) {
             Throwable why = fn instanceof Throwable ? (Throwable) fn
                 : new IllegalStateException("function " + submit.getFunctionId() + " was never defined on worker "
-                + workerId);
+                    + workerId);
             sendFailure(taskId, 0, why, false);
             return;
         }

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.protobuf.ByteString;
 import dev.troupe.wire.Envelope;
 import dev.troupe.wire.Heartbeat;
-import dev.troupe.wire.LogLine;
 import dev.troupe.wire.Payload;
 import dev.troupe.wire.Result;
 import dev.troupe.wire.PayloadList;
@@ -95,7 +94,8 @@ class ShmLinkTest {
         byte[] data = new byte[bytes];
         new Random(seed).nextBytes(data);
         return Envelope.newBuilder().setResult(Result.newBuilder().setTaskId(seed).setOutputs(PayloadList.newBuilder()
-            .setBoxed(Payloads.newBuilder().addItems(Payload.newBuilder().setData(ByteString.copyFrom(data)))).build().toByteString()))
+            .setBoxed(Payloads.newBuilder().addItems(Payload.newBuilder().setData(ByteString.copyFrom(data))))
+            .build().toByteString()))
             .build();
     }
 
@@ -172,7 +172,8 @@ class ShmLinkTest {
             pair[1].sendAll(List.of(blob(sizes[i], i), beat(i)));
         }
         for (int i = 0; i < sizes.length; i++) {
-            assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).as("blob " + sizes[i]).isEqualTo(blob(sizes[i], i));
+            assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).as("blob " + sizes[i])
+                .isEqualTo(blob(sizes[i], i));
             assertThat(clientSide.received.poll(10, TimeUnit.SECONDS)).isEqualTo(beat(i));
         }
         pair[0].close();

@@ -43,8 +43,8 @@ import java.util.function.Consumer;
  * <p>Inbound: frames are parsed and delivered on the channel's event loop, so the handler's calls never overlap.
  * Outbound: {@link #send} from the event loop writes directly; other threads append their frames to pending
  * buffers, and one drain task on the event loop writes everything pending with one flush, so a burst of small
- * messages costs a few buffers and one system call. A sender blocks while {@code maxPendingWriteBytes} are queued or Netty's outbound buffer is over
- * its high-water mark: a slow peer slows its sender rather than filling the heap.
+ * messages costs a few buffers and one system call. A sender blocks while {@code maxPendingWriteBytes} are queued
+ * or Netty's outbound buffer is over its high-water mark: a slow peer slows its sender rather than filling the heap.
  */
 final class TcpLink extends ChannelInboundHandlerAdapter implements Link {
     private static final SecureRandom RANDOM = new SecureRandom();
