@@ -161,7 +161,9 @@ public final class PoolOptions {
     }
 
     /**
-     * @param show draw a progress bar on the terminal for every {@code map} (me.tongfei progressbar).
+     * @param show show the progress of every {@code map} on stderr: a bar (me.tongfei progressbar) when this JVM
+     *             has a terminal, otherwise plain lines such as {@code map: 40/100 (40%)}, at most one a second and
+     *             one at the end.
      * @return this.
      */
     public PoolOptions progressBar(boolean show) {

@@ -8,7 +8,6 @@ import dev.troupe.Troupe;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 

@@ -224,7 +224,8 @@ final class TransportBench {
             Map<String, Double> peer = python == null ? Map.of() : python.run("bench_event_pingpong.py", 120);
             String prefix = "bench-handoff-" + ProcessHandle.current().pid() + "-" + rep;
             long[] ns = new long[n];
-            try (Event ping = Event.openAutoReset(prefix + "-ping"); Event pong = Event.openAutoReset(prefix + "-pong")) {
+            try (Event ping = Event.openAutoReset(prefix + "-ping");
+                 Event pong = Event.openAutoReset(prefix + "-pong")) {
                 Process child = javaProcess(EventPeer.class, prefix, String.valueOf(warm + n));
                 try {
                     for (int i = 0; i < warm + n; i++) {
@@ -296,7 +297,8 @@ final class TransportBench {
                 // The TCP transport authenticates both ends with a shared secret from an owner-only file.
                 Path secret = dir.resolve("secret");
                 Files.writeString(secret, Long.toHexString(new java.security.SecureRandom().nextLong())
-                    + Long.toHexString(new java.security.SecureRandom().nextLong()), java.nio.charset.StandardCharsets.UTF_8);
+                    + Long.toHexString(new java.security.SecureRandom().nextLong()),
+                    java.nio.charset.StandardCharsets.UTF_8);
                 Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
                 options.put("secret-file", secret.toString());
             }
@@ -419,9 +421,9 @@ final class TransportBench {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             link.close();
-            if (!child.waitFor(10, TimeUnit.SECONDS)) {
+            if (!awaitExit(child)) {
                 child.destroyForcibly();
             }
             server.close();
@@ -475,10 +477,10 @@ final class TransportBench {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             try {
                 rings[0].offer(RingPeer.STOP, msg, 0, 0);
-                child.waitFor(10, TimeUnit.SECONDS);
+                awaitExit(child);
             } finally {
                 child.destroyForcibly();
                 deleteTree(dir);
@@ -564,13 +566,13 @@ final class TransportBench {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             try {
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 while (pub.offer(msg, 0, AeronPeer.STOP_LENGTH) < 0 && System.nanoTime() < deadline) {
                     Thread.onSpinWait();
                 }
-                child.waitFor(10, TimeUnit.SECONDS);
+                awaitExit(child);
             } finally {
                 child.destroyForcibly();
                 aeron.close();
@@ -620,6 +622,19 @@ final class TransportBench {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).inheritIO().start();
+    }
+
+    /**
+     * Waits up to 10 s for a peer process to exit. Closing must not throw {@link InterruptedException} (a
+     * try-with-resources would have to handle it), so an interrupt ends the wait and stays set on the thread.
+     */
+    private static boolean awaitExit(Process child) {
+        try {
+            return child.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static void deleteTree(Path dir) {

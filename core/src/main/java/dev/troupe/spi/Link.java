@@ -2,6 +2,7 @@ package dev.troupe.spi;
 
 import dev.troupe.wire.Envelope;
 import dev.troupe.wire.FrameCodec;
+import dev.troupe.wire.FrameTooLargeException;
 import dev.troupe.wire.MalformedFrameException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;

@@ -79,7 +79,8 @@ public final class FrameCodec {
             return;
         }
         if (written >= 0) {
-            throw new IllegalStateException("wrote " + written + " bytes of " + size + " for " + envelope.getBodyCase());
+            throw new IllegalStateException(
+                "wrote " + written + " bytes of " + size + " for " + envelope.getBodyCase());
         }
         writeWithProtobuf(envelope, CodedOutputStream.newInstance(array, offset, size));
     }

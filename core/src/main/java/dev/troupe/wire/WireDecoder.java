@@ -29,9 +29,10 @@ public final class WireDecoder {
     private static final int LENGTH_DELIMITED = 2;
 
     /** Thrown to give up; carries no stack trace, so giving up costs no more than a return. */
-    private static final RuntimeException FALL_BACK = new RuntimeException("fall back to protobuf", null, false, false) {
-        private static final long serialVersionUID = 1L;
-    };
+    private static final RuntimeException FALL_BACK =
+        new RuntimeException("fall back to protobuf", null, false, false) {
+            private static final long serialVersionUID = 1L;
+        };
 
     private final byte[] buf;
     /** Whether bytes fields may be views of {@link #buf}: the caller never writes it again. */

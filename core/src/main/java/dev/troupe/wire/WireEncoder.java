@@ -125,7 +125,7 @@ public final class WireEncoder {
         }
         array[p++] = (byte) (field << 3 | LENGTH_DELIMITED);
         p = varint(array, p, n);
-        bytes.copyTo(array, 0, p, n);
+        bytes.copyTo(array, p);
         return p + n;
     }
 

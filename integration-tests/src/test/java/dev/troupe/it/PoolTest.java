@@ -3,7 +3,6 @@ package dev.troupe.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-
 import dev.troupe.ManagedProcess;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;

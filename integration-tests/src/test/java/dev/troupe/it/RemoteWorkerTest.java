@@ -8,7 +8,6 @@ import dev.troupe.PoolOptions;
 import dev.troupe.Troupe;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -121,7 +121,8 @@ class SharedObjectsTest {
 
     @Test
     void shouldReturnTheIndexOfTheObjectThatFiredAndTimeOutWithoutThrowing() throws Exception {
-        try (Event first = Event.openAutoReset(prefix + "e0auto"); Event second = Event.openAutoReset(prefix + "e1auto");
+        try (Event first = Event.openAutoReset(prefix + "e0auto");
+             Event second = Event.openAutoReset(prefix + "e1auto");
              Lock lock = Lock.open(prefix + "any-lock")) {
             assertThat(Waits.any(Duration.ofMillis(50), first, second)).isEqualTo(-1);
             assertThat(first.await(Duration.ofMillis(50))).isFalse();
@@ -211,7 +212,8 @@ class SharedObjectsTest {
             int mine = barrier.await(Duration.ofSeconds(30));
             assertThat(List.of(mine, other.get(30, TimeUnit.SECONDS))).containsExactlyInAnyOrder(0, 1);
         }
-        try (RLock twice = RLock.open(prefix + "cond-rlock"); Condition cond = Condition.open(prefix + "rcond", twice)) {
+        try (RLock twice = RLock.open(prefix + "cond-rlock");
+             Condition cond = Condition.open(prefix + "rcond", twice)) {
             twice.acquire();
             twice.acquire();
             CompletableFuture<Void> signaller = CompletableFuture.runAsync(() -> {

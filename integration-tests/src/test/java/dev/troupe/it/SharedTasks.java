@@ -32,7 +32,8 @@ final class SharedTasks {
      * free index.
      */
     static Integer enterSemaphore(String prefix) throws InterruptedException {
-        try (Semaphore sem = Semaphore.open(prefix + "sem", 2); Array.OfInt log = Array.ofInt(prefix + "log", 1 + 3 * 40)) {
+        try (Semaphore sem = Semaphore.open(prefix + "sem", 2);
+             Array.OfInt log = Array.ofInt(prefix + "log", 1 + 3 * 40)) {
             for (int i = 0; i < 20; i++) {
                 sem.acquire();
                 log.set(log.addAndGet(0, 1), 1);

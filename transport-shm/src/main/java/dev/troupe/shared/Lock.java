@@ -142,7 +142,8 @@ public class Lock extends SharedObject {
      * @return whether this thread holds the lock.
      */
     public boolean isHeldByCurrentThread() {
-        return data.getIntVolatile(STATE) == PID && data.getLongVolatile(OWNER) == owner(Thread.currentThread().getId());
+        return data.getIntVolatile(STATE) == PID
+            && data.getLongVolatile(OWNER) == owner(Thread.currentThread().getId());
     }
 
     /**

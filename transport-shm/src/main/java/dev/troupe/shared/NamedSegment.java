@@ -78,7 +78,8 @@ final class NamedSegment {
                 } catch (FileAlreadyExistsException raced) {
                     // another process created it first: open theirs
                 } catch (IOException io) {
-                    throw new TroupeException("cannot create shared " + kind + " '" + name + "' at " + path + ": " + io, io);
+                    throw new TroupeException(
+                        "cannot create shared " + kind + " '" + name + "' at " + path + ": " + io, io);
                 }
             } catch (IOException e) {
                 throw new TroupeException("cannot open shared " + kind + " '" + name + "' at " + path + ": " + e, e);

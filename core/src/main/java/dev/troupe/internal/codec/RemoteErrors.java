@@ -37,8 +37,8 @@ public final class RemoteErrors {
         StackTraceElement[] stack = t.getStackTrace();
         for (int i = 0; i < stack.length && i < MAX_FRAMES; i++) {
             StackTraceElement e = stack[i];
-            StackFrame.Builder f = StackFrame.newBuilder().setClassName(e.getClassName()).setMethodName(e.getMethodName())
-                .setLineNumber(e.getLineNumber());
+            StackFrame.Builder f = StackFrame.newBuilder().setClassName(e.getClassName())
+                .setMethodName(e.getMethodName()).setLineNumber(e.getLineNumber());
             if (e.getFileName() != null) {
                 f.setFileName(e.getFileName());
             }

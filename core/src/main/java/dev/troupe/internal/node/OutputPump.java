@@ -9,15 +9,19 @@ import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.NOPLoggerFactory;
 
 /**
  * INTERNAL API. Copies a child's stdout or stderr, line by line, to this node's log, prefixed with the
- * process id and pid; keeps the last lines for error messages.
+ * process id and pid; keeps the last lines for error messages. With no SLF4J provider on the class path the log
+ * goes nowhere, so the lines go to this JVM's {@code System.out} / {@code System.err} instead.
  */
 final class OutputPump {
     private static final Logger OUT = LoggerFactory.getLogger("dev.troupe.process.out");
     private static final Logger ERR = LoggerFactory.getLogger("dev.troupe.process.err");
     private static final int KEEP_LINES = 40;
+    /** SLF4J found no provider and fell back to discarding everything. */
+    private static final boolean NO_LOG = LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory;
 
     private final ArrayDeque<String> tail = new ArrayDeque<>();
     private final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -44,7 +48,9 @@ final class OutputPump {
                     }
                     tail.addLast(line);
                 }
-                if (stderr) {
+                if (NO_LOG) {
+                    (stderr ? System.err : System.out).println("[" + id + " pid " + pid + "] " + line);
+                } else if (stderr) {
                     log.warn("[{} pid {}] {}", id, pid, line);
                 } else {
                     log.info("[{} pid {}] {}", id, pid, line);

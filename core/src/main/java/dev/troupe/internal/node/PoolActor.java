@@ -77,8 +77,9 @@ final class PoolActor {
 
     private final org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers;
 
-    private PoolActor(ActorContext<Command> context, org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers,
-                      NodeContext node, Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
+    private PoolActor(ActorContext<Command> context,
+                      org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, NodeContext node,
+                      Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
         this.context = context;
         this.timers = timers;
         this.node = node;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -145,151 +146,21 @@ final class PoolImpl implements Pool {
         }
     }
 
-    /** Reports how many inputs of one call are done, to the listener and the progress bar. */
-    private static final class Progress implements AutoCloseable {
-        private static final Progress NONE = new Progress(null, null, 0);
-        private final dev.troupe.ProgressListener listener;
-        private final me.tongfei.progressbar.ProgressBar bar;
-        private final long total;
-        private final java.util.concurrent.atomic.AtomicLong done = new java.util.concurrent.atomic.AtomicLong();
-
-        private Progress(dev.troupe.ProgressListener listener, me.tongfei.progressbar.ProgressBar bar, long total) {
-            this.listener = listener;
-            this.bar = bar;
-            this.total = total;
-        }
-
-        static Progress start(PoolOptions options, long total) {
-            if (options.progress() == null && !options.progressBar()) {
-                return NONE;
-            }
-            me.tongfei.progressbar.ProgressBar bar = options.progressBar()
-                ? new me.tongfei.progressbar.ProgressBarBuilder().setTaskName("map").setInitialMax(total)
-                    .continuousUpdate().build()
-                : null;
-            return new Progress(options.progress(), bar, total);
-        }
-
-        void add(int n) {
-            if (this == NONE) {
-                return;
-            }
-            long now = done.addAndGet(n);
-            if (bar != null) {
-                bar.stepBy(n);
-            }
-            if (listener != null) {
-                listener.onProgress(now, total);
-            }
-        }
-
-        @Override
-        public void close() {
-            if (bar != null) {
-                bar.close();
-            }
-        }
+    @Override
+    public <I, O> Iterator<O> imap(Task<I, O> task, Iterable<I> inputs) {
+        checkOpen();
+        return lazyMap(task, inputs, true);
     }
 
     @Override
-    public <I, O> java.util.Iterator<O> imap(Task<I, O> task, Iterable<I> inputs) {
+    public <I, O> Iterator<O> imapUnordered(Task<I, O> task, Iterable<I> inputs) {
         checkOpen();
-        return new LazyMap<>(node.functions().of(task), inputs.iterator(), true);
+        return lazyMap(task, inputs, false);
     }
 
-    @Override
-    public <I, O> java.util.Iterator<O> imapUnordered(Task<I, O> task, Iterable<I> inputs) {
-        checkOpen();
-        return new LazyMap<>(node.functions().of(task), inputs.iterator(), false);
-    }
-
-    /**
-     * The iterator behind {@code imap}: the consuming thread reads inputs and submits chunks while fewer than
-     * {@code 2 * workers * window} are outstanding, so inputs and outputs held at once stay bounded.
-     */
-    private final class LazyMap<I, O> implements java.util.Iterator<O> {
-        private final TaskFunction function;
-        private final java.util.Iterator<I> source;
-        private final boolean ordered;
-        private final int chunk = Math.max(1, options.chunkSize());
-        private final int maxOutstanding = 2 * parallelism() * options.window();
-        private final java.util.ArrayDeque<CompletableFuture<List<Object>>> inOrder = new java.util.ArrayDeque<>();
-        private final java.util.concurrent.LinkedBlockingQueue<CompletableFuture<List<Object>>> completed =
-            new java.util.concurrent.LinkedBlockingQueue<>();
-        private final java.util.ArrayDeque<Object> ready = new java.util.ArrayDeque<>();
-        private int outstanding;
-        private final dev.troupe.ProgressListener listener = options.progress();
-        private final java.util.concurrent.atomic.AtomicLong doneCount = new java.util.concurrent.atomic.AtomicLong();
-
-        LazyMap(TaskFunction function, java.util.Iterator<I> source, boolean ordered) {
-            this.function = function;
-            this.source = source;
-            this.ordered = ordered;
-        }
-
-        private void topUp() {
-            while (outstanding < maxOutstanding && source.hasNext()) {
-                List<Object> slice = new ArrayList<>(chunk);
-                while (slice.size() < chunk && source.hasNext()) {
-                    slice.add(source.next());
-                }
-                CompletableFuture<List<Object>> f = new CompletableFuture<>();
-                f.whenComplete((v, e) -> {
-                    if (v != null && listener != null) {
-                        listener.onProgress(doneCount.addAndGet(v.size()), -1);
-                    }
-                    completed.add(f);
-                });
-                InFlightTask t = new InFlightTask(context.nextTaskId(), function, context.codec.encodeList(slice),
-                    slice.size(), new FutureSink<>(f, outputs -> outputs));
-                inOrder.add(f);
-                outstanding++;
-                actor.tell(new PoolActor.Enqueue(List.of(t)));
-            }
-        }
-
-        @Override
-        public boolean hasNext() {
-            while (ready.isEmpty()) {
-                topUp();
-                if (outstanding == 0) {
-                    return false;
-                }
-                CompletableFuture<List<Object>> next;
-                if (ordered) {
-                    next = inOrder.poll();
-                } else {
-                    try {
-                        next = completed.take();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new TroupeException("interrupted while waiting for imap results", e);
-                    }
-                    inOrder.remove(next);
-                }
-                outstanding--;
-                try {
-                    ready.addAll(next.join());
-                } catch (CompletionException e) {
-                    for (CompletableFuture<List<Object>> f : inOrder) {
-                        f.cancel(false);
-                    }
-                    Throwable cause = e.getCause();
-                    throw cause instanceof RuntimeException ? (RuntimeException) cause
-                        : new TroupeException("imap failed: " + cause, cause);
-                }
-            }
-            return true;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public O next() {
-            if (!hasNext()) {
-                throw new java.util.NoSuchElementException();
-            }
-            return (O) ready.poll();
-        }
+    private <I, O> Iterator<O> lazyMap(Task<I, O> task, Iterable<I> inputs, boolean ordered) {
+        return new LazyMap<>(context, actor, node.functions().of(task), inputs.iterator(), ordered,
+            Math.max(1, options.chunkSize()), 2 * parallelism() * options.window(), options.progress());
     }
 
     @Override
@@ -341,101 +212,6 @@ final class PoolImpl implements Pool {
     private void checkOpen() {
         if (closed.get()) {
             throw new IllegalStateException("this pool is closed");
-        }
-    }
-
-    /** A future whose {@code cancel} also stops the task: dropped if queued, interrupted if running. */
-    private static final class TaskFuture<O> extends CompletableFuture<O> {
-        private final ActorRef<PoolActor.Command> pool;
-        private final long taskId;
-
-        TaskFuture(ActorRef<PoolActor.Command> pool, long taskId) {
-            this.pool = pool;
-            this.taskId = taskId;
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            if (cancelled && mayInterruptIfRunning) {
-                pool.tell(new PoolActor.Cancel(taskId));
-            }
-            return cancelled;
-        }
-
-        @Override
-        public <U> CompletableFuture<U> newIncompleteFuture() {
-            return new CompletableFuture<>();
-        }
-    }
-
-    /** Completes a future with what {@code outputs} maps to: the single output, or the whole chunk. */
-    private static final class FutureSink<T> implements TaskSink {
-        private final CompletableFuture<T> future;
-        private final java.util.function.Function<List<Object>, T> outcome;
-
-        FutureSink(CompletableFuture<T> future, java.util.function.Function<List<Object>, T> outcome) {
-            this.future = future;
-            this.outcome = outcome;
-        }
-
-        @SuppressWarnings("unchecked")
-        static <O> FutureSink<O> single(CompletableFuture<O> future) {
-            return new FutureSink<>(future, outputs -> (O) outputs.get(0));
-        }
-
-        @Override
-        public void succeed(List<Object> outputs) {
-            future.complete(outcome.apply(outputs));
-        }
-
-        @Override
-        public void fail(Throwable error) {
-            future.completeExceptionally(error);
-        }
-
-        @Override
-        public boolean isDone() {
-            return future.isDone();
-        }
-    }
-
-    /** Writes a chunk's outputs into the map's result array; the last chunk completes the map. */
-    private static final class ChunkSink implements TaskSink {
-        private final Object[] results;
-        private final int offset;
-        private final AtomicInteger remaining;
-        private final CompletableFuture<Void> done;
-        private final Progress progress;
-
-        ChunkSink(Object[] results, int offset, AtomicInteger remaining,
-                  CompletableFuture<Void> done, Progress progress) {
-            this.results = results;
-            this.offset = offset;
-            this.remaining = remaining;
-            this.done = done;
-            this.progress = progress;
-        }
-
-        @Override
-        public void succeed(List<Object> outputs) {
-            for (int i = 0; i < outputs.size(); i++) {
-                results[offset + i] = outputs.get(i);
-            }
-            progress.add(outputs.size());
-            if (remaining.decrementAndGet() == 0) {
-                done.complete(null);
-            }
-        }
-
-        @Override
-        public void fail(Throwable error) {
-            done.completeExceptionally(error);
-        }
-
-        @Override
-        public boolean isDone() {
-            return done.isDone();
         }
     }
 }

@@ -19,8 +19,8 @@ public final class WorkerMain {
         Map<String, String> env = System.getenv();
         String address = env.get(WorkerLaunch.ENV_CONNECT);
         if (address == null || env.get(WorkerLaunch.ENV_WORKER_ID) == null || env.get(WorkerLaunch.ENV_TOKEN) == null) {
-            System.err.println("troupe worker: " + WorkerLaunch.ENV_CONNECT + ", " + WorkerLaunch.ENV_WORKER_ID + " and "
-                + WorkerLaunch.ENV_TOKEN + " must be set; a worker is started by a Troupe node, not by hand");
+            System.err.println("troupe worker: " + WorkerLaunch.ENV_CONNECT + ", " + WorkerLaunch.ENV_WORKER_ID
+                + " and " + WorkerLaunch.ENV_TOKEN + " must be set; a worker is started by a Troupe node, not by hand");
             System.exit(WorkerLaunch.EXIT_HANDSHAKE_FAILED);
         }
         int code;

@@ -276,7 +276,7 @@ final class WorkerRuntime implements LinkHandler {
         if (!(fn instanceof Task)) {
             Throwable why = fn instanceof Throwable ? (Throwable) fn
                 : new IllegalStateException("function " + submit.getFunctionId() + " was never defined on worker "
-                + workerId);
+                    + workerId);
             sendFailure(taskId, 0, why, false);
             return;
         }
@@ -309,7 +309,7 @@ final class WorkerRuntime implements LinkHandler {
                         failedAt = i;
                     }
                 } catch (Throwable t) {
-                    failure = t;
+                    failure = explainInputMismatch(task, inputs.get(i), t);
                     failedAt = i;
                 }
             }
@@ -354,6 +354,52 @@ final class WorkerRuntime implements LinkHandler {
             link.sendAll(new ArrayList<>(outbox));
             outbox.clear();
             outboxBytes = 0;
+        }
+    }
+
+    /**
+     * A {@link ClassCastException} thrown by the entry method of a lambda or method reference, where the input is
+     * not of the type the task was compiled for, has one usual cause: javac tells serializable method references of
+     * one class apart by method, not by the type they were used at, so the same reference used for two input types
+     * deserializes as whichever comes first. Says so, and what to do, rather than leave a bare cast error; any other
+     * throwable is returned as it is.
+     */
+    static Throwable explainInputMismatch(Object task, Object input, Throwable t) {
+        if (!(t instanceof ClassCastException) || input == null || !task.getClass().isSynthetic()) {
+            return t;
+        }
+        // The JVM hides the frames of the JDK-generated lambda class: a cast that failed in its entry method shows
+        // the caller of Task.apply on top.
+        StackTraceElement[] trace = t.getStackTrace();
+        boolean atEntry = trace.length > 0 && (trace[0].getClassName().equals(task.getClass().getName())
+            || trace[0].getClassName().equals(WorkerRuntime.class.getName())
+            && trace[0].getMethodName().equals("runChunk"));
+        Class<?> expected = instantiatedInputType(task);
+        if (!atEntry || expected == null || expected.isInstance(input)) {
+            return t;
+        }
+        return new IllegalArgumentException("the task was compiled for " + expected.getName() + " inputs and got a "
+            + input.getClass().getName() + ". javac deserializes one serializable method reference per method and"
+            + " class, so a class that uses the same method reference (say Util::hash) as tasks of two input types"
+            + " sends one of them for both. Use a lambda (x -> Util.hash(x)) or a second method for one of the"
+            + " types.", t);
+    }
+
+    /** The input type a lambda or method reference was instantiated at, or {@code null} when it cannot be told. */
+    private static Class<?> instantiatedInputType(Object task) {
+        try {
+            java.lang.reflect.Method writeReplace = task.getClass().getDeclaredMethod("writeReplace");
+            writeReplace.setAccessible(true);
+            Object replaced = writeReplace.invoke(task);
+            if (!(replaced instanceof java.lang.invoke.SerializedLambda)) {
+                return null;
+            }
+            java.lang.invoke.MethodType type = java.lang.invoke.MethodType.fromMethodDescriptorString(
+                ((java.lang.invoke.SerializedLambda) replaced).getInstantiatedMethodType(),
+                task.getClass().getClassLoader());
+            return type.parameterCount() == 0 ? null : type.parameterType(0);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
         }
     }
 

@@ -53,7 +53,8 @@ public final class Futex {
                 throw new UnsupportedOperationException("futexes turned off (troupe.shm.no-futex)");
             }
             if (!Platform.isLinux()) {
-                throw new UnsupportedOperationException("futex(2) exists on Linux only; waiting falls back to back-off");
+                throw new UnsupportedOperationException(
+                    "futex(2) exists on Linux only; waiting falls back to back-off");
             }
             long nr;
             if (arch.equals("amd64") || arch.equals("x86_64")) {

@@ -19,9 +19,9 @@ import org.agrona.concurrent.UnsafeBuffer;
  * messages to the client and ring 1 the client's to the server.
  *
  * <p>The header holds, each word on its own cache line: a magic number and version, the ring capacity, both
- * pids, both heartbeat counters, both closed flags, both "futex ready" flags, and per ring two futex words with their "someone sleeps
- * here" flags: {@code dataSeq}/{@code consumerWaiting} (the consumer sleeps until data arrives) and
- * {@code spaceSeq}/{@code producerWaiting} (the producer sleeps until the ring has room).
+ * pids, both heartbeat counters, both closed flags, both "futex ready" flags, and per ring two futex words with
+ * their "someone sleeps here" flags: {@code dataSeq}/{@code consumerWaiting} (the consumer sleeps until data
+ * arrives) and {@code spaceSeq}/{@code producerWaiting} (the producer sleeps until the ring has room).
  */
 final class Segment {
     static final long MAGIC = 0x54524f5550455348L; // "TROUPESH"
@@ -121,7 +121,8 @@ final class Segment {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             size = ch.size();
             if (size < HEADER_BYTES) {
-                throw new IOException("shared-memory segment " + path + " is " + size + " bytes, too small for a header");
+                throw new IOException(
+                    "shared-memory segment " + path + " is " + size + " bytes, too small for a header");
             }
             mapped = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
         }

@@ -19,7 +19,8 @@ import javax.crypto.spec.SecretKeySpec;
  *   6  type     1 byte   CHALLENGE | RESPONSE | ACCEPT | REFUSE
  *   7  body:
  *      CHALLENGE  (node to worker)  server nonce, 32 bytes
- *      RESPONSE   (worker to node)  client nonce, 32 bytes; HMAC-SHA256(secret, "troupe-client" | server nonce | client nonce)
+ *      RESPONSE   (worker to node)  client nonce, 32 bytes;
+ *                                   HMAC-SHA256(secret, "troupe-client" | server nonce | client nonce)
  *      ACCEPT     (node to worker)  HMAC-SHA256(secret, "troupe-server" | client nonce | server nonce)
  *      REFUSE     (either way)      the reason, UTF-8
  * </pre>

@@ -54,8 +54,8 @@ final class TcpLinkServer implements LinkServer {
                     }
                     if (connections.incrementAndGet() > options.maxConnections) {
                         connections.decrementAndGet();
-                        refusals.refused("from " + ch.remoteAddress(), "too many connections (troupe.tcp.max-connections = "
-                            + options.maxConnections + ")");
+                        refusals.refused("from " + ch.remoteAddress(),
+                            "too many connections (troupe.tcp.max-connections = " + options.maxConnections + ")");
                         ch.close();
                         return;
                     }

@@ -112,7 +112,8 @@ class TcpFrameDecoderFuzzTest {
                 r.nextBytes(b);
                 return Envelope.newBuilder().setSubmit(Submit.newBuilder().setTaskId(r.nextInt(1000))
                     .setFunctionId(7).setInputs(PayloadList.newBuilder().setBoxed(Payloads.newBuilder()
-                        .addItems(Payload.newBuilder().setKind(3).setData(ByteString.copyFrom(b)))).build().toByteString())).build();
+                        .addItems(Payload.newBuilder().setKind(3).setData(ByteString.copyFrom(b)))).build()
+                        .toByteString())).build();
             }
             default:
                 return Envelope.newBuilder().setLog(LogLine.newBuilder().setLine("line " + r.nextInt())).build();
