@@ -120,7 +120,8 @@ public final class Transports {
     private static List<String> unregistered(List<TransportProvider> registered, ClassLoader loader) {
         List<String> out = new ArrayList<>();
         for (String name : SHIPPED) {
-            if (registered.stream().noneMatch(p -> p.name().equals(name)) && loadable(providerClassName(name), loader)) {
+            if (registered.stream().noneMatch(p -> p.name().equals(name))
+                && loadable(providerClassName(name), loader)) {
                 out.add(name);
             }
         }

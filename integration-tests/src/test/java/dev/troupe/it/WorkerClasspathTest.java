@@ -41,7 +41,8 @@ class WorkerClasspathTest {
             + "public final class Tripler implements dev.troupe.Task<Integer, String> {\n"
             + "    private static final long serialVersionUID = 1L;\n"
             + "    @Override public String apply(Integer x) {\n"
-            + "        return (x * 3) + \" from \" + Tripler.class.getProtectionDomain().getCodeSource().getLocation();\n"
+            + "        return (x * 3) + \" from \"\n"
+            + "            + Tripler.class.getProtectionDomain().getCodeSource().getLocation();\n"
             + "    }\n"
             + "}\n", StandardCharsets.UTF_8);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();

@@ -28,7 +28,8 @@ class WorkerSettingsTest {
         for (String line : Files.readAllLines(Path.of("/proc/self/maps"))) {
             if (line.contains("/dev/shm/troupe-")) {
                 String[] range = line.substring(0, line.indexOf(' ')).split("-");
-                biggest = Math.max(biggest, Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16));
+                long size = Long.parseUnsignedLong(range[1], 16) - Long.parseUnsignedLong(range[0], 16);
+                biggest = Math.max(biggest, size);
             }
         }
         return biggest;

@@ -21,8 +21,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * The file behind a named shared object: {@code KIND.NAME} in an owner-only (0700) directory of this user under
- * {@code /dev/shm} (the setting {@code troupe.shared.directory} overrides it), itself owner-only (0600). A 64-byte header
- * (magic, kind, version, data size) precedes the object's data.
+ * {@code /dev/shm} (the setting {@code troupe.shared.directory} overrides it), itself owner-only (0600). A 64-byte
+ * header (magic, kind, version, data size) precedes the object's data.
  *
  * <p>Creating is race-free between processes: the creator writes and initializes a private temporary file and
  * then links it under the name, which fails if another process got there first; that process's object is then

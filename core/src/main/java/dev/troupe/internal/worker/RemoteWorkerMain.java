@@ -89,7 +89,8 @@ public final class RemoteWorkerMain {
             // A missing secret file will not appear by retrying: say so now rather than back off forever.
             String secretFile = options.get("secret-file");
             if (secretFile != null && !java.nio.file.Files.isReadable(Path.of(secretFile))) {
-                throw new IllegalArgumentException("--secret-file " + secretFile + " does not exist or is not readable");
+                throw new IllegalArgumentException("--secret-file " + secretFile
+                    + " does not exist or is not readable");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("troupe worker: " + e.getMessage());

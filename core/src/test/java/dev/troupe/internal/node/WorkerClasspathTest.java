@@ -20,7 +20,8 @@ class WorkerClasspathTest {
 
     private Path jar(String name) throws Exception {
         Path jar = tmp.resolve(name);
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, new Manifest())) {
+        try (OutputStream out = Files.newOutputStream(jar);
+             JarOutputStream j = new JarOutputStream(out, new Manifest())) {
             j.finish();
         }
         return jar;

@@ -20,9 +20,9 @@ import java.util.function.Consumer;
 
 /**
  * Listens on a TCP port. Each connection is counted against {@code max-connections}, and until it authenticates
- * against {@code max-unauthenticated} (over either: closed at once),
- * authenticated (see {@link TcpAuthHandler}), and only then handed to the acceptor; the acceptor is called under a lock,
- * so never concurrently with itself, though connections are served by several event loops.
+ * against {@code max-unauthenticated} (over either: closed at once), authenticated (see {@link TcpAuthHandler}), and
+ * only then handed to the acceptor; the acceptor is called under a lock, so never concurrently with itself, though
+ * connections are served by several event loops.
  */
 final class TcpLinkServer implements LinkServer {
     private final Channel serverChannel;
