@@ -2,6 +2,7 @@ package dev.troupe.spi.support;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.troupe.internal.WorkerLaunch;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -52,27 +53,11 @@ public final class ProcessConfig {
      * @throws IllegalArgumentException when a key or value holds a line break.
      */
     public static String encode(Map<String, String> settings) {
-        StringBuilder sb = new StringBuilder();
-        for (Map.Entry<String, String> e : new TreeMap<>(settings).entrySet()) {
-            if (e.getKey().indexOf('\n') >= 0 || e.getValue().indexOf('\n') >= 0) {
-                throw new IllegalArgumentException("setting " + e.getKey() + " holds a line break");
-            }
-            sb.append(e.getKey()).append('=').append(e.getValue()).append('\n');
-        }
-        return sb.toString();
+        return WorkerLaunch.encodeOptions(new TreeMap<>(settings));
     }
 
     static Map<String, String> decode(String text) {
-        Map<String, String> out = new TreeMap<>();
-        if (text != null) {
-            for (String line : text.split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    out.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-        }
-        return out;
+        return WorkerLaunch.decodeOptions(text);
     }
 
     /** Lazy holder: the configuration is loaded by the first {@link #get()}, not when this class loads. */

@@ -1,6 +1,7 @@
 package dev.troupe.transport.tcp;
 
 import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.support.OptionValues;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -9,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -46,10 +46,11 @@ final class TcpOptions {
         listenPort = Integer.parseInt(listen.substring(colon + 1).trim());
         maxConnections = Integer.parseInt(s.option("max-connections", "256"));
         maxUnauthenticated = Integer.parseInt(s.option("max-unauthenticated", "64"));
-        handshakeTimeout = duration(s.option("handshake-timeout", "10s"), "handshake-timeout");
-        idleTimeout = duration(s.option("idle-timeout", "30s"), "idle-timeout");
-        connectTimeout = duration(s.option("connect-timeout", "10s"), "connect-timeout");
-        tls = flag(s.option("tls.enabled", "false"), "tls.enabled");
+        OptionValues values = new OptionValues(s.options(), "troupe.tcp");
+        handshakeTimeout = values.duration("handshake-timeout", Duration.ofSeconds(10));
+        idleTimeout = values.duration("idle-timeout", Duration.ofSeconds(30));
+        connectTimeout = values.duration("connect-timeout", Duration.ofSeconds(10));
+        tls = values.flag("tls.enabled", false);
         tlsCert = s.option("tls.cert", "");
         tlsKey = s.option("tls.key", "");
         tlsTrust = s.option("tls.trust", tlsCert);
@@ -125,41 +126,5 @@ final class TcpOptions {
 
     private static String stripBrackets(String host) {
         return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    }
-
-    /** Parses a HOCON boolean: {@code true/on/yes} or {@code false/off/no}. */
-    static boolean flag(String text, String key) {
-        switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "true":
-            case "on":
-            case "yes":
-                return true;
-            case "false":
-            case "off":
-            case "no":
-                return false;
-            default:
-                throw new IllegalArgumentException("troupe.tcp." + key + " must be on or off, got '" + text + "'");
-        }
-    }
-
-    /** Parses {@code 250ms}, {@code 10s}, {@code 2m} or a number of milliseconds. */
-    static Duration duration(String text, String key) {
-        String t = text.trim().toLowerCase(Locale.ROOT).replace(" ", "");
-        try {
-            if (t.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            }
-            if (t.endsWith("s")) {
-                return Duration.ofMillis((long) (Double.parseDouble(t.substring(0, t.length() - 1)) * 1000));
-            }
-            if (t.endsWith("m")) {
-                return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)) * 60);
-            }
-            return Duration.ofMillis(Long.parseLong(t));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("troupe.tcp." + key + " must be a duration such as 10s or 500ms, got '"
-                + text + "'", e);
-        }
     }
 }
