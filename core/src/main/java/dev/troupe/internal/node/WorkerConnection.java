@@ -151,20 +151,19 @@ final class WorkerConnection implements LinkHandler {
     }
 
     /**
-     * Why a task's frames cannot be sent, or {@code null} when they fit. Protobuf keeps an envelope's size once
-     * computed, so the link's own check of the same envelope costs nothing more.
+     * Why a task's frames cannot be sent, or {@code null} when they fit. The sizes are what the link computes again
+     * for its own check: a few varint lengths for a {@code Submit}, protobuf's memoized size for a definition.
      */
     private CodecException tooLarge(InFlightTask task, Envelope define, Envelope submit) {
+        boolean defineFits = define == null
+            || (long) FrameCodec.bodySize(define) + FrameCodec.HEADER_BYTES <= maxFrameBytes;
         try {
-            if (define != null) {
-                FrameCodec.checkBodySize(define.getSerializedSize(), maxFrameBytes);
-            }
-            FrameCodec.checkBodySize(submit.getSerializedSize(), maxFrameBytes);
+            FrameCodec.checkBodySize(defineFits ? FrameCodec.bodySize(submit) : FrameCodec.bodySize(define),
+                maxFrameBytes);
             return null;
         } catch (FrameTooLargeException e) {
-            return new CodecException(task + " cannot be sent to " + this + (define != null
-                && define.getSerializedSize() + FrameCodec.HEADER_BYTES > maxFrameBytes
-                ? " (the task object itself, with what it captures, is too large): " : ": ") + e.getMessage(), e);
+            return new CodecException(task + " cannot be sent to " + this + (defineFits ? ": "
+                : " (the task object itself, with what it captures, is too large): ") + e.getMessage(), e);
         }
     }
 
