@@ -96,6 +96,9 @@ class OversizedValueTest {
                 .hasMessageContaining(LIMIT);
             assertThat(pool.submit((Integer x) -> x + 1, 41).get(30, TimeUnit.SECONDS)).isEqualTo(42);
         }
+        // An initializer that cannot be sent would be skipped on every worker: the pool is refused instead.
+        assertThatThrownBy(() -> troupe.pool(PoolOptions.workers(1).initializer(v -> captured.length)))
+            .isInstanceOf(CodecException.class).hasMessageContaining("initializer").hasMessageContaining(LIMIT);
     }
 
     @Test

@@ -51,6 +51,9 @@ final class PoolImpl implements Pool {
         String name = "pool-" + POOL_IDS.incrementAndGet();
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
         TaskFunction init = options.initializer() == null ? null : node.functions().of(options.initializer());
+        if (init != null) {
+            WorkerConnection.checkDefinitionFits(init, "the pool's initializer", context.settings.maxFrameBytes);
+        }
         PoolActor.Spec spec = new PoolActor.Spec(name, options.workers(), options.window(), options.maxRetries(),
             options.jvmOptions(), options.taskTimeout(), options.cancelGrace(), init, options.maxTasksPerChild(),
             options.acceptRemoteWorkers());

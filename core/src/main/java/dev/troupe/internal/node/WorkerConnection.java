@@ -168,6 +168,25 @@ final class WorkerConnection implements LinkHandler {
     }
 
     /**
+     * Refuses a task that could never be defined on a worker, where the caller can be told at once.
+     *
+     * @param what names the task in the message, such as "the pool's initializer".
+     * @throws CodecException when its {@code DefineFunction} would exceed {@code maxFrameBytes}.
+     */
+    static void checkDefinitionFits(TaskFunction function, String what, int maxFrameBytes) {
+        Envelope define = Envelope.newBuilder().setDefine(DefineFunction.newBuilder()
+            .setFunctionId(function.id())
+            .setSerializedTask(function.serialized())
+            .setDescription(function.description())).build();
+        try {
+            FrameCodec.checkBodySize(FrameCodec.bodySize(define), maxFrameBytes);
+        } catch (FrameTooLargeException e) {
+            throw new CodecException(what + " (" + function.description() + ") is too large to send, with what it"
+                + " captures: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Refuses inputs that could never be sent, on the caller's thread, as an encoding error would be.
      *
      * @param count how many values {@code inputs} holds, for the message.
