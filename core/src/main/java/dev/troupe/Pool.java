@@ -18,8 +18,10 @@ public interface Pool extends AutoCloseable {
      * @param <I>   input type.
      * @param <O>   output type.
      * @return completes with the output, or with a {@link RemoteTaskException}, a {@link WorkerCrashedException}
-     *     (retries used up) or a {@link java.util.concurrent.CancellationException} (pool terminated).
-     * @throws CodecException        when the task or input cannot be sent.
+     *     (retries used up), a {@link java.util.concurrent.CancellationException} (pool terminated) or a
+     *     {@link CodecException} (the task, with what it captures, is over {@code troupe.max-frame-size}).
+     * @throws CodecException        when the task or input cannot be sent, or the input encodes to more than
+     *                               {@code troupe.max-frame-size}.
      * @throws IllegalStateException when the pool is closed.
      */
     <I, O> CompletableFuture<O> submit(Task<I, O> task, I input);
@@ -33,6 +35,8 @@ public interface Pool extends AutoCloseable {
      * @param <I>    input type.
      * @param <O>    output type.
      * @return the outputs, in input order.
+     * @throws CodecException         when an input cannot be sent, or a chunk of inputs encodes to more than
+     *                                {@code troupe.max-frame-size}.
      * @throws RemoteTaskException    when the task threw for some input.
      * @throws WorkerCrashedException when a worker died more often than the retry budget allows.
      * @throws IllegalStateException  when the pool is closed.

@@ -54,7 +54,8 @@ public final class JavaSerialization {
      * @param value the object.
      * @param what  names it in the error message.
      * @return the bytes.
-     * @throws CodecException when it or something it references is not serializable.
+     * @throws CodecException when it or something it references is not serializable, or it is nested too deeply
+     *                        to serialize.
      */
     public byte[] serialize(Object value, String what) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
@@ -67,6 +68,11 @@ public final class JavaSerialization {
         } catch (IOException | RuntimeException e) {
             throw new CodecException(what + " of type " + value.getClass().getName()
                 + " cannot be serialized: " + e, e);
+        } catch (StackOverflowError e) {
+            // Java serialization recurses once per level of the object graph and has no depth limit of its own.
+            throw new CodecException(what + " of type " + value.getClass().getName() + " is nested too deeply to"
+                + " serialize: the stack ran out; keep values within " + PayloadCodec.MAX_NESTING
+                + " levels of nesting", e);
         }
         return bytes.toByteArray();
     }
@@ -93,6 +99,10 @@ public final class JavaSerialization {
                 + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
             throw new CodecException(what + " cannot be decoded: " + e, e);
+        } catch (StackOverflowError e) {
+            // Only when a configured filter sets no maxdepth, as the default one does.
+            throw new CodecException(what + " cannot be decoded: it is nested too deeply (the stack ran out); set"
+                + " maxdepth in troupe.serialization.filter", e);
         }
     }
 

@@ -31,7 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link Serializable} values when allowed. Thread-safe.
  */
 public final class PayloadCodec {
-    private static final int MAX_NESTING = 100;
+    /** How deep values may nest (lists in lists, records in maps): deeper ones are refused, not a stack overflow. */
+    static final int MAX_NESTING = 100;
     /** Lists up to this size are copied out of their {@code ByteString} and parsed by {@link WireDecoder}. */
     private static final int FAST_PARSE_LIMIT = 1 << 20;
 
@@ -58,7 +59,8 @@ public final class PayloadCodec {
      *
      * @param value the value, may be {@code null}.
      * @return the payload.
-     * @throws CodecException when no codec can encode the value; the message names its type.
+     * @throws CodecException when no codec can encode the value, the message naming its type, or it nests more than
+     *                        {@value #MAX_NESTING} levels deep.
      */
     public Payload encode(Object value) {
         return encode(value, 0);
@@ -66,7 +68,8 @@ public final class PayloadCodec {
 
     private Payload encode(Object value, int depth) {
         if (depth > MAX_NESTING) {
-            throw new CodecException("value nested more than " + MAX_NESTING + " levels deep");
+            throw new CodecException("value is nested too deeply: more than " + MAX_NESTING + " levels, the limit for"
+                + " values sent to another process");
         }
         Payload.Builder b = Payload.newBuilder();
         if (value == null) {

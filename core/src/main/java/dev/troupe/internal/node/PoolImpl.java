@@ -51,6 +51,9 @@ final class PoolImpl implements Pool {
         String name = "pool-" + POOL_IDS.incrementAndGet();
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
         TaskFunction init = options.initializer() == null ? null : node.functions().of(options.initializer());
+        if (init != null) {
+            WorkerConnection.checkDefinitionFits(init, "the pool's initializer", context.settings.maxFrameBytes);
+        }
         PoolActor.Spec spec = new PoolActor.Spec(name, options.workers(), options.window(), options.maxRetries(),
             options.jvmOptions(), options.taskTimeout(), options.cancelGrace(), init, options.maxTasksPerChild(),
             options.acceptRemoteWorkers());
@@ -80,8 +83,9 @@ final class PoolImpl implements Pool {
         TaskFunction f = node.functions().of(task);
         long taskId = context.nextTaskId();
         CompletableFuture<O> future = new TaskFuture<>(actor, taskId);
-        InFlightTask t = new InFlightTask(taskId, f,
-            context.codec.encodeList(Collections.singletonList(input)), 1, FutureSink.single(future));
+        InFlightTask t = new InFlightTask(taskId, f, WorkerConnection.checkInputsFit(
+            context.codec.encodeList(Collections.singletonList(input)), 1, context.settings.maxFrameBytes), 1,
+            FutureSink.single(future));
         actor.tell(new PoolActor.Enqueue(List.of(t)));
         return future;
     }
@@ -124,10 +128,16 @@ final class PoolImpl implements Pool {
         AtomicInteger remaining = new AtomicInteger((all.size() + chunk - 1) / chunk);
         Progress progress = Progress.start(options, all.size());
         List<InFlightTask> tasks = new ArrayList<>();
-        for (int from = 0; from < all.size(); from += chunk) {
-            List<I> slice = all.subList(from, Math.min(all.size(), from + chunk));
-            tasks.add(new InFlightTask(context.nextTaskId(), f, context.codec.encodeList(slice), slice.size(),
-                new ChunkSink(results, from, remaining, done, progress)));
+        try {
+            for (int from = 0; from < all.size(); from += chunk) {
+                List<I> slice = all.subList(from, Math.min(all.size(), from + chunk));
+                tasks.add(new InFlightTask(context.nextTaskId(), f, WorkerConnection.checkInputsFit(
+                    context.codec.encodeList(slice), slice.size(), context.settings.maxFrameBytes), slice.size(),
+                    new ChunkSink(results, from, remaining, done, progress)));
+            }
+        } catch (RuntimeException e) {
+            progress.close();
+            throw e;
         }
         actor.tell(new PoolActor.Enqueue(tasks));
         return done.whenComplete((v, e) -> progress.close())

@@ -1,5 +1,7 @@
 package dev.troupe.internal.node;
 
+import com.google.protobuf.ByteString;
+import dev.troupe.CodecException;
 import dev.troupe.RemoteTaskException;
 import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.internal.codec.RemoteErrors;
@@ -8,6 +10,8 @@ import dev.troupe.wire.DefineFunction;
 import dev.troupe.wire.Envelope;
 import dev.troupe.wire.Failure;
 import dev.troupe.wire.Forget;
+import dev.troupe.wire.FrameCodec;
+import dev.troupe.wire.FrameTooLargeException;
 import dev.troupe.wire.Result;
 import dev.troupe.wire.Shutdown;
 import dev.troupe.wire.Stats;
@@ -35,6 +39,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * outcome.
  */
 final class WorkerConnection implements LinkHandler {
+    /**
+     * The most a {@code Submit} envelope adds to its inputs: two 10-byte varints with their tags, and the tag and
+     * 5-byte length of the inputs and of the envelope's field.
+     */
+    private static final int SUBMIT_OVERHEAD_BYTES = 34;
     /** Functions remembered per worker before the least recently used is forgotten. */
     private static final int MAX_DEFINED_FUNCTIONS = 256;
 
@@ -50,6 +59,7 @@ final class WorkerConnection implements LinkHandler {
     final long pid;
     final Link link;
     private final PayloadCodec codec;
+    private final int maxFrameBytes;
     private final ClassLoader loader;
     private final Listener listener;
     private final ConcurrentHashMap<Long, InFlightTask> inFlight = new ConcurrentHashMap<>();
@@ -67,7 +77,8 @@ final class WorkerConnection implements LinkHandler {
     private volatile Stats lastStats = Stats.getDefaultInstance();
 
     WorkerConnection(String workerId, long pid, Link link, PayloadCodec codec, ClassLoader loader,
-                     Listener listener) {
+                     int maxFrameBytes, Listener listener) {
+        this.maxFrameBytes = maxFrameBytes;
         this.workerId = workerId;
         this.pid = pid;
         this.link = link;
@@ -92,32 +103,105 @@ final class WorkerConnection implements LinkHandler {
      * @return how many were taken, from the front of the list; fewer than all only once drained.
      */
     int submitAll(List<InFlightTask> tasks) {
+        List<InFlightTask> refused = null;
+        List<CodecException> reasons = null;
         synchronized (defined) {
             if (drained) {
                 return 0;
             }
             List<Envelope> out = new ArrayList<>(tasks.size() + 1);
             for (InFlightTask task : tasks) {
-                task.dispatchSequence = dispatchSequence.incrementAndGet();
-                inFlight.put(task.taskId, task);
                 long fid = task.function.id();
-                if (defined.get(fid) == null) {
-                    defined.put(fid, Boolean.TRUE);
-                    out.add(Envelope.newBuilder().setDefine(DefineFunction.newBuilder()
+                Envelope define = defined.get(fid) != null ? null : Envelope.newBuilder().setDefine(
+                    DefineFunction.newBuilder()
                         .setFunctionId(fid)
                         .setSerializedTask(task.function.serialized())
-                        .setDescription(task.function.description())).build());
+                        .setDescription(task.function.description())).build();
+                Envelope submit = Envelope.newBuilder().setSubmit(Submit.newBuilder()
+                    .setTaskId(task.taskId).setFunctionId(fid).setInputs(task.inputs)).build();
+                CodecException tooLarge = tooLarge(task, define, submit);
+                if (tooLarge != null) {
+                    // The link would refuse the frame by throwing, out of the actor that dispatches: fail this task.
+                    refused = refused == null ? new ArrayList<>() : refused;
+                    reasons = reasons == null ? new ArrayList<>() : reasons;
+                    refused.add(task);
+                    reasons.add(tooLarge);
+                    continue;
+                }
+                task.dispatchSequence = dispatchSequence.incrementAndGet();
+                inFlight.put(task.taskId, task);
+                if (define != null) {
+                    defined.put(fid, Boolean.TRUE);
+                    out.add(define);
                     Long forgotten = eldestToForget();
                     if (forgotten != null) {
                         out.add(Envelope.newBuilder().setForget(Forget.newBuilder().setFunctionId(forgotten)).build());
                     }
                 }
-                out.add(Envelope.newBuilder().setSubmit(Submit.newBuilder()
-                    .setTaskId(task.taskId).setFunctionId(fid).setInputs(task.inputs)).build());
+                out.add(submit);
             }
-            link.sendAll(out);
-            return tasks.size();
+            if (!out.isEmpty()) {
+                link.sendAll(out);
+            }
         }
+        for (int i = 0; refused != null && i < refused.size(); i++) {
+            refused.get(i).sink.fail(reasons.get(i));
+        }
+        return tasks.size();
+    }
+
+    /**
+     * Why a task's frames cannot be sent, or {@code null} when they fit. The sizes are what the link computes again
+     * for its own check: a few varint lengths for a {@code Submit}, protobuf's memoized size for a definition.
+     */
+    private CodecException tooLarge(InFlightTask task, Envelope define, Envelope submit) {
+        boolean defineFits = define == null
+            || (long) FrameCodec.bodySize(define) + FrameCodec.HEADER_BYTES <= maxFrameBytes;
+        try {
+            FrameCodec.checkBodySize(defineFits ? FrameCodec.bodySize(submit) : FrameCodec.bodySize(define),
+                maxFrameBytes);
+            return null;
+        } catch (FrameTooLargeException e) {
+            return new CodecException(task + " cannot be sent to " + this + (defineFits ? ": "
+                : " (the task object itself, with what it captures, is too large): ") + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses a task that could never be defined on a worker, where the caller can be told at once.
+     *
+     * @param what names the task in the message, such as "the pool's initializer".
+     * @throws CodecException when its {@code DefineFunction} would exceed {@code maxFrameBytes}.
+     */
+    static void checkDefinitionFits(TaskFunction function, String what, int maxFrameBytes) {
+        Envelope define = Envelope.newBuilder().setDefine(DefineFunction.newBuilder()
+            .setFunctionId(function.id())
+            .setSerializedTask(function.serialized())
+            .setDescription(function.description())).build();
+        try {
+            FrameCodec.checkBodySize(FrameCodec.bodySize(define), maxFrameBytes);
+        } catch (FrameTooLargeException e) {
+            throw new CodecException(what + " (" + function.description() + ") is too large to send, with what it"
+                + " captures: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Refuses inputs that could never be sent, on the caller's thread, as an encoding error would be.
+     *
+     * @param count how many values {@code inputs} holds, for the message.
+     * @return {@code inputs}.
+     * @throws CodecException when a {@code Submit} carrying them would exceed {@code maxFrameBytes}.
+     */
+    static ByteString checkInputsFit(ByteString inputs, int count, int maxFrameBytes) {
+        long frame = (long) inputs.size() + SUBMIT_OVERHEAD_BYTES + FrameCodec.HEADER_BYTES;
+        if (frame > maxFrameBytes) {
+            throw new CodecException((count == 1 ? "the input" : "a chunk of " + count + " inputs")
+                + " is too large to send: " + inputs.size() + " bytes encoded, over the maximum frame size of "
+                + maxFrameBytes + " bytes (troupe.max-frame-size); send smaller values or raise the limit",
+                new FrameTooLargeException(frame, maxFrameBytes));
+        }
+        return inputs;
     }
 
     private Long eldestToForget() {

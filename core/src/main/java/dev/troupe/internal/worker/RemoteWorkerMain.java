@@ -7,9 +7,12 @@ import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -22,9 +25,13 @@ import java.util.TreeMap;
  * <p>It serves until killed: when its link is lost or a pool lets it go, it joins again, backing off from 100 ms
  * to 10 s between attempts while the node is unreachable (so it rejoins a restarted node by itself). A node that
  * refuses it (wrong secret, other protocol version) ends it with exit code
- * {@value WorkerLaunch#EXIT_HANDSHAKE_FAILED}: retrying would not help.
+ * {@value WorkerLaunch#EXIT_HANDSHAKE_FAILED}: retrying would not help. A configuration error found before the
+ * first attempt (a bad option, a secret file that is missing or readable by other users) ends it at once with exit
+ * code {@value #EXIT_USAGE}.
  */
 public final class RemoteWorkerMain {
+    /** The exit code for a bad command line or local configuration. */
+    static final int EXIT_USAGE = 2;
     static final long FIRST_BACKOFF_MILLIS = 100;
     static final long MAX_BACKOFF_MILLIS = 10_000;
 
@@ -86,19 +93,36 @@ public final class RemoteWorkerMain {
             if (address == null) {
                 throw new IllegalArgumentException("--connect is required");
             }
-            // A missing secret file will not appear by retrying: say so now rather than back off forever.
+            // A missing or exposed secret file will not mend by retrying: say so now rather than back off forever.
             String secretFile = options.get("secret-file");
-            if (secretFile != null && !java.nio.file.Files.isReadable(Path.of(secretFile))) {
-                throw new IllegalArgumentException("--secret-file " + secretFile
-                    + " does not exist or is not readable");
+            if (secretFile != null) {
+                checkSecretFile(Path.of(secretFile));
             }
         } catch (IllegalArgumentException e) {
             System.err.println("troupe worker: " + e.getMessage());
             System.err.println(USAGE);
-            System.exit(2);
+            System.exit(EXIT_USAGE);
             return;
         }
         System.exit(serve(address, options, maxFrame, once));
+    }
+
+    /** The checks the TCP transport makes of the file on every connect, made once, before the first. */
+    static void checkSecretFile(Path file) {
+        if (!Files.isReadable(file)) {
+            throw new IllegalArgumentException("--secret-file " + file + " does not exist or is not readable");
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
+                throw new IllegalArgumentException("--secret-file " + file + " is readable by other users; make it"
+                    + " owner-only: chmod 600 " + file);
+            }
+        } catch (UnsupportedOperationException notPosix) {
+            // Windows: the file's ACL decides.
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--secret-file " + file + ": cannot read its permissions: " + e, e);
+        }
     }
 
     private static String value(String[] args, int i, String option) {
@@ -114,7 +138,7 @@ public final class RemoteWorkerMain {
             provider = Transports.forAddress(address);
         } catch (IllegalStateException e) {
             System.err.println("troupe worker: " + e.getMessage());
-            return 2;
+            return EXIT_USAGE;
         }
         String host = hostName();
         String id = host + "-" + ProcessHandle.current().pid();

@@ -106,4 +106,35 @@ class PayloadCodecTest {
         assertThatThrownBy(() -> strict.deserialize(bytes, loader, "value")).isInstanceOf(CodecException.class)
             .hasMessageContaining("filter");
     }
+
+    /** Goes through Java serialization, which recurses once per level. */
+    static final class Holder implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        final Object value;
+
+        Holder(Object value) {
+            this.value = value;
+        }
+    }
+
+    private static List<Object> nested(int depth) {
+        List<Object> v = new ArrayList<>();
+        for (int i = 0; i < depth; i++) {
+            List<Object> outer = new ArrayList<>();
+            outer.add(v);
+            v = outer;
+        }
+        return v;
+    }
+
+    @Test
+    void shouldRefuseValuesNestedTooDeeplyWithACodecExceptionNotAStackOverflow() {
+        List<Object> deep = nested(100_000);
+        assertThatThrownBy(() -> codec.encodeList(List.of(deep))).isInstanceOf(CodecException.class)
+            .hasMessageContaining("nested").hasMessageContaining("100");
+        assertThatThrownBy(() -> codec.encodeList(List.of(new Holder(deep)))).isInstanceOf(CodecException.class)
+            .hasMessageContaining("nested too deeply").hasMessageContaining(Holder.class.getName());
+        List<Object> shallow = nested(90);
+        assertThat(codec.decodeList(codec.encodeList(List.of(shallow)), loader)).containsExactly(shallow);
+    }
 }
