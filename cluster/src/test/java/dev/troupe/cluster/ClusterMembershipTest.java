@@ -64,6 +64,14 @@ class ClusterMembershipTest {
             assertThat(removed).contains("\"reason\":\"LEFT\"");
             awaitView(stays, Set.of(nodes.get(0).address, nodes.get(1).address));
         }
+        // Closing a clustered Troupe leaves too (Pekko's coordinated shutdown), rather than vanishing.
+        NodeProcess closer = nodes.get(1);
+        closer.send("exit");
+        assertThat(closer.process.waitFor(30, TimeUnit.SECONDS)).as("the closed node's JVM exits").isTrue();
+        assertThat(closer.process.exitValue()).as("exit code; log:\n%s", closer.log()).isZero();
+        String removed = nodes.get(0).await(l -> l.startsWith("{\"event\":\"NodeRemoved\"")
+            && l.contains(closer.address), CONVERGE, "NodeRemoved of " + closer.address);
+        assertThat(removed).contains("\"reason\":\"LEFT\"");
     }
 
     @Test
