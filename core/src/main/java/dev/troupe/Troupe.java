@@ -20,6 +20,9 @@ import java.util.Map;
  * <p>Thread-safe. {@link #close()} stops every process the node started and removes every file it created.
  */
 public final class Troupe implements AutoCloseable {
+    /** The name of the node extension of {@code troupe-cluster}. */
+    private static final String CLUSTER_EXTENSION = "cluster";
+
     private final Node node;
 
     private Troupe(Node node) {
@@ -47,6 +50,27 @@ public final class Troupe implements AutoCloseable {
      */
     public static Troupe local(Config config) {
         return new Troupe(Node.start(config.withFallback(ConfigFactory.defaultReference()).resolve()));
+    }
+
+    /**
+     * Starts a node that is a member of a cluster (module {@code dev.troupe:troupe-cluster}): the same as
+     * {@link #local(Config)} with {@code troupe.cluster.enabled = on}. It joins the seed nodes of
+     * {@code troupe.cluster.seed-nodes}, or with none listed starts a new cluster of its own, and returns once this
+     * node is a member ({@link NodeInfo.Status#UP}); {@link #cluster()} then gives the membership.
+     *
+     * @param config the configuration.
+     * @return the node.
+     * @throws ClusterJoinException when the node cannot join within {@code troupe.cluster.join-timeout}: the seed
+     *                              nodes are unreachable, or refused it (another cluster's secret).
+     * @throws TroupeException      when {@code troupe-cluster} is not on the class path, or the node cannot start
+     *                              (the message says why: a bad setting, no secret, a port in use, ...).
+     */
+    public static Troupe cluster(Config config) {
+        if (!Node.availableExtensions().contains(CLUSTER_EXTENSION)) {
+            throw new TroupeException("Troupe.cluster needs the cluster module: add dev.troupe:troupe-cluster to the"
+                + " class path (its version from dev.troupe:troupe-bom)");
+        }
+        return local(ConfigFactory.parseMap(Map.of("troupe.cluster.enabled", true)).withFallback(config));
     }
 
     /**
@@ -143,6 +167,23 @@ public final class Troupe implements AutoCloseable {
      */
     public java.util.Optional<String> remoteAddress() {
         return java.util.Optional.ofNullable(node.remoteAddress());
+    }
+
+    /**
+     * The cluster this node is a member of: membership, events, leave. A node is a member when the module
+     * {@code dev.troupe:troupe-cluster} is on the class path and {@code troupe.cluster.seed-nodes} is set (or
+     * {@code troupe.cluster.enabled = on}, or it was started with {@link #cluster(Config)}).
+     *
+     * @return the cluster.
+     * @throws IllegalStateException when this node is not a member of a cluster; the message says how to make it one.
+     */
+    public Cluster cluster() {
+        return node.service(Cluster.class).orElseThrow(() -> new IllegalStateException(
+            node.extensionNames().contains(CLUSTER_EXTENSION)
+                ? "this Troupe node is not in a cluster: set troupe.cluster.seed-nodes (or troupe.cluster.enabled ="
+                    + " on), or start it with Troupe.cluster(config)"
+                : "this Troupe node is not in a cluster: add dev.troupe:troupe-cluster to the class path and set"
+                    + " troupe.cluster.seed-nodes"));
     }
 
     /**

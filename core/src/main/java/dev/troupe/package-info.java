@@ -14,6 +14,11 @@
  * worker that cannot start with a {@link dev.troupe.WorkerStartException}, a value no codec can send with a
  * {@link dev.troupe.CodecException}.
  *
- * <p>Everything in {@code dev.troupe.internal} is internal; transports implement {@code dev.troupe.spi}.
+ * <p>A node in a cluster (module {@code troupe-cluster}) shows its membership through {@link dev.troupe.Cluster},
+ * from {@link dev.troupe.Troupe#cluster()}: {@link dev.troupe.NodeInfo} entries and {@link dev.troupe.ClusterEvent}s;
+ * a node that cannot join fails to start with a {@link dev.troupe.ClusterJoinException}.
+ *
+ * <p>Everything in {@code dev.troupe.internal} is internal; transports and node extensions implement
+ * {@code dev.troupe.spi}.
  */
 package dev.troupe;

@@ -8,6 +8,7 @@ import dev.troupe.WorkerProcess;
 import dev.troupe.WorkerStartException;
 import dev.troupe.internal.codec.JavaSerialization;
 import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.spi.NodeExtension;
 import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.Transports;
@@ -17,7 +18,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -43,12 +49,21 @@ public final class Node implements AutoCloseable {
     private final Functions functions;
     private final List<dev.troupe.Pool> pools = Collections.synchronizedList(new ArrayList<>());
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Completes when {@link #close()} has finished. */
+    private final CompletableFuture<Void> closeDone = new CompletableFuture<>();
+    private volatile Thread closingThread;
     private final Thread shutdownHook;
+    /** The names of the node extensions on the class path, taking part or not. */
+    private final List<String> extensionNames;
+    /** The started extensions, in start order. */
+    private final List<NodeExtension.Handle> extensions = new CopyOnWriteArrayList<>();
 
-    private Node(NodeContext context, TransportProvider provider, ActorSystem<NodeGuardian.Command> system) {
+    private Node(NodeContext context, TransportProvider provider, ActorSystem<NodeGuardian.Command> system,
+                 List<String> extensionNames) {
         this.context = context;
         this.provider = provider;
         this.system = system;
+        this.extensionNames = List.copyOf(extensionNames);
         this.functions = new Functions(context.codec.javaSerialization());
         this.shutdownHook = new Thread(this::killAll, "troupe-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -59,10 +74,14 @@ public final class Node implements AutoCloseable {
      *
      * @param config the configuration, with Troupe's {@code reference.conf} as fallback.
      * @return the running node.
-     * @throws TroupeException when the transport is missing or the server cannot start.
+     * @throws TroupeException when the transport is missing, the server cannot start or a node extension cannot
+     *                         start (an extension's own {@link TroupeException} passes unchanged).
      */
     public static Node start(Config config) {
         requireReferenceConfig(config);
+        List<String> extensionNames = new ArrayList<>();
+        List<NodeExtension> active = new ArrayList<>();
+        config = configureExtensions(config, extensionNames, active);
         NodeSettings settings = new NodeSettings(config);
         TransportProvider provider;
         try {
@@ -74,6 +93,7 @@ public final class Node implements AutoCloseable {
         ScheduledExecutorService timer = null;
         NodeServer server = null;
         NodeServer remoteServer = null;
+        Node node;
         try {
             runDir = RunDirectory.create(settings.runDirectory);
             timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -101,8 +121,9 @@ public final class Node implements AutoCloseable {
                 timer.scheduleAtFixedRate(ctx.remoteWorkers::beat, beat, beat, TimeUnit.MILLISECONDS);
                 LOG.info("taking remote workers on {}", remoteServer.address());
             }
-            ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx), "troupe", config);
-            return new Node(ctx, provider, system);
+            ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx),
+                NodeExtension.ACTOR_SYSTEM_NAME, config);
+            node = new Node(ctx, provider, system, extensionNames);
         } catch (IOException | RuntimeException e) {
             if (remoteServer != null && remoteServer != server) {
                 remoteServer.close();
@@ -117,6 +138,51 @@ public final class Node implements AutoCloseable {
                 runDir.close();
             }
             throw new TroupeException("cannot start the Troupe node: " + e.getMessage(), e);
+        }
+        node.startExtensions(active, config);
+        return node;
+    }
+
+    /**
+     * Asks each node extension on the class path whether it takes part, and lays the settings of those that do over
+     * the configuration.
+     *
+     * @throws TroupeException when an extension cannot be loaded or refuses the configuration.
+     */
+    private static Config configureExtensions(Config config, List<String> names, List<NodeExtension> active) {
+        Config out = config;
+        try {
+            for (NodeExtension extension : ServiceLoader.load(NodeExtension.class, Node.class.getClassLoader())) {
+                names.add(extension.name());
+                Optional<Config> extra = extension.configure(out);
+                if (extra.isPresent()) {
+                    out = extra.get().withFallback(out).resolve();
+                    active.add(extension);
+                }
+            }
+        } catch (ServiceConfigurationError | RuntimeException e) {
+            throw new TroupeException("cannot start the Troupe node: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** Starts the extensions that take part; on a failure closes what was started, this node included. */
+    private void startExtensions(List<NodeExtension> active, Config config) {
+        NodeExtension.Context extensionContext = new ExtensionContext(config);
+        for (NodeExtension extension : active) {
+            try {
+                extensions.add(extension.start(extensionContext));
+            } catch (Exception e) {
+                close();
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                if (e instanceof TroupeException te) {
+                    throw te;
+                }
+                throw new TroupeException("cannot start the Troupe node: extension '" + extension.name() + "': "
+                    + e.getMessage(), e);
+            }
         }
     }
 
@@ -142,6 +208,48 @@ public final class Node implements AutoCloseable {
                 + "org.apache.maven.plugins.shade.resource.AppendingTransformer\"><resource>reference.conf"
                 + "</resource></transformer>; with Gradle Shadow, append('reference.conf').");
         }
+    }
+
+    /**
+     * A part of the public API a node extension provides, such as {@link dev.troupe.Cluster}.
+     *
+     * @param type the API type.
+     * @param <T>  that type.
+     * @return the first started extension's implementation, or empty.
+     */
+    public <T> Optional<T> service(Class<T> type) {
+        for (NodeExtension.Handle h : extensions) {
+            Optional<T> s = h.service(type);
+            if (s.isPresent()) {
+                return s;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * @return the names of the node extensions on the class path, whether they take part in this node or not.
+     */
+    public List<String> extensionNames() {
+        return extensionNames;
+    }
+
+    /**
+     * The node extensions on the class path, whether they take part or not.
+     *
+     * @return their names.
+     * @throws TroupeException when one cannot be loaded.
+     */
+    public static List<String> availableExtensions() {
+        List<String> names = new ArrayList<>();
+        try {
+            for (NodeExtension extension : ServiceLoader.load(NodeExtension.class, Node.class.getClassLoader())) {
+                names.add(extension.name());
+            }
+        } catch (ServiceConfigurationError e) {
+            throw new TroupeException("cannot load the Troupe node extensions: " + e.getMessage(), e);
+        }
+        return names;
     }
 
     /** The name of the transport local workers use. */
@@ -228,13 +336,50 @@ public final class Node implements AutoCloseable {
 
     /**
      * Stops every process (gracefully, then by force after the stop grace), removes the socket files and the
-     * run directory, and stops the actor system. Idempotent.
+     * run directory, closes the node extensions, and stops the actor system. Idempotent: a second call waits for the
+     * first to finish.
      */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
+            awaitClosed();
             return;
         }
+        closingThread = Thread.currentThread();
+        try {
+            doClose();
+        } finally {
+            closeDone.complete(null);
+        }
+    }
+
+    private void awaitClosed() {
+        if (Thread.currentThread() == closingThread) {
+            return;
+        }
+        try {
+            closeDone.get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("the node did not finish closing in time: {}", e.toString());
+        }
+    }
+
+    /** Closes this node on a thread of its own; see {@link NodeExtension.Context#closeNode}. */
+    private CompletionStage<Void> closeAsync(String reason) {
+        if (!closed.get()) {
+            Thread closer = new Thread(() -> {
+                LOG.info("closing the Troupe node: {}", reason);
+                close();
+            }, "troupe-node-close");
+            // Not a daemon: a program whose main returns meanwhile still stops its workers.
+            closer.start();
+        }
+        return closeDone.copy();
+    }
+
+    private void doClose() {
         NodeServer remote = context.remoteServer;
         if (remote != null && remote != context.server) {
             // No new remote workers while the node closes; those released by closing pools find it gone.
@@ -268,6 +413,15 @@ public final class Node implements AutoCloseable {
         }
         context.server.close();
         context.remoteWorkers.close();
+        List<NodeExtension.Handle> started = new ArrayList<>(extensions);
+        Collections.reverse(started);
+        for (NodeExtension.Handle h : started) {
+            try {
+                h.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing a node extension failed: {}", e.toString());
+            }
+        }
         system.terminate();
         try {
             system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -314,6 +468,35 @@ public final class Node implements AutoCloseable {
 
     NodeContext context() {
         return context;
+    }
+
+    /** What the node extensions see of this node. */
+    private final class ExtensionContext implements NodeExtension.Context {
+        private final Config config;
+
+        ExtensionContext(Config config) {
+            this.config = config;
+        }
+
+        @Override
+        public ActorSystem<?> system() {
+            return system;
+        }
+
+        @Override
+        public Config config() {
+            return config;
+        }
+
+        @Override
+        public String nodeId() {
+            return context.nodeId;
+        }
+
+        @Override
+        public CompletionStage<Void> closeNode(String reason) {
+            return closeAsync(reason);
+        }
     }
 
     ActorSystem<NodeGuardian.Command> system() {

@@ -1,0 +1,15 @@
+/**
+ * The cluster module: Troupe nodes on several machines forming one Pekko cluster (Cluster Typed on Artery TCP).
+ * On the class path, with {@code troupe.cluster.seed-nodes} set, it makes every node a cluster member and provides
+ * {@link dev.troupe.Cluster} through {@code Troupe.cluster()}; see this module's {@code reference.conf}.
+ *
+ * <p>What this module does so far: forms the cluster from configured seed nodes, shows membership and its events,
+ * leaves gracefully, refuses nodes of another cluster at join ({@link dev.troupe.cluster.SecretIdChecker}), and
+ * runs Pekko's split-brain resolver (keep-majority). A node downed by the cluster closes its Troupe.
+ *
+ * <p>Serialization: this module sends no messages of its own. Membership comes from Pekko Cluster's own gossip and
+ * events, which Pekko serializes with its own protobuf serializers, so no serializer is registered here. Java
+ * serialization stays off between nodes (Pekko's {@code pekko.actor.allow-java-serialization = off}); messages
+ * added later need serializers of their own.
+ */
+package dev.troupe.cluster;

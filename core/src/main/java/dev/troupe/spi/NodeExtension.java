@@ -1,0 +1,113 @@
+package dev.troupe.spi;
+
+import com.typesafe.config.Config;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Something that attaches to every Troupe node started while it is on the class path, registered in
+ * {@code META-INF/services/dev.troupe.spi.NodeExtension} and found with {@link java.util.ServiceLoader} (as
+ * {@link TransportProvider}s are). The cluster module ({@code dev.troupe:troupe-cluster}) is one.
+ *
+ * <p>The contract, per node start:
+ * <ol>
+ *   <li>{@link #configure} is called once, before the node's actor system is created. It returns empty when the
+ *       extension has nothing to do for this configuration (then nothing else is called and the node is as it
+ *       would be without the extension), or settings the node places over its configuration (for example
+ *       {@code pekko.actor.provider = cluster}).</li>
+ *   <li>{@link #start} is called once, after the actor system is up and before {@code Troupe.local} returns. It
+ *       may block (until a cluster is joined, say); if it throws, the node does not start.</li>
+ *   <li>{@link Handle#close()} is called once, when the node closes: after its processes have stopped and before
+ *       its actor system terminates.</li>
+ * </ol>
+ * Extensions are called in class-path order, never concurrently for one node. A new instance is made for each
+ * node start, so an instance may keep that node's state.
+ */
+public interface NodeExtension {
+
+    /** The name of every node's Pekko actor system, and so the system part of its Pekko addresses. */
+    String ACTOR_SYSTEM_NAME = "troupe";
+
+    /**
+     * A short name for logs and errors, such as {@code cluster}.
+     *
+     * @return a lower-case name, never {@code null}.
+     */
+    String name();
+
+    /**
+     * Decides whether this extension takes part in the node and what it adds to its configuration.
+     *
+     * @param config the node's configuration, resolved, with every module's {@code reference.conf} as fallback.
+     * @return settings placed over {@code config} before the actor system starts (possibly an empty config), or
+     *     empty when the extension does not take part in this node.
+     * @throws RuntimeException when the configuration is invalid; the node does not start and its error carries
+     *                          the message, which must name the setting at fault.
+     */
+    Optional<Config> configure(Config config);
+
+    /**
+     * Starts the extension on the running node. Called only when {@link #configure} returned settings.
+     *
+     * @param context the node's actor system, configuration and identity.
+     * @return the running extension, closed when the node closes.
+     * @throws Exception when the extension cannot start; the node does not start. A
+     *                   {@link dev.troupe.TroupeException} reaches the caller of {@code Troupe.local} unchanged,
+     *                   any other exception wrapped in one.
+     */
+    Handle start(Context context) throws Exception;
+
+    /**
+     * What a started extension sees of its node. Thread-safe.
+     */
+    interface Context {
+
+        /**
+         * @return the node's actor system, up and running.
+         */
+        ActorSystem<?> system();
+
+        /**
+         * @return the configuration the actor system runs with: the node's, with {@link #configure}'s settings over
+         *     it.
+         */
+        Config config();
+
+        /**
+         * @return the node's id, unique on this machine while the node runs.
+         */
+        String nodeId();
+
+        /**
+         * Closes the node as {@code Troupe.close()} would (its pools and processes stop), on a thread of its own:
+         * safe to call from an actor or a Pekko callback. Idempotent.
+         *
+         * @param reason why, for the node's log.
+         * @return completes once the node is closed.
+         */
+        CompletionStage<Void> closeNode(String reason);
+    }
+
+    /**
+     * A started extension. Thread-safe.
+     */
+    interface Handle extends AutoCloseable {
+
+        /**
+         * A part of the public API this extension provides, such as {@link dev.troupe.Cluster}.
+         *
+         * @param type the API type asked for.
+         * @param <T>  that type.
+         * @return the implementation, or empty when this extension does not provide {@code type}.
+         */
+        <T> Optional<T> service(Class<T> type);
+
+        /**
+         * Called once when the node closes, after its processes have stopped and before its actor system
+         * terminates. Must not throw.
+         */
+        @Override
+        void close();
+    }
+}
