@@ -1,15 +1,14 @@
 package dev.troupe.cluster;
 
+import dev.troupe.spi.support.SecretFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.Set;
 
 /**
  * The cluster's shared secret, read as {@code troupe.tcp} reads its own (an owner-only file, or an environment
@@ -62,21 +61,7 @@ final class ClusterSecret {
         if (!settings.secretFile.isEmpty()) {
             Path path = Path.of(settings.secretFile);
             source = "secret file " + path + " (" + key + ".secret-file)";
-            if (!Files.isReadable(path)) {
-                throw new IllegalArgumentException("the cluster's " + source + " does not exist or is not readable");
-            }
-            try {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
-                if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                    throw new IllegalArgumentException("the cluster's " + source + " is readable by other users;"
-                        + " make it owner-only: chmod 600 " + path);
-                }
-            } catch (UnsupportedOperationException notPosix) {
-                // Windows: rely on the file's ACL.
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read the permissions of the cluster's " + source + ": "
-                    + e.getMessage(), e);
-            }
+            SecretFiles.checkOwnerOnly(path, "the cluster's " + source);
             try {
                 text = Files.readString(path, StandardCharsets.UTF_8);
             } catch (IOException e) {

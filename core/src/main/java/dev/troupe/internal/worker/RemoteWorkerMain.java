@@ -5,14 +5,12 @@ import dev.troupe.spi.AuthenticationException;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;
+import dev.troupe.spi.support.SecretFiles;
 import dev.troupe.spi.Transports;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -109,20 +107,7 @@ public final class RemoteWorkerMain {
 
     /** The checks the TCP transport makes of the file on every connect, made once, before the first. */
     static void checkSecretFile(Path file) {
-        if (!Files.isReadable(file)) {
-            throw new IllegalArgumentException("--secret-file " + file + " does not exist or is not readable");
-        }
-        try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                throw new IllegalArgumentException("--secret-file " + file + " is readable by other users; make it"
-                    + " owner-only: chmod 600 " + file);
-            }
-        } catch (UnsupportedOperationException notPosix) {
-            // Windows: the file's ACL decides.
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--secret-file " + file + ": cannot read its permissions: " + e, e);
-        }
+        SecretFiles.checkOwnerOnly(file, "--secret-file " + file);
     }
 
     private static String value(String[] args, int i, String option) {

@@ -2,15 +2,14 @@ package dev.troupe.transport.tcp;
 
 import dev.troupe.spi.TransportSettings;
 import dev.troupe.spi.support.OptionValues;
+import dev.troupe.spi.support.SecretFiles;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
-import java.util.Set;
 
 /**
  * The {@code troupe.tcp} options a link or server needs, read from {@link TransportSettings#options()} once.
@@ -91,18 +90,11 @@ final class TcpOptions {
         if (!file.isEmpty()) {
             Path path = Path.of(file);
             source = "secret file " + path;
-            if (!Files.isReadable(path)) {
-                throw new IOException("the TCP transport's secret file " + path + " (troupe.tcp.secret-file) does not"
-                    + " exist or is not readable");
-            }
             try {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(path);
-                if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                    throw new IOException("the secret file " + path + " is readable by other users; make it"
-                        + " owner-only: chmod 600 " + path);
-                }
-            } catch (UnsupportedOperationException notPosix) {
-                // Windows: rely on the file's ACL.
+                SecretFiles.checkOwnerOnly(path, "the TCP transport's secret file " + path
+                    + " (troupe.tcp.secret-file)");
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e);
             }
             text = Files.readString(path, StandardCharsets.UTF_8);
         } else {
