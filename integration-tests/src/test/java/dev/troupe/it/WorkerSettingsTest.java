@@ -85,6 +85,8 @@ class WorkerSettingsTest {
             assertThat(classes).doesNotContain("com.typesafe.config");
         } finally {
             Files.deleteIfExists(log);
+            // The JVM's log rotation moves a file that exists when the worker starts aside as log.0.
+            Files.deleteIfExists(Path.of(log + ".0"));
         }
     }
 }
