@@ -346,8 +346,14 @@ public abstract class AbstractLinkConformanceTest {
         return e.hasHeartbeat() ? e.getHeartbeat().getSentAt() : e.getResult().getTaskId();
     }
 
-    /** The same bytes in each kind of buffer a caller may hand to {@code sendFrame}, none starting at 0. */
-    private static List<ByteBuffer> buffers(byte[] body) {
+    /**
+     * The same bytes in each kind of buffer a caller may hand to {@code sendFrame}, none starting at 0: heap,
+     * read-only heap, direct and read-only direct.
+     *
+     * @param body the bytes.
+     * @return the four buffers.
+     */
+    public static List<ByteBuffer> sendFrameBuffers(byte[] body) {
         byte[] padded = new byte[body.length + 10];
         System.arraycopy(body, 0, padded, 7, body.length);
         ByteBuffer heap = ByteBuffer.wrap(padded, 7, body.length);
@@ -444,7 +450,7 @@ public abstract class AbstractLinkConformanceTest {
         assertThat(atServer.next()).isEqualTo(blob(100, 2));
         assertThat(atServer.next()).isEqualTo(beat(3));
         for (Envelope e : List.of(beat(4), blob(70_000, 5))) {
-            for (ByteBuffer b : buffers(e.toByteArray())) {
+            for (ByteBuffer b : sendFrameBuffers(e.toByteArray())) {
                 int position = b.position();
                 int limit = b.limit();
                 assertThat(link.client().sendFrame(b)).isTrue();

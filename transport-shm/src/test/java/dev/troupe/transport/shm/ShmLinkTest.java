@@ -10,6 +10,7 @@ import dev.troupe.wire.Result;
 import dev.troupe.wire.PayloadList;
 import dev.troupe.wire.Payloads;
 import dev.troupe.wire.FrameCodec;
+import dev.troupe.spi.AbstractLinkConformanceTest;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkClosedException;
 import dev.troupe.spi.LinkHandler;
@@ -188,18 +189,6 @@ class ShmLinkTest {
         }
     }
 
-    /** The same bytes in each kind of buffer a caller may hand to {@code sendFrame}, none starting at 0. */
-    private static List<ByteBuffer> buffers(byte[] body) {
-        byte[] padded = new byte[body.length + 10];
-        System.arraycopy(body, 0, padded, 7, body.length);
-        ByteBuffer heap = ByteBuffer.wrap(padded, 7, body.length);
-        ByteBuffer direct = ByteBuffer.allocateDirect(body.length + 10);
-        direct.position(3);
-        direct.put(body);
-        direct.flip().position(3);
-        return List.of(heap, heap.asReadOnlyBuffer(), direct, direct.asReadOnlyBuffer());
-    }
-
     @Test
     void shouldCarrySerializedEnvelopesBothWaysWithoutParsingThem() throws Exception {
         Recorder clientSide = new Recorder();
@@ -211,7 +200,7 @@ class ShmLinkTest {
         for (int i = 0; i < sizes.length; i++) {
             Envelope e = sizes[i] == 1 ? beat(i) : blob(sizes[i], i);
             int bodySize = e.getSerializedSize();
-            for (ByteBuffer b : buffers(e.toByteArray())) {
+            for (ByteBuffer b : AbstractLinkConformanceTest.sendFrameBuffers(e.toByteArray())) {
                 int position = b.position();
                 assertThat(pair[0].sendFrame(b)).isTrue();
                 assertThat(b.position()).as("sendFrame leaves the buffer as it was").isEqualTo(position);
