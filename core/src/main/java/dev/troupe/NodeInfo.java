@@ -11,14 +11,17 @@ import java.util.Set;
  * @param address where the member listens for other members, {@code host:port}.
  * @param status  where the member is in its membership, or {@link Status#UNREACHABLE} while it is unreachable.
  * @param labels  the member's labels ({@code troupe.cluster.labels}, Pekko's roles).
+ * @param workers how many worker processes the member lends to pools of other members at once
+ *                ({@code troupe.cluster.workers}).
  */
-public record NodeInfo(String id, String address, Status status, Set<String> labels) {
+public record NodeInfo(String id, String address, Status status, Set<String> labels, int workers) {
 
     /**
      * @param id      the member's id.
      * @param address its address, {@code host:port}.
      * @param status  its status.
      * @param labels  its labels; copied.
+     * @param workers how many workers it lends.
      * @throws NullPointerException when an argument is {@code null}.
      */
     public NodeInfo {

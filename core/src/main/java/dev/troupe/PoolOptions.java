@@ -20,6 +20,10 @@ public final class PoolOptions {
     private boolean progressBar;
     private boolean acceptRemoteWorkers;
     private java.time.Duration cancelGrace = java.time.Duration.ofSeconds(2);
+    private Placement placement = Placement.SPREAD;
+    private final java.util.Set<String> nodeLabels = new java.util.LinkedHashSet<>();
+    private int perNode;
+    private int maxNodeFailovers = 3;
 
     private PoolOptions(int workers) {
         this.workers = workers;
@@ -181,6 +185,79 @@ public final class PoolOptions {
     public PoolOptions acceptRemoteWorkers(boolean accept) {
         this.acceptRemoteWorkers = accept;
         return this;
+    }
+
+    /**
+     * @param placement where the workers start on a clustered node: {@link Placement#SPREAD} over the members (the
+     *                  default), {@link Placement#PACK} here first, or {@link Placement#LOCAL} here only. Workers on
+     *                  another node are started by that node and dial this one over Troupe's TCP link; tasks and
+     *                  results go straight between them. Ignored on a node that is not a cluster member.
+     * @return this.
+     */
+    public PoolOptions placement(Placement placement) {
+        this.placement = java.util.Objects.requireNonNull(placement, "placement");
+        return this;
+    }
+
+    /**
+     * @param labels the labels ({@code troupe.cluster.labels}) a member must have, every one, to get workers of this
+     *               pool; none (the default) for every member. This node's own workers obey it too, unless no
+     *               member matches, when the pool starts here.
+     * @return this.
+     */
+    public PoolOptions nodeLabels(String... labels) {
+        nodeLabels.clear();
+        for (String l : labels) {
+            nodeLabels.add(java.util.Objects.requireNonNull(l, "label"));
+        }
+        return this;
+    }
+
+    /**
+     * @param n the most workers of this pool on one member, 0 (the default) for no limit. When every matching
+     *          member is full, the rest start on this node.
+     * @return this.
+     */
+    public PoolOptions perNode(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("perNode must not be negative: " + n);
+        }
+        this.perNode = n;
+        return this;
+    }
+
+    /**
+     * @param n how many times a task whose worker's node was lost runs again on another worker before it fails with
+     *          a {@link NodeLostException}; 3 by default. These re-runs do not count against
+     *          {@link #maxRetries(int)}. A task may so run more than once: make tasks idempotent where that matters.
+     * @return this.
+     */
+    public PoolOptions maxNodeFailovers(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("maxNodeFailovers must not be negative: " + n);
+        }
+        this.maxNodeFailovers = n;
+        return this;
+    }
+
+    /** @return where the workers start on a clustered node. */
+    public Placement placement() {
+        return placement;
+    }
+
+    /** @return the labels a member needs to get workers; empty for any. */
+    public java.util.Set<String> nodeLabels() {
+        return java.util.Set.copyOf(nodeLabels);
+    }
+
+    /** @return the most workers on one member; 0 for no limit. */
+    public int perNode() {
+        return perNode;
+    }
+
+    /** @return re-runs of a task after node losses. */
+    public int maxNodeFailovers() {
+        return maxNodeFailovers;
     }
 
     /** @return whether the pool uses remote workers. */

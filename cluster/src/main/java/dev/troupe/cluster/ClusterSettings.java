@@ -22,6 +22,9 @@ final class ClusterSettings {
     /** Where the digest of the cluster secret goes; the only form of the secret in any configuration. */
     static final String SECRET_ID_PATH = PATH + ".secret-id";
     static final String SBR_PROVIDER = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider";
+    /** Roles with this prefix are Troupe's own, not labels. */
+    static final String OWN_ROLE_PREFIX = "troupe-";
+    private static final String WORKERS_ROLE = OWN_ROLE_PREFIX + "workers-";
     private static final String DOWNING_PROVIDER_PATH = "pekko.cluster.downing-provider-class";
 
     final boolean active;
@@ -34,6 +37,8 @@ final class ClusterSettings {
     final boolean insecure;
     final Duration joinTimeout;
     final Duration leaveTimeout;
+    /** How many workers this node lends to pools of other nodes at once ({@code troupe.cluster.workers}). */
+    final int workers;
 
     private ClusterSettings(Config config) {
         Config c = config.getConfig(PATH);
@@ -45,9 +50,10 @@ final class ClusterSettings {
         bind = HostPort.parse(string(c, "bind"), PATH + ".bind", true);
         labels = List.copyOf(new LinkedHashSet<>(stringList(c, "labels")));
         for (String label : labels) {
-            if (label.isBlank() || label.startsWith("dc-")) {
+            if (label.isBlank() || label.startsWith("dc-") || label.startsWith(OWN_ROLE_PREFIX)) {
                 throw new IllegalArgumentException(PATH + ".labels: '" + label + "' is not a label: labels are"
-                    + " non-blank and do not start with 'dc-' (Pekko keeps that prefix for data centers)");
+                    + " non-blank and do not start with 'dc-' (Pekko keeps that prefix for data centers) or '"
+                    + OWN_ROLE_PREFIX + "' (Troupe's own)");
             }
         }
         secretFile = string(c, "secret-file");
@@ -55,6 +61,60 @@ final class ClusterSettings {
         insecure = flag(c, "insecure");
         joinTimeout = positive(c, "join-timeout");
         leaveTimeout = positive(c, "leave-timeout");
+        workers = workers(c);
+    }
+
+    /** {@code workers}: "auto" for this machine's processor count, or a count from 0. */
+    private static int workers(Config c) {
+        String text = string(c, "workers");
+        if (text.equalsIgnoreCase("auto")) {
+            return Runtime.getRuntime().availableProcessors();
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // Said below.
+        }
+        throw new IllegalArgumentException(PATH + ".workers must be auto or a count from 0, got '" + text + "'");
+    }
+
+    /**
+     * The TCP options of a worker this node starts for another node's pool: the cluster's secret, from this node's
+     * own source of it (its file, or its environment, which the worker inherits).
+     */
+    Map<String, String> lentWorkerTransportOptions() {
+        Map<String, String> options = new LinkedHashMap<>();
+        if (!secretFile.isEmpty()) {
+            options.put("secret-file", secretFile);
+        } else {
+            options.put("secret-env", secretEnv);
+        }
+        return options;
+    }
+
+    /** The role that carries a member's lending capacity, read back by {@link #workersOf}. */
+    static String workersRole(int workers) {
+        return WORKERS_ROLE + workers;
+    }
+
+    /**
+     * @param roles a member's roles.
+     * @return the lending capacity its {@link #workersRole} says, or 0 when it has none.
+     */
+    static int workersOf(java.util.Set<String> roles) {
+        for (String r : roles) {
+            if (r.startsWith(WORKERS_ROLE)) {
+                try {
+                    return Integer.parseInt(r.substring(WORKERS_ROLE.length()));
+                } catch (NumberFormatException e) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
     }
 
     /**
@@ -120,9 +180,17 @@ final class ClusterSettings {
         }
         s.put("pekko.remote.artery.canonical.port", bind.port);
         s.put("pekko.cluster.seed-nodes", seedAddresses());
-        if (!labels.isEmpty()) {
-            s.put("pekko.cluster.roles", labels);
+        List<String> roles = new ArrayList<>(labels);
+        roles.add(workersRole(workers));
+        s.put("pekko.cluster.roles", roles);
+        // Lent workers dial this node over Troupe's TCP link, authenticated with the cluster's secret.
+        String listen = config.hasPath("troupe.tcp.listen") ? config.getString("troupe.tcp.listen").trim() : "";
+        if (listen.isEmpty()) {
+            s.put("troupe.tcp.listen", new HostPort(bind.host, 0).toString());
         }
+        s.put("troupe.tcp.secret-file", secretFile);
+        s.put("troupe.tcp.secret-env", secretEnv);
+
         if (!config.hasPath(DOWNING_PROVIDER_PATH) || config.getString(DOWNING_PROVIDER_PATH).isBlank()) {
             s.put(DOWNING_PROVIDER_PATH, SBR_PROVIDER);
         }

@@ -58,6 +58,7 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
     /** Set when the node closes on purpose, so that the end of the actor system is not taken for a downing. */
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean warnedTwoMembers = new AtomicBoolean();
+    private final ClusterLending lending;
 
     private PekkoCluster(NodeExtension.Context node, ClusterSettings settings) {
         this.node = node;
@@ -65,6 +66,7 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         this.system = node.system();
         this.cluster = org.apache.pekko.cluster.Cluster.get(system.classicSystem());
         this.terminated = system.getWhenTerminated().toCompletableFuture().thenApply(done -> (Void) null);
+        this.lending = new ClusterLending(cluster, system);
     }
 
     /**
@@ -79,6 +81,9 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
             // No seeds: this node starts a cluster of its own, which others join by listing it.
             c.cluster.join(c.cluster.selfAddress());
         }
+        // The agent runs before this node is a member, so that a pool of another node finds it once it is Up.
+        c.system.systemActorOf(NodeAgent.create(node, settings, c.lending,
+            c.cluster.selfAddress().getHost().orElse("?")), NodeAgent.NAME, Props.empty());
         c.awaitJoined();
         c.terminated.whenComplete((done, error) -> c.onTerminated());
         return c;
@@ -228,7 +233,10 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
 
     @Override
     public <T> Optional<T> service(Class<T> type) {
-        return type == Cluster.class ? Optional.of(type.cast(this)) : Optional.empty();
+        if (type == Cluster.class) {
+            return Optional.of(type.cast(this));
+        }
+        return type == dev.troupe.spi.WorkerLending.class ? Optional.of(type.cast(lending)) : Optional.empty();
     }
 
     @Override
@@ -267,7 +275,9 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
             ClusterEvent.RemovalReason reason = removed.previousStatus() == MemberStatus.exiting()
                 || removed.previousStatus() == MemberStatus.leaving()
                 ? ClusterEvent.RemovalReason.LEFT : ClusterEvent.RemovalReason.DOWNED;
-            publish(new ClusterEvent.NodeRemoved(info(removed.member(), false), reason));
+            NodeInfo gone = info(removed.member(), false);
+            lending.removed(gone, reason);
+            publish(new ClusterEvent.NodeRemoved(gone, reason));
         } else if (event instanceof UnreachableMember unreachable) {
             publish(new ClusterEvent.NodeUnreachable(info(unreachable.member(), true)));
         } else if (event instanceof ReachableMember reachable) {
@@ -297,12 +307,13 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         String hostPort = hostPort(m);
         Set<String> labels = new LinkedHashSet<>();
         for (String role : m.getRoles()) {
-            if (!role.startsWith("dc-")) {
+            if (!role.startsWith("dc-") && !role.startsWith(ClusterSettings.OWN_ROLE_PREFIX)) {
                 labels.add(role);
             }
         }
         String id = hostPort + "#" + Long.toUnsignedString(m.uniqueAddress().longUid());
-        return new NodeInfo(id, hostPort, status(m.status(), unreachable), labels);
+        return new NodeInfo(id, hostPort, status(m.status(), unreachable), labels,
+            ClusterSettings.workersOf(m.getRoles()));
     }
 
     static NodeInfo.Status status(MemberStatus s, boolean unreachable) {

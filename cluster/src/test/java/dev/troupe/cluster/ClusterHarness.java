@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
  */
 final class ClusterHarness implements AutoCloseable {
     static final String HOST = "127.0.0.1";
+    static final Duration START = Duration.ofSeconds(60);
+    static final Duration CONVERGE = Duration.ofSeconds(60);
     private static final Pattern MEMBER = Pattern.compile(
         "\\{\"id\":\"([^\"]*)\",\"address\":\"([^\"]*)\",\"status\":\"([A-Z_]+)\"");
 
@@ -53,11 +55,21 @@ final class ClusterHarness implements AutoCloseable {
      * @param seeds  the seed ports.
      */
     NodeProcess start(String name, int port, String secret, int... seeds) throws IOException {
+        return start(name, port, secret, List.of(), seeds);
+    }
+
+    /**
+     * Starts a node JVM with more {@link ClusterTestNode} options.
+     *
+     * @param options such as {@code --workers 1}.
+     */
+    NodeProcess start(String name, int port, String secret, List<String> options, int... seeds) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
             "-cp", System.getProperty("java.class.path"), ClusterTestNode.class.getName(),
             "--bind", HOST + ":" + port));
+        cmd.addAll(options);
         for (int seed : seeds) {
             cmd.add("--seed");
             cmd.add(HOST + ":" + seed);
@@ -69,6 +81,52 @@ final class ClusterHarness implements AutoCloseable {
         NodeProcess node = new NodeProcess(name, HOST + ":" + port, pb.start(), log);
         nodes.add(node);
         return node;
+    }
+
+    /**
+     * Starts a seed, then two nodes joining it, and waits until every node lists the same three members Up.
+     *
+     * @param options more {@link ClusterTestNode} options for every node.
+     */
+    List<NodeProcess> formThree(String secret, List<String> options) throws Exception {
+        int p1 = freePort();
+        NodeProcess n1 = start("node1", p1, secret, options, p1);
+        n1.awaitEvent("started", START);
+        int p2 = freePort();
+        int p3 = freePort();
+        NodeProcess n2 = start("node2", p2, secret, options, p1);
+        NodeProcess n3 = start("node3", p3, secret, options, p1);
+        n2.awaitEvent("started", START);
+        n3.awaitEvent("started", START);
+        List<NodeProcess> three = List.of(n1, n2, n3);
+        java.util.Set<String> addresses = java.util.Set.of(n1.address, n2.address, n3.address);
+        List<Member> first = null;
+        for (NodeProcess n : three) {
+            List<Member> view = awaitView(n, addresses);
+            if (first == null) {
+                first = view;
+            } else if (!new java.util.HashSet<>(view).equals(new java.util.HashSet<>(first))) {
+                throw new AssertionError(n.name + "'s view " + view + " differs from " + first);
+            }
+        }
+        return three;
+    }
+
+    /** Waits until {@code node} lists exactly {@code addresses}, all Up, and returns that view. */
+    static List<Member> awaitView(NodeProcess node, java.util.Set<String> addresses) throws Exception {
+        long deadline = System.nanoTime() + CONVERGE.toNanos();
+        List<Member> view;
+        do {
+            view = node.nodes();
+            boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
+            if (allUp && view.stream().map(Member::address).collect(java.util.stream.Collectors.toSet())
+                .equals(addresses) && view.size() == addresses.size()) {
+                return view;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError(node.name + " never listed " + addresses + " all Up; last view " + view
+            + "\nits log:\n" + node.log());
     }
 
     /** Kills every node and its descendants, and waits for them to exit. */

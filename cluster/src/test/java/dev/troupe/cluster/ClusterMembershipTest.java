@@ -93,45 +93,11 @@ class ClusterMembershipTest {
         assertThat(seed.lines).noneMatch(l -> l.contains(stranger.address));
     }
 
-    /** Starts a seed, then two nodes joining it, and waits until every node lists the same three members Up. */
     private List<NodeProcess> formThree() throws Exception {
-        int p1 = ClusterHarness.freePort();
-        NodeProcess n1 = harness.start("node1", p1, SECRET, p1);
-        n1.awaitEvent("started", START);
-        int p2 = ClusterHarness.freePort();
-        int p3 = ClusterHarness.freePort();
-        NodeProcess n2 = harness.start("node2", p2, SECRET, p1);
-        NodeProcess n3 = harness.start("node3", p3, SECRET, p1);
-        n2.awaitEvent("started", START);
-        n3.awaitEvent("started", START);
-        List<NodeProcess> nodes = List.of(n1, n2, n3);
-        Set<String> addresses = Set.of(n1.address, n2.address, n3.address);
-        List<Member> first = null;
-        for (NodeProcess n : nodes) {
-            List<Member> view = awaitView(n, addresses);
-            if (first == null) {
-                first = view;
-            } else {
-                assertThat(view).as("%s's view", n.name).containsExactlyInAnyOrderElementsOf(first);
-            }
-        }
-        return nodes;
+        return harness.formThree(SECRET, List.of());
     }
 
-    /** Waits until {@code node} lists exactly {@code addresses}, all Up, and returns that view. */
     private static List<Member> awaitView(NodeProcess node, Set<String> addresses) throws Exception {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        List<Member> view;
-        do {
-            view = node.nodes();
-            boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
-            if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
-                && view.size() == addresses.size()) {
-                return view;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError(node.name + " never listed " + addresses + " all Up; last view " + view
-            + "\nits log:\n" + node.log());
+        return ClusterHarness.awaitView(node, addresses);
     }
 }

@@ -5,6 +5,8 @@ import com.typesafe.config.ConfigFactory;
 import dev.troupe.Cluster;
 import dev.troupe.ClusterEvent;
 import dev.troupe.NodeInfo;
+import dev.troupe.Pool;
+import dev.troupe.PoolOptions;
 import dev.troupe.Troupe;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -18,7 +20,11 @@ import java.util.Map;
  * A cluster node for the multi-JVM tests: opens {@code Troupe.local(config)} with the seeds and bind address of its
  * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ...}; the secret comes from the environment),
  * writes its membership view and events to stdout as one JSON object a line, and obeys commands on stdin:
- * {@code nodes}, {@code leave}, {@code exit}. End of input is {@code exit}.
+ * {@code nodes}, {@code leave}, {@code exit}, and {@code map COUNT WORKERS SLEEP_MS CHUNK}: a pool of {@code WORKERS}
+ * (spread over the cluster) maps {@code x -> x * x} over {@code 0..COUNT-1}, each task sleeping {@code SLEEP_MS};
+ * it reports {@code mapping} after a tenth of the results, then {@code mapped} with whether every result came in
+ * order and how many results each node's workers (told apart by their parent process, the node JVM) produced.
+ * End of input is {@code exit}. Option {@code --workers N} sets how many workers the node lends.
  *
  * <p>Exit codes: 0 after {@code leave} or {@code exit}; 3 when the node cannot start; 4 when {@code leave} timed out.
  */
@@ -32,16 +38,18 @@ public final class ClusterTestNode {
         String bind = "127.0.0.1:0";
         List<String> seeds = new ArrayList<>();
         List<String> labels = new ArrayList<>();
+        String workers = "1";
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--bind" -> bind = args[i + 1];
                 case "--seed" -> seeds.add(args[i + 1]);
                 case "--label" -> labels.add(args[i + 1]);
+                case "--workers" -> workers = args[i + 1];
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Config config = ConfigFactory.parseMap(Map.of("troupe.cluster.bind", bind, "troupe.cluster.seed-nodes", seeds,
-                "troupe.cluster.labels", labels))
+                "troupe.cluster.labels", labels, "troupe.cluster.workers", workers))
             .withFallback(ConfigFactory.parseResources("cluster-test.conf"))
             .withFallback(ConfigFactory.load());
         long t0 = System.nanoTime();
@@ -56,11 +64,17 @@ public final class ClusterTestNode {
         }
         Cluster cluster = troupe.cluster();
         cluster.onEvent(ClusterTestNode::emitEvent);
-        emit("{\"event\":\"started\",\"self\":" + json(cluster.self()) + ",\"millis\":" + millisSince(t0) + "}");
+        emit("{\"event\":\"started\",\"self\":" + json(cluster.self()) + ",\"pid\":" + ProcessHandle.current().pid()
+            + ",\"millis\":" + millisSince(t0) + "}");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         String line;
         while ((line = in.readLine()) != null) {
-            switch (line.trim()) {
+            String command = line.trim();
+            if (command.startsWith("map ")) {
+                map(troupe, command.substring(4).trim().split("\\s+"));
+                continue;
+            }
+            switch (command) {
                 case "nodes" -> emit(nodes(cluster.nodes()));
                 case "leave" -> {
                     boolean ok = cluster.leave();
@@ -77,6 +91,47 @@ public final class ClusterTestNode {
         }
         troupe.close();
         System.exit(0);
+    }
+
+    /** See the class comment: {@code map COUNT WORKERS SLEEP_MS CHUNK}. */
+    private static void map(Troupe troupe, String[] a) {
+        int count = Integer.parseInt(a[0]);
+        int workers = Integer.parseInt(a[1]);
+        int sleep = Integer.parseInt(a[2]);
+        int chunk = Integer.parseInt(a[3]);
+        long t0 = System.nanoTime();
+        List<Integer> inputs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            inputs.add(i);
+        }
+        Map<Long, Integer> byParent = new java.util.TreeMap<>();
+        boolean correct = true;
+        int n = 0;
+        try (Pool pool = troupe.pool(PoolOptions.workers(workers).chunkSize(chunk))) {
+            java.util.Iterator<String> it = pool.imap(x -> {
+                if (sleep > 0) {
+                    Thread.sleep(sleep);
+                }
+                return (long) x * x + ":" + ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
+            }, inputs);
+            while (it.hasNext()) {
+                String[] r = it.next().split(":");
+                correct &= Long.parseLong(r[0]) == (long) n * n;
+                byParent.merge(Long.parseLong(r[1]), 1, Integer::sum);
+                n++;
+                if (n == Math.max(1, count / 10)) {
+                    emit("{\"event\":\"mapping\",\"done\":" + n + "}");
+                }
+            }
+        } catch (RuntimeException e) {
+            emit("{\"event\":\"map-failed\",\"type\":" + quote(e.getClass().getName()) + ",\"message\":"
+                + quote(String.valueOf(e.getMessage())) + ",\"done\":" + n + "}");
+            return;
+        }
+        List<String> parents = new ArrayList<>();
+        byParent.forEach((pid, c) -> parents.add(quote(Long.toString(pid)) + ":" + c));
+        emit("{\"event\":\"mapped\",\"count\":" + n + ",\"correct\":" + (correct && n == count)
+            + ",\"parents\":{" + String.join(",", parents) + "},\"millis\":" + millisSince(t0) + "}");
     }
 
     private static long millisSince(long t0) {

@@ -87,6 +87,23 @@ public interface NodeExtension {
          * @return completes once the node is closed.
          */
         CompletionStage<Void> closeNode(String reason);
+
+        /**
+         * Starts a worker JVM for a pool of another node ({@link WorkerLending}): this node's {@code java}, worker
+         * JVM options and class path, with the pool's JVM options; the worker dials {@code request.connect()} and
+         * proves itself with the request's token. Its output goes to this node's log; it exits when its link ends
+         * or this JVM does.
+         *
+         * @param request          the worker to start.
+         * @param transportOptions the options of the transport it dials with, in place of this node's own (the
+         *                         secret's source, for example).
+         * @param environment      variables added to its environment (the secret, for example).
+         * @return the started process.
+         * @throws java.io.IOException   when the process cannot be started.
+         * @throws IllegalStateException when no transport on the class path serves {@code request.connect()}.
+         */
+        Process startLentWorker(WorkerLending.LendRequest request, java.util.Map<String, String> transportOptions,
+                                java.util.Map<String, String> environment) throws java.io.IOException;
     }
 
     /**

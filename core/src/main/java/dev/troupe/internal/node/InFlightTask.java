@@ -14,6 +14,8 @@ final class InFlightTask {
     final TaskSink sink;
     /** How many times a worker died while running this task; owned by the dispatching actor. */
     int crashes;
+    /** How many times the node of the worker running this task was lost; owned by the dispatching actor. */
+    int nodeFailovers;
     /** Order of dispatch on its current worker: the lowest in flight is the one running. */
     volatile long dispatchSequence;
     /** System.nanoTime() after which the task has timed out; 0 for none. Owned by the dispatching actor. */

@@ -140,6 +140,7 @@ public final class Node implements AutoCloseable {
             throw new TroupeException("cannot start the Troupe node: " + e.getMessage(), e);
         }
         node.startExtensions(active, config);
+        node.context.lending = node.service(dev.troupe.spi.WorkerLending.class).orElse(null);
         return node;
     }
 
@@ -496,6 +497,22 @@ public final class Node implements AutoCloseable {
         @Override
         public CompletionStage<Void> closeNode(String reason) {
             return closeAsync(reason);
+        }
+
+        @Override
+        public Process startLentWorker(dev.troupe.spi.WorkerLending.LendRequest request,
+                                       Map<String, String> transportOptions, Map<String, String> environment)
+            throws IOException {
+            WorkerLauncher launcher = new WorkerLauncher(context.settings, request.connect(),
+                Transports.forAddress(request.connect()).name(), context.runDirectory.path(), context.loader);
+            ProcessBuilder pb = new ProcessBuilder(launcher.command(request.jvmOptions(), List.of()));
+            pb.environment().putAll(environment);
+            pb.environment().putAll(launcher.environment(request.workerId(), request.token(), transportOptions));
+            Process process = pb.start();
+            String id = request.pool() + "/" + request.workerId();
+            OutputPump.start(process.getInputStream(), false, id, process.pid());
+            OutputPump.start(process.getErrorStream(), true, id, process.pid());
+            return process;
         }
     }
 

@@ -21,6 +21,8 @@ final class NodeContext {
     /** The server remote workers dial in to, or {@code null} when this node takes none. */
     volatile NodeServer remoteServer;
     final RemoteWorkers remoteWorkers;
+    /** Where pools get workers on other nodes (a cluster member's), or {@code null}. */
+    volatile dev.troupe.spi.WorkerLending lending;
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong execIds = new AtomicLong();
     private final AtomicLong taskIds = new AtomicLong();

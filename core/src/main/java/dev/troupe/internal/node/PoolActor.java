@@ -53,7 +53,8 @@ final class PoolActor {
     /** What the pool needs to know to run. */
     record Spec(String name, int workers, int window, int maxRetries, List<String> jvmOptions,
                 java.time.Duration taskTimeout, java.time.Duration cancelGrace, TaskFunction initializer,
-                int maxTasksPerChild, boolean acceptRemote) {
+                int maxTasksPerChild, boolean acceptRemote, dev.troupe.Placement placement,
+                java.util.Set<String> nodeLabels, int perNode, int maxNodeFailovers) {
     }
 
     private final ActorContext<Command> context;
@@ -97,8 +98,8 @@ final class PoolActor {
     }
 
     private Behavior<Command> start() {
-        for (int i = 0; i < spec.workers(); i++) {
-            firstWorkers.add(launchWorker());
+        for (String target : place(spec.workers())) {
+            firstWorkers.add(launchOn(target));
         }
         initial.complete(List.copyOf(firstWorkers));
         if (spec.acceptRemote()) {
@@ -123,6 +124,60 @@ final class PoolActor {
 
     private Behavior<Command> next() {
         return closed != null && closed.isDone() ? Behaviors.stopped() : Behaviors.same();
+    }
+
+    /** The lending service when this pool may place workers on other nodes; else {@code null}. */
+    private dev.troupe.spi.WorkerLending lending() {
+        dev.troupe.spi.WorkerLending lending = node.lending;
+        return lending == null || node.remoteServer == null || spec.placement() == dev.troupe.Placement.LOCAL
+            ? null : lending;
+    }
+
+    /** Where {@code n} new workers start: node ids, or {@code null} for this node. */
+    private List<String> place(int n) {
+        dev.troupe.spi.WorkerLending lending = lending();
+        List<String> out = new ArrayList<>();
+        if (lending == null) {
+            for (int i = 0; i < n; i++) {
+                out.add(null);
+            }
+            return out;
+        }
+        Map<String, Integer> current = new java.util.HashMap<>();
+        for (ProcessRecord r : live.values()) {
+            current.merge(r.lentTo != null ? r.lentTo : lending.selfId(), 1, Integer::sum);
+        }
+        List<String> targets;
+        try {
+            long now = System.nanoTime();
+            lostNodes.values().removeIf(at -> now - at > AVOID_LOST_NODE_NANOS);
+            targets = lending.place(new dev.troupe.spi.WorkerLending.PlacementRequest(spec.name(), spec.placement(),
+                spec.nodeLabels(), spec.perNode(), lostNodes.keySet()), n, current);
+        } catch (RuntimeException e) {
+            context.getLog().warn("pool {}: cannot place workers on the cluster ({}); starting them here",
+                spec.name(), e.toString());
+            targets = List.of();
+        }
+        for (int i = 0; i < n; i++) {
+            String t = i < targets.size() ? targets.get(i) : null;
+            out.add(t == null || t.equals(lending.selfId()) ? null : t);
+        }
+        return out;
+    }
+
+    /** Nodes where this pool lost workers with their node, and when: not used again for a while. */
+    private final Map<String, Long> lostNodes = new java.util.HashMap<>();
+    /** How long a node where workers were lost is avoided: past the cluster's own verdict on it, by default. */
+    private static final long AVOID_LOST_NODE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+
+    private ProcessRecord launchOn(String target) {
+        if (target == null) {
+            return launchWorker();
+        }
+        ProcessRecord record = new ProcessRecord(node.nextWorkerId());
+        ProcessActor.spawnLent(context, node, record, events, target, spec.name(), spec.jvmOptions());
+        live.put(record.id, record);
+        return record;
     }
 
     private ProcessRecord launchWorker() {
@@ -172,6 +227,11 @@ final class PoolActor {
         // shared evenly; then write each worker's share with one call.
         Map<WorkerConnection, List<InFlightTask>> shares = new LinkedHashMap<>();
         List<WorkerConnection> open = new ArrayList<>(ready.keySet());
+        if (open.size() > 1) {
+            // The least busy first: chunks that arrive one at a time (imap) go round the workers instead of filling
+            // the first one's window while another, on this node or another, waits with none.
+            open.sort(java.util.Comparator.comparingInt(WorkerConnection::inFlightCount));
+        }
         while (!queue.isEmpty() && !open.isEmpty()) {
             for (Iterator<WorkerConnection> it = open.iterator(); it.hasNext() && !queue.isEmpty(); ) {
                 WorkerConnection c = it.next();
@@ -258,6 +318,10 @@ final class PoolActor {
         retiring.values().remove(x.record());
         finished.keySet().removeIf(c -> c.workerId.equals(x.record().id));
         List<InFlightTask> orphans = x.orphans();
+        if (x.nodeLost() != null && !orphans.isEmpty() && !terminating) {
+            context.getLog().warn("pool {}: {}; its {} task(s) in flight run again on other workers", spec.name(),
+                x.description(), orphans.size());
+        }
         for (int i = orphans.size() - 1; i >= 0; i--) {
             InFlightTask t = orphans.get(i);
             if (t.sink.isDone()) {
@@ -265,6 +329,18 @@ final class PoolActor {
             }
             if (terminating) {
                 t.sink.fail(new CancellationException("pool " + spec.name() + " was terminated"));
+                continue;
+            }
+            if (x.nodeLost() != null) {
+                // The node failed, not the task: a failover, not a retry.
+                t.nodeFailovers++;
+                if (t.nodeFailovers > spec.maxNodeFailovers()) {
+                    t.sink.fail(new dev.troupe.NodeLostException(t + " was lost with the node of its worker "
+                        + x.record().id + " " + (spec.maxNodeFailovers() + 1) + " times (maxNodeFailovers "
+                        + spec.maxNodeFailovers() + "); last: " + x.nodeLost(), x.record().lentTo));
+                    continue;
+                }
+                queue.addFirst(t);
                 continue;
             }
             if (i == 0) {
@@ -281,7 +357,9 @@ final class PoolActor {
             }
             queue.addFirst(t);
         }
-        if (x.record().isRemote()) {
+        if (x.record().lentTo != null) {
+            replaceLent(x);
+        } else if (x.record().isRemote()) {
             if (x.wasReady() && !Integer.valueOf(0).equals(x.exitCode()) && !terminating) {
                 context.getLog().warn("pool {}: {}", spec.name(), x.description());
             }
@@ -302,6 +380,30 @@ final class PoolActor {
         }
         dispatch();
         maybeFinishClose();
+    }
+
+    /**
+     * A worker another node lent is gone: unless the pool is closing, a replacement is placed again (the lost node
+     * is no longer a candidate); one that could not start is replaced here, so the pool never waits on a node
+     * that cannot serve it.
+     */
+    private void replaceLent(ProcessActor.WorkerExited x) {
+        if (terminating || (closed != null && (queue.isEmpty() || !live.isEmpty()))) {
+            return;
+        }
+        if (x.nodeLost() != null) {
+            lostNodes.put(x.record().lentTo, System.nanoTime());
+        }
+        if (x.startFailure() != null) {
+            context.getLog().warn("pool {}: {}; starting a worker here instead", spec.name(),
+                x.startFailure().getMessage());
+            launchWorker();
+            return;
+        }
+        if (x.nodeLost() == null && x.wasReady() && !Integer.valueOf(0).equals(x.exitCode())) {
+            context.getLog().warn("pool {}: {}; starting a replacement", spec.name(), x.description());
+        }
+        launchOn(place(1).get(0));
     }
 
     private Behavior<Command> onClose(Close m) {

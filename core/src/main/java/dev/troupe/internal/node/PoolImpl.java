@@ -56,12 +56,23 @@ final class PoolImpl implements Pool {
         }
         PoolActor.Spec spec = new PoolActor.Spec(name, options.workers(), options.window(), options.maxRetries(),
             options.jvmOptions(), options.taskTimeout(), options.cancelGrace(), init, options.maxTasksPerChild(),
-            options.acceptRemoteWorkers());
+            options.acceptRemoteWorkers(), options.placement(), options.nodeLabels(), options.perNode(),
+            options.maxNodeFailovers());
         this.actor = node.system().systemActorOf(PoolActor.create(context, spec, initial), name, Props.empty());
         try {
             firstWorkers = initial.get(30, TimeUnit.SECONDS);
             for (ProcessRecord r : firstWorkers) {
-                r.started.get(context.settings.startTimeout.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+                if (r.lentTo == null) {
+                    r.started.get(context.settings.startTimeout.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+                }
+            }
+            for (ProcessRecord r : firstWorkers) {
+                if (r.lentTo != null) {
+                    // A worker another node lends is waited for too, but one that cannot start is replaced here by
+                    // the pool, not a failure of the pool.
+                    r.started.handle((v, e) -> null)
+                        .get(context.settings.startTimeout.plusSeconds(5).toMillis(), TimeUnit.MILLISECONDS);
+                }
             }
         } catch (ExecutionException e) {
             terminate();

@@ -53,6 +53,24 @@ final class ProcessActor {
 
     private enum Tick implements Command { INSTANCE }
 
+    /** A lent worker's node started its process. */
+    private record LentStarted(long pid, String host) implements Command {
+    }
+
+    /** A lent worker's node could not start it. */
+    private record LentFailed(String reason) implements Command {
+    }
+
+    /** A lent worker's node saw its process exit. */
+    private record LentExited(int exitCode) implements Command {
+    }
+
+    /** A lent worker's node is gone. */
+    private record NodeLost(String reason) implements Command {
+    }
+
+    private enum LinkLostGraceOver implements Command { INSTANCE }
+
     private enum StartTimedOut implements Command { INSTANCE }
 
     private enum ForceKill implements Command { INSTANCE }
@@ -76,7 +94,7 @@ final class ProcessActor {
      * owner now decides their fate.
      */
     record WorkerExited(ProcessRecord record, Integer exitCode, String description, boolean wasReady,
-                        Throwable startFailure, List<InFlightTask> orphans) implements Event {
+                        Throwable startFailure, List<InFlightTask> orphans, String nodeLost) implements Event {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -97,6 +115,8 @@ final class ProcessActor {
     private boolean stopRequested;
     /** The command the process was started with (for error messages). */
     private List<String> command = List.of();
+    /** For a lent worker: why its node was lost, once it was. */
+    private String nodeLostReason;
 
     private ProcessActor(ActorContext<Command> context, TimerScheduler<Command> timers, NodeContext node,
                          LaunchSpec spec, ProcessRecord record, ActorRef<Event> owner) {
@@ -143,6 +163,104 @@ final class ProcessActor {
             a.onConnected(new Connected(arrival.handshake(), arrival.hello()));
             return a.receiving();
         })), record.id, DispatcherSelector.fromConfig("troupe.process-dispatcher"));
+    }
+
+    /**
+     * Spawns the actor of a worker that another cluster node starts for this one ({@link dev.troupe.spi.WorkerLending}):
+     * the node is asked to start it; it dials this node's remote-worker server with its launch token. Its link is
+     * its life here; its node reports its exit, or that the node was lost.
+     */
+    static ActorRef<Command> spawnLent(ActorContext<?> parent, NodeContext node, ProcessRecord record,
+                                       ActorRef<Event> owner, String nodeId, String pool, List<String> jvmOptions) {
+        record.lentTo = nodeId;
+        int hash = nodeId.indexOf('#');
+        record.remoteHost = hash > 0 ? nodeId.substring(0, hash) : nodeId;
+        node.processes.put(record.id, record);
+        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), jvmOptions, java.util.Map.of(), null);
+        return parent.spawn(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers ->
+                new ProcessActor(ctx, timers, node, spec, record, owner).lend(pool))), record.id,
+            DispatcherSelector.fromConfig("troupe.process-dispatcher"));
+    }
+
+    private Behavior<Command> lend(String pool) {
+        record.actor = context.getSelf();
+        byte[] token = new byte[32];
+        RANDOM.nextBytes(token);
+        ActorRef<Command> self = context.getSelf();
+        NodeServer server = node.remoteServer;
+        dev.troupe.spi.WorkerLending lending = node.lending;
+        String nodeId = record.lentTo;
+        server.expect(spec.id(), token, (handshake, hello) -> self.tell(new Connected(handshake, hello)));
+        record.remoteKill = () -> lending.kill(nodeId, spec.id());
+        timers.startSingleTimer(StartTimedOut.INSTANCE, node.settings.startTimeout);
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, node.settings.heartbeatInterval);
+        lending.lend(nodeId, new dev.troupe.spi.WorkerLending.LendRequest(pool, spec.id(), token, server.address(),
+            spec.jvmOptions()), new dev.troupe.spi.WorkerLending.LendListener() {
+                @Override
+                public void started(long pid, String host) {
+                    self.tell(new LentStarted(pid, host));
+                }
+
+                @Override
+                public void failed(String reason) {
+                    self.tell(new LentFailed(reason));
+                }
+
+                @Override
+                public void exited(int exitCode) {
+                    self.tell(new LentExited(exitCode));
+                }
+
+                @Override
+                public void lost(String reason) {
+                    self.tell(new NodeLost(reason));
+                }
+            });
+        return receiving();
+    }
+
+    private boolean isLent() {
+        return record.lentTo != null;
+    }
+
+    private Behavior<Command> onLentStarted(LentStarted m) {
+        if (record.remotePid < 0) {
+            record.remotePid = m.pid();
+        }
+        if (!m.host().isEmpty()) {
+            record.remoteHost = m.host();
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onLentFailed(LentFailed m) {
+        if (record.state == ProcessState.EXITED) {
+            return Behaviors.same();
+        }
+        return finish(null, new WorkerStartException("node " + record.lentTo + " could not start worker " + spec.id()
+            + ": " + m.reason()));
+    }
+
+    private Behavior<Command> onLentExited(LentExited m) {
+        int code = m.exitCode();
+        if (connection != null && !linkClosed) {
+            pendingExit = code;
+            timers.startSingleTimer(ReaderDrainTimedOut.INSTANCE, LINK_LOST_GRACE);
+            return Behaviors.same();
+        }
+        return finish(code, null);
+    }
+
+    private Behavior<Command> onNodeLost(NodeLost m) {
+        nodeLostReason = m.reason();
+        if (connection != null && !linkClosed) {
+            // The link's end finishes the actor, once its reader has delivered what arrived.
+            connection.link.close(new LinkClosedException(m.reason()));
+            return Behaviors.same();
+        }
+        return finish(null, connection == null
+            ? new WorkerStartException("worker " + spec.id() + " was to start on a node that was lost: " + m.reason())
+            : null);
     }
 
     private Behavior<Command> launch() {
@@ -199,6 +317,11 @@ final class ProcessActor {
             .onMessageEquals(StartTimedOut.INSTANCE, this::onStartTimedOut)
             .onMessageEquals(ForceKill.INSTANCE, this::onForceKill)
             .onMessageEquals(ReaderDrainTimedOut.INSTANCE, () -> finish(pendingExit, null))
+            .onMessage(LentStarted.class, this::onLentStarted)
+            .onMessage(LentFailed.class, this::onLentFailed)
+            .onMessage(LentExited.class, this::onLentExited)
+            .onMessage(NodeLost.class, this::onNodeLost)
+            .onMessageEquals(LinkLostGraceOver.INSTANCE, () -> finish(pendingExit, null))
             .build();
     }
 
@@ -207,7 +330,9 @@ final class ProcessActor {
             c.handshake().link.close();
             return Behaviors.same();
         }
-        if (!record.isRemote() && c.hello().getPid() != record.pid()) {
+        if (isLent()) {
+            record.remotePid = c.hello().getPid();
+        } else if (!record.isRemote() && c.hello().getPid() != record.pid()) {
             c.handshake().link.close(new MalformedFrameException("worker " + spec.id() + " connected from pid "
                 + c.hello().getPid() + " but was started as pid " + record.pid()));
             return Behaviors.same();
@@ -254,6 +379,17 @@ final class ProcessActor {
     private Behavior<Command> onLinkClosed(LinkClosed m) {
         linkCause = m.cause();
         linkClosed = true;
+        if (isLent()) {
+            if (pendingExit != null || nodeLostReason != null) {
+                return finish(pendingExit, null);
+            }
+            if (stopRequested) {
+                return finish(0, null);
+            }
+            // Its node says how it ended (an exit code: the worker died) unless the node went too (no word).
+            timers.startSingleTimer(LinkLostGraceOver.INSTANCE, LINK_LOST_GRACE);
+            return Behaviors.same();
+        }
         if (record.isRemote()) {
             // A remote worker's link is all there is of it here.
             return finish(stopRequested || m.cause() == null ? Integer.valueOf(0) : null, null);
@@ -286,12 +422,28 @@ final class ProcessActor {
 
     private Behavior<Command> finish(Integer exitCode, Throwable launchFailure) {
         boolean wasReady = record.started.isDone() && !record.started.isCompletedExceptionally();
+        if (record.state == ProcessState.EXITED) {
+            return Behaviors.stopped();
+        }
         record.state = ProcessState.EXITED;
         node.server.forget(spec.id());
-        String who = record.isRemote() ? "remote worker " + spec.id() + " (pid " + record.pid() + " on "
+        NodeServer remote = node.remoteServer;
+        if (remote != null) {
+            remote.forget(spec.id());
+        }
+        String nodeLost = null;
+        if (isLent() && exitCode == null && !stopRequested && launchFailure == null) {
+            nodeLost = nodeLostReason != null ? nodeLostReason : "node " + record.lentTo + " did not say how worker "
+                + spec.id() + " ended after its link was lost" + (linkCause == null ? "" : " (" + linkCause.getMessage()
+                + ")");
+        }
+        String who = isLent() ? "worker " + spec.id() + " (pid " + record.pid() + " on " + record.remoteHost
+            + ", lent by node " + record.lentTo + ")"
+            : record.isRemote() ? "remote worker " + spec.id() + " (pid " + record.pid() + " on "
             + record.remoteHost + ")"
             : (spec.worker() ? "worker " : "process ") + spec.id() + " (pid " + record.pid() + ")";
-        String description = who + " " + (record.isRemote() && exitCode == null
+        String description = who + " " + (nodeLost != null ? "was lost with its node: " + nodeLost
+            : record.isRemote() && exitCode == null
             ? "lost its connection" + (linkCause == null ? "" : ": " + linkCause.getMessage())
             : Exits.describe(exitCode));
         Throwable startFailure = launchFailure;
@@ -312,7 +464,7 @@ final class ProcessActor {
             connection.link.close();
         }
         if (owner != null) {
-            owner.tell(new WorkerExited(record, exitCode, description, wasReady, startFailure, orphans));
+            owner.tell(new WorkerExited(record, exitCode, description, wasReady, startFailure, orphans, nodeLost));
         } else {
             for (InFlightTask t : orphans) {
                 t.sink.fail(crash(description, t, exitCode));
@@ -376,6 +528,11 @@ final class ProcessActor {
     }
 
     private Behavior<Command> onStartTimedOut() {
+        if (record.state == ProcessState.STARTING && isLent()) {
+            record.remoteKill.run();
+            return finish(null, new WorkerStartException("worker " + spec.id() + " lent by node " + record.lentTo
+                + " did not connect within " + node.settings.startTimeout.toMillis() + " ms"));
+        }
         if (record.state == ProcessState.STARTING) {
             String tail = stderr == null ? "" : stderr.tail();
             record.started.completeExceptionally(new WorkerStartException("worker " + spec.id() + " (pid "
@@ -389,6 +546,13 @@ final class ProcessActor {
 
     private Behavior<Command> onForceKill() {
         WorkerConnection c = connection;
+        if (isLent()) {
+            record.remoteKill.run();
+            if (c == null) {
+                return finish(null, new WorkerStartException("worker " + spec.id() + " was stopped before it"
+                    + " connected"));
+            }
+        }
         if (record.isRemote() && c != null) {
             c.link.close(new LinkClosedException("remote worker " + spec.id() + " did not stop in time"));
         }

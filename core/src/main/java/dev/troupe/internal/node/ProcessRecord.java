@@ -21,6 +21,10 @@ final class ProcessRecord {
     /** For a remote worker (one that dialled in): its pid and host as it said in its Hello; else -1 and null. */
     volatile long remotePid = -1;
     volatile String remoteHost;
+    /** For a worker another cluster node started for this one (lent): that node's id; else {@code null}. */
+    volatile String lentTo;
+    /** For a lent worker: asks its node to kill it; else {@code null}. */
+    volatile Runnable remoteKill;
 
     ProcessRecord(String id) {
         this.id = id;
@@ -51,10 +55,14 @@ final class ProcessRecord {
     void kill(String why) {
         Process p = process;
         WorkerConnection c = connection;
+        Runnable k = remoteKill;
         if (p != null) {
             p.destroyForcibly();
         } else if (c != null) {
             c.link.close(new dev.troupe.spi.LinkClosedException("remote worker " + id + " " + why));
+        }
+        if (k != null) {
+            k.run();
         }
     }
 }

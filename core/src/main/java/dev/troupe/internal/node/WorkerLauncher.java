@@ -106,6 +106,18 @@ final class WorkerLauncher {
      * @return the variables, by name.
      */
     Map<String, String> environment(String workerId, byte[] token) {
+        return environment(workerId, token, settings.transportOptions(transportName));
+    }
+
+    /**
+     * The variables added to the worker's environment, with the given transport options.
+     *
+     * @param workerId the worker's id.
+     * @param token    the launch token it proves itself with.
+     * @param options  the options of its transport.
+     * @return the variables, by name.
+     */
+    Map<String, String> environment(String workerId, byte[] token, Map<String, String> options) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(WorkerLaunch.ENV_CONNECT, connectAddress);
         env.put(WorkerLaunch.ENV_WORKER_ID, workerId);
@@ -117,7 +129,6 @@ final class WorkerLauncher {
         env.put(WorkerLaunch.ENV_IDLE_SPIN_NANOS, Long.toString(settings.workerIdleSpin.toNanos()));
         env.put(WorkerLaunch.ENV_SERIAL_FILTER, settings.serialFilter);
         env.put(WorkerLaunch.ENV_JAVA_VALUES, Boolean.toString(settings.javaValues));
-        Map<String, String> options = settings.transportOptions(transportName);
         if (!options.isEmpty()) {
             env.put(WorkerLaunch.ENV_TRANSPORT_OPTIONS, WorkerLaunch.encodeOptions(options));
         }

@@ -47,7 +47,8 @@ class PoolActorTest {
     /** A pool of {@code workers} local workers (0 here) that takes remote workers when {@code acceptRemote}. */
     private static ActorRef<PoolActor.Command> pool(boolean acceptRemote) {
         PoolActor.Spec spec = new PoolActor.Spec("pool-test-" + POOLS.incrementAndGet(), 0, 4, 3, List.of(), null,
-            java.time.Duration.ofSeconds(1), null, 0, acceptRemote);
+            java.time.Duration.ofSeconds(1), null, 0, acceptRemote, dev.troupe.Placement.SPREAD, java.util.Set.of(), 0,
+            3);
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
         ActorRef<PoolActor.Command> ref = testKit.spawn(PoolActor.create(node, spec, initial));
         assertThat(initial.join()).isEmpty();

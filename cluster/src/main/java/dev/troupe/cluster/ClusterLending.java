@@ -1,0 +1,221 @@
+package dev.troupe.cluster;
+
+import dev.troupe.ClusterEvent;
+import dev.troupe.NodeInfo;
+import dev.troupe.Placement;
+import dev.troupe.spi.WorkerLending;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster's side of {@link WorkerLending}: places a pool's workers over the members, asks their
+ * {@link NodeAgent}s to start them, and tells each lent worker's pool what became of it, including the loss of
+ * its node. Thread-safe.
+ */
+final class ClusterLending implements WorkerLending {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterLending.class);
+
+    /** A worker asked of a node, until it exits or its node goes. */
+    private record Lease(String node, LendListener listener) {
+    }
+
+    private final org.apache.pekko.cluster.Cluster cluster;
+    /** The agents the Receptionist lists, by their node's {@code host:port}. */
+    private final Map<String, ActorRef<NodeAgent.Command>> agents = new ConcurrentHashMap<>();
+    private final Map<String, Lease> leases = new ConcurrentHashMap<>();
+    private volatile ActorRef<NodeAgent.Command> self;
+    private final org.apache.pekko.actor.typed.ActorRefResolver resolver;
+
+    ClusterLending(org.apache.pekko.cluster.Cluster cluster, org.apache.pekko.actor.typed.ActorSystem<?> system) {
+        this.cluster = cluster;
+        this.resolver = org.apache.pekko.actor.typed.ActorRefResolver.get(system);
+    }
+
+    /** This node's agent, once it runs. */
+    void attach(ActorRef<NodeAgent.Command> agent) {
+        this.self = agent;
+    }
+
+    /** The Receptionist's current list of agents. */
+    void listed(Receptionist.Listing listing) {
+        Map<String, ActorRef<NodeAgent.Command>> now = new HashMap<>();
+        for (ActorRef<NodeAgent.Command> ref : listing.getServiceInstances(NodeAgent.KEY)) {
+            now.put(hostPort(ref.path().address()), ref);
+        }
+        agents.keySet().retainAll(now.keySet());
+        agents.putAll(now);
+    }
+
+    @Override
+    public String selfId() {
+        return PekkoCluster.info(cluster.selfMember(), false).id();
+    }
+
+    @Override
+    public List<String> place(PlacementRequest request, int count, Map<String, Integer> current) {
+        String selfId = selfId();
+        Set<Member> unreachable = cluster.state().getUnreachable();
+        List<NodeInfo> candidates = new ArrayList<>();
+        for (Member m : cluster.state().getMembers()) {
+            NodeInfo info = PekkoCluster.info(m, false);
+            boolean isSelf = info.id().equals(selfId);
+            if (m.status() != MemberStatus.up() || unreachable.contains(m) || request.avoid().contains(info.id())
+                || !info.labels().containsAll(request.labels())) {
+                continue;
+            }
+            if (isSelf || info.workers() > 0) {
+                candidates.add(info);
+            }
+        }
+        // This node first, then the others in address order: the same plan for the same membership.
+        candidates.sort(Comparator.comparing((NodeInfo n) -> !n.id().equals(selfId)).thenComparing(NodeInfo::id));
+        Map<String, Integer> counts = new HashMap<>(current);
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            NodeInfo chosen = null;
+            for (NodeInfo n : candidates) {
+                int have = counts.getOrDefault(n.id(), 0);
+                boolean isSelf = n.id().equals(selfId);
+                int limit = request.perNode() > 0 ? request.perNode() : Integer.MAX_VALUE;
+                if (!isSelf) {
+                    limit = Math.min(limit, n.workers());
+                }
+                if (have >= limit) {
+                    continue;
+                }
+                if (request.placement() == Placement.PACK) {
+                    chosen = n;
+                    break;
+                }
+                if (chosen == null || have < counts.getOrDefault(chosen.id(), 0)) {
+                    chosen = n;
+                }
+            }
+            String target = chosen == null ? selfId : chosen.id();
+            counts.merge(target, 1, Integer::sum);
+            out.add(target);
+        }
+        return out;
+    }
+
+    /**
+     * A member's agent: as the Receptionist lists it, or, before the listing has spread to this node (it spreads by
+     * gossip, in seconds), at its well-known path, which every Troupe member has (its role says it is one).
+     */
+    private ActorRef<NodeAgent.Command> agentOf(String node) {
+        String address = addressOf(node);
+        ActorRef<NodeAgent.Command> agent = agents.get(address);
+        if (agent == null && resolver != null) {
+            agent = resolver.resolveActorRef("pekko://" + dev.troupe.spi.NodeExtension.ACTOR_SYSTEM_NAME + "@"
+                + address + "/system/" + NodeAgent.NAME);
+        }
+        return agent;
+    }
+
+    @Override
+    public void lend(String node, LendRequest request, LendListener listener) {
+        ActorRef<NodeAgent.Command> agent = agentOf(node);
+        ActorRef<NodeAgent.Command> origin = self;
+        if (agent == null || origin == null || !isMember(node)) {
+            listener.failed("node " + node + " is not an Up member of the cluster with a Troupe agent");
+            return;
+        }
+        leases.put(request.workerId(), new Lease(node, listener));
+        agent.tell(new NodeAgent.Lend(request.pool(), request.workerId(), request.token(),
+            advertised(request.connect()), request.jvmOptions(), origin));
+    }
+
+    @Override
+    public void kill(String node, String workerId) {
+        ActorRef<NodeAgent.Command> agent = agentOf(node);
+        ActorRef<NodeAgent.Command> origin = self;
+        if (agent != null && origin != null) {
+            agent.tell(new NodeAgent.Kill(workerId, origin));
+        }
+    }
+
+    void started(String workerId, long pid, String host) {
+        Lease l = leases.get(workerId);
+        if (l != null) {
+            l.listener().started(pid, host);
+        }
+    }
+
+    void notStarted(String workerId, String reason) {
+        Lease l = leases.remove(workerId);
+        if (l != null) {
+            l.listener().failed(reason);
+        }
+    }
+
+    void exited(String workerId, int exitCode) {
+        Lease l = leases.remove(workerId);
+        if (l != null) {
+            l.listener().exited(exitCode);
+        }
+    }
+
+    /** A member was removed: its leases are lost, and the workers this node lent to it go. */
+    void removed(NodeInfo node, ClusterEvent.RemovalReason reason) {
+        String why = "node " + node.id() + " was removed from the cluster (" + (reason == ClusterEvent.RemovalReason.LEFT
+            ? "it left" : "downed: unreachable or on the minority side of a partition") + ")";
+        int lost = 0;
+        for (Map.Entry<String, Lease> e : leases.entrySet()) {
+            if (e.getValue().node().equals(node.id()) && leases.remove(e.getKey(), e.getValue())) {
+                e.getValue().listener().lost(why);
+                lost++;
+            }
+        }
+        if (lost > 0) {
+            LOG.warn("{}: {} worker(s) it ran for this node's pools are lost", why, lost);
+        }
+        ActorRef<NodeAgent.Command> agent = self;
+        if (agent != null) {
+            agent.tell(new NodeAgent.MemberGone(node.address()));
+        }
+    }
+
+    private boolean isMember(String node) {
+        for (Member m : cluster.state().getMembers()) {
+            if (PekkoCluster.info(m, false).id().equals(node)) {
+                return m.status() == MemberStatus.up() || m.status() == MemberStatus.weaklyUp();
+            }
+        }
+        return false;
+    }
+
+    /** The address a lender's worker dials: a wildcard listen address becomes this member's host. */
+    private String advertised(String connect) {
+        String prefix = "tcp://";
+        String rest = connect.startsWith(prefix) ? connect.substring(prefix.length()) : connect;
+        int colon = rest.lastIndexOf(':');
+        String host = colon < 0 ? rest : rest.substring(0, colon);
+        if (host.equals("0.0.0.0") || host.equals("[::]") || host.equals("::")) {
+            String own = cluster.selfMember().address().getHost().orElse("127.0.0.1");
+            return prefix + (own.indexOf(':') >= 0 ? "[" + own + "]" : own) + rest.substring(colon);
+        }
+        return connect;
+    }
+
+    private static String addressOf(String nodeId) {
+        int hash = nodeId.lastIndexOf('#');
+        return hash < 0 ? nodeId : nodeId.substring(0, hash);
+    }
+
+    static String hostPort(org.apache.pekko.actor.Address a) {
+        String host = a.getHost().orElse("?");
+        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":"
+            + a.getPort().map(String::valueOf).orElse("?");
+    }
+}

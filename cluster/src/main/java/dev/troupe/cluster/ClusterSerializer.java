@@ -1,0 +1,154 @@
+package dev.troupe.cluster;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.troupe.cluster.wire.KillWorker;
+import dev.troupe.cluster.wire.LendWorker;
+import dev.troupe.cluster.wire.WorkerExited;
+import dev.troupe.cluster.wire.WorkerNotStarted;
+import dev.troupe.cluster.wire.WorkerStarted;
+import java.io.NotSerializableException;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.serialization.SerializerWithStringManifest;
+
+/**
+ * Encodes the messages between node agents ({@link NodeAgent.Message}) as the protobuf messages of
+ * {@code troupe_cluster.proto}, so no Java serialization crosses nodes. Bound in the module's
+ * {@code reference.conf}. Bytes that do not decode fail with Pekko's usual serialization error; the message is
+ * dropped and the node keeps serving.
+ */
+public final class ClusterSerializer extends SerializerWithStringManifest {
+    /** This serializer's id among Pekko's; fixed, since it is part of what crosses the network. */
+    static final int IDENTIFIER = 7731;
+    private static final String LEND = "L";
+    private static final String KILL = "K";
+    private static final String STARTED = "S";
+    private static final String NOT_STARTED = "N";
+    private static final String EXITED = "E";
+
+    private final ExtendedActorSystem system;
+    private volatile ActorRefResolver resolver;
+
+    /**
+     * @param system the actor system, as Pekko hands it to serializers.
+     */
+    public ClusterSerializer(ExtendedActorSystem system) {
+        this.system = system;
+    }
+
+    private ActorRefResolver resolver() {
+        ActorRefResolver r = resolver;
+        if (r == null) {
+            r = ActorRefResolver.get(Adapter.toTyped(system));
+            resolver = r;
+        }
+        return r;
+    }
+
+    /**
+     * @return {@value #IDENTIFIER}.
+     */
+    @Override
+    public int identifier() {
+        return IDENTIFIER;
+    }
+
+    /**
+     * @param o a {@link NodeAgent.Message}.
+     * @return its one-letter manifest.
+     */
+    @Override
+    public String manifest(Object o) {
+        if (o instanceof NodeAgent.Lend) {
+            return LEND;
+        } else if (o instanceof NodeAgent.Kill) {
+            return KILL;
+        } else if (o instanceof NodeAgent.Started) {
+            return STARTED;
+        } else if (o instanceof NodeAgent.NotStarted) {
+            return NOT_STARTED;
+        } else if (o instanceof NodeAgent.Exited) {
+            return EXITED;
+        }
+        throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
+            + getClass().getName());
+    }
+
+    /**
+     * @param o a {@link NodeAgent.Message}.
+     * @return its protobuf bytes.
+     */
+    @Override
+    public byte[] toBinary(Object o) {
+        if (o instanceof NodeAgent.Lend m) {
+            return LendWorker.newBuilder().setPool(m.pool()).setWorkerId(m.workerId())
+                .setToken(ByteString.copyFrom(m.token())).setConnect(m.connect()).addAllJvmOptions(m.jvmOptions())
+                .setOrigin(ref(m.origin())).build().toByteArray();
+        } else if (o instanceof NodeAgent.Kill m) {
+            return KillWorker.newBuilder().setWorkerId(m.workerId()).setOrigin(ref(m.origin())).build().toByteArray();
+        } else if (o instanceof NodeAgent.Started m) {
+            return WorkerStarted.newBuilder().setWorkerId(m.workerId()).setPid(m.pid()).setHost(m.host()).build()
+                .toByteArray();
+        } else if (o instanceof NodeAgent.NotStarted m) {
+            return WorkerNotStarted.newBuilder().setWorkerId(m.workerId()).setReason(m.reason()).build()
+                .toByteArray();
+        } else if (o instanceof NodeAgent.Exited m) {
+            return WorkerExited.newBuilder().setWorkerId(m.workerId()).setExitCode(m.exitCode()).build()
+                .toByteArray();
+        }
+        throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
+            + getClass().getName());
+    }
+
+    /**
+     * @param bytes    the protobuf bytes.
+     * @param manifest the manifest {@link #manifest} gave.
+     * @return the message.
+     * @throws NotSerializableException when the manifest is unknown or the bytes do not decode.
+     */
+    @Override
+    public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
+        try {
+            switch (manifest) {
+                case LEND: {
+                    LendWorker m = LendWorker.parseFrom(bytes);
+                    return new NodeAgent.Lend(m.getPool(), m.getWorkerId(), m.getToken().toByteArray(),
+                        m.getConnect(), m.getJvmOptionsList(), resolve(m.getOrigin()));
+                }
+                case KILL: {
+                    KillWorker m = KillWorker.parseFrom(bytes);
+                    return new NodeAgent.Kill(m.getWorkerId(), resolve(m.getOrigin()));
+                }
+                case STARTED: {
+                    WorkerStarted m = WorkerStarted.parseFrom(bytes);
+                    return new NodeAgent.Started(m.getWorkerId(), m.getPid(), m.getHost());
+                }
+                case NOT_STARTED: {
+                    WorkerNotStarted m = WorkerNotStarted.parseFrom(bytes);
+                    return new NodeAgent.NotStarted(m.getWorkerId(), m.getReason());
+                }
+                case EXITED: {
+                    WorkerExited m = WorkerExited.parseFrom(bytes);
+                    return new NodeAgent.Exited(m.getWorkerId(), m.getExitCode());
+                }
+                default:
+                    throw new NotSerializableException("unknown manifest '" + manifest + "' for "
+                        + getClass().getName() + " (a node of another Troupe version?)");
+            }
+        } catch (InvalidProtocolBufferException e) {
+            throw new NotSerializableException("malformed " + manifest + " message (" + bytes.length + " bytes): "
+                + e.getMessage());
+        }
+    }
+
+    private String ref(ActorRef<?> ref) {
+        return resolver().toSerializationFormat(ref);
+    }
+
+    private ActorRef<NodeAgent.Command> resolve(String path) {
+        return resolver().resolveActorRef(path);
+    }
+}

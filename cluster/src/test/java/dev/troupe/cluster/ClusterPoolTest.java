@@ -1,0 +1,117 @@
+package dev.troupe.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.troupe.cluster.ClusterHarness.NodeProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A pool that spans nodes, across real node JVMs on loopback: every node's workers take part, and the loss of a
+ * lending node or of the pool's own node loses no result and leaves no process behind.
+ */
+class ClusterPoolTest {
+    private static final String SECRET = "a-cluster-secret-for-pool-tests-0123456789";
+    private static final List<String> ONE_WORKER_EACH = List.of("--workers", "1");
+    private static final Duration MAP = Duration.ofSeconds(120);
+    private static final Pattern PARENT = Pattern.compile("\"(\\d+)\":(\\d+)");
+
+    @TempDir
+    Path logs;
+    private ClusterHarness harness;
+
+    @BeforeEach
+    void setUp() {
+        harness = new ClusterHarness(logs);
+    }
+
+    @AfterEach
+    void tearDown() {
+        harness.close();
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aSpreadPoolRunsOnEveryNodesWorkersAndKeepsInputOrder() throws Exception {
+        List<NodeProcess> nodes = harness.formThree(SECRET, ONE_WORKER_EACH);
+        NodeProcess origin = nodes.get(0);
+        origin.send("map 600 3 2 10");
+        String mapped = origin.awaitEvent("mapped", MAP);
+        assertThat(mapped).as("log:\n%s", origin.log()).contains("\"count\":600").contains("\"correct\":true");
+        Map<Long, Integer> byNode = resultsByParent(mapped);
+        for (NodeProcess n : nodes) {
+            assertThat(byNode).as("results by node JVM pid; %s is pid %d; its log:\n%s\norigin log:\n%s", n.name, pid(n),
+                    n.log(), origin.log())
+                .containsKey(pid(n));
+        }
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aLenderKilledMidMapLosesNoResultAndTheMapKeepsItsOrder() throws Exception {
+        List<NodeProcess> nodes = harness.formThree(SECRET, ONE_WORKER_EACH);
+        NodeProcess origin = nodes.get(0);
+        NodeProcess lender = nodes.get(2);
+        origin.send("map 400 3 20 5");
+        origin.awaitEvent("mapping", MAP);
+        List<ProcessHandle> lent = lender.process.descendants().toList();
+        assertThat(lent).as("node3 runs a worker for node1's pool").isNotEmpty();
+        lent.forEach(ProcessHandle::destroyForcibly);
+        lender.process.destroyForcibly();
+        String mapped = origin.awaitEvent("mapped", MAP);
+        assertThat(mapped).as("log:\n%s", origin.log()).contains("\"count\":400").contains("\"correct\":true");
+        assertThat(origin.log()).contains("was lost with its node");
+        String removed = origin.await(l -> l.startsWith("{\"event\":\"NodeRemoved\"") && l.contains(lender.address),
+            ClusterHarness.CONVERGE, "NodeRemoved of " + lender.address);
+        assertThat(removed).contains("\"reason\":\"DOWNED\"");
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void whenThePoolsNodeDiesTheWorkersOtherNodesLentItGoToo() throws Exception {
+        List<NodeProcess> nodes = harness.formThree(SECRET, ONE_WORKER_EACH);
+        NodeProcess origin = nodes.get(0);
+        origin.send("map 4000 3 50 1");
+        origin.awaitEvent("mapping", MAP);
+        for (NodeProcess lender : nodes.subList(1, 3)) {
+            assertThat(lender.process.descendants().toList()).as("%s lends a worker", lender.name).isNotEmpty();
+        }
+        origin.process.destroyForcibly();
+        for (NodeProcess lender : nodes.subList(1, 3)) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (lender.process.descendants().findAny().isPresent() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(lender.process.descendants().map(ProcessHandle::pid).toList())
+                .as("processes left on %s after the pool's node died; log:\n%s", lender.name, lender.log())
+                .isEmpty();
+            assertThat(lender.process.isAlive()).as("%s keeps serving", lender.name).isTrue();
+        }
+    }
+
+    private static long pid(NodeProcess n) {
+        String started = n.lines.stream().filter(l -> l.startsWith("{\"event\":\"started\"")).findFirst()
+            .orElseThrow();
+        return Long.parseLong(started.replaceAll(".*\"pid\":(\\d+).*", "$1"));
+    }
+
+    private static Map<Long, Integer> resultsByParent(String mapped) {
+        Map<Long, Integer> out = new TreeMap<>();
+        Matcher m = PARENT.matcher(mapped.substring(mapped.indexOf("\"parents\"")));
+        while (m.find()) {
+            out.put(Long.parseLong(m.group(1)), Integer.parseInt(m.group(2)));
+        }
+        return out;
+    }
+}
