@@ -159,6 +159,13 @@ final class ClusterLending implements WorkerLending {
         }
     }
 
+    void retire(String workerId, String reason) {
+        Lease l = leases.get(workerId);
+        if (l != null) {
+            l.listener().retire(reason);
+        }
+    }
+
     void exited(String workerId, int exitCode) {
         Lease l = leases.remove(workerId);
         if (l != null) {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.troupe.cluster.wire.KillWorker;
 import dev.troupe.cluster.wire.LendWorker;
+import dev.troupe.cluster.wire.RetireWorker;
 import dev.troupe.cluster.wire.WorkerExited;
 import dev.troupe.cluster.wire.WorkerNotStarted;
 import dev.troupe.cluster.wire.WorkerStarted;
@@ -28,6 +29,7 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
     private static final String STARTED = "S";
     private static final String NOT_STARTED = "N";
     private static final String EXITED = "E";
+    private static final String RETIRE = "R";
 
     private final ExtendedActorSystem system;
     private volatile ActorRefResolver resolver;
@@ -72,6 +74,8 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
             return NOT_STARTED;
         } else if (o instanceof NodeAgent.Exited) {
             return EXITED;
+        } else if (o instanceof NodeAgent.Retire) {
+            return RETIRE;
         }
         throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
             + getClass().getName());
@@ -98,6 +102,8 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
         } else if (o instanceof NodeAgent.Exited m) {
             return WorkerExited.newBuilder().setWorkerId(m.workerId()).setExitCode(m.exitCode()).build()
                 .toByteArray();
+        } else if (o instanceof NodeAgent.Retire m) {
+            return RetireWorker.newBuilder().setWorkerId(m.workerId()).setReason(m.reason()).build().toByteArray();
         }
         throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
             + getClass().getName());
@@ -133,6 +139,10 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                 case EXITED: {
                     WorkerExited m = WorkerExited.parseFrom(bytes);
                     return new NodeAgent.Exited(m.getWorkerId(), m.getExitCode());
+                }
+                case RETIRE: {
+                    RetireWorker m = RetireWorker.parseFrom(bytes);
+                    return new NodeAgent.Retire(m.getWorkerId(), m.getReason());
                 }
                 default:
                     throw new NotSerializableException("unknown manifest '" + manifest + "' for "

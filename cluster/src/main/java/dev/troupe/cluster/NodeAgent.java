@@ -63,6 +63,17 @@ final class NodeAgent {
     record Exited(String workerId, int exitCode) implements Message {
     }
 
+    /** To the origin: this node is leaving; stop the worker once its tasks are done. */
+    record Retire(String workerId, String reason) implements Message {
+    }
+
+    /**
+     * This node is about to leave: lend no more, ask each origin to retire the workers lent to it, and complete
+     * {@code drained} once they have all exited. Local only.
+     */
+    record Drain(java.util.concurrent.CompletableFuture<Void> drained) implements Command {
+    }
+
     /** A member left the cluster: the workers lent to it go. Local only. */
     record MemberGone(String address) implements Command {
     }
@@ -85,6 +96,8 @@ final class NodeAgent {
     private final ClusterLending lending;
     private final String host;
     private final Map<Key, Child> children = new HashMap<>();
+    private final List<java.util.concurrent.CompletableFuture<Void>> drains = new java.util.ArrayList<>();
+    private boolean draining;
 
     private NodeAgent(ActorContext<Command> context, NodeExtension.Context node, ClusterSettings settings,
                       ClusterLending lending, String host) {
@@ -112,6 +125,11 @@ final class NodeAgent {
             .onMessage(Kill.class, this::onKill)
             .onMessage(ChildExited.class, this::onChildExited)
             .onMessage(MemberGone.class, this::onMemberGone)
+            .onMessage(Drain.class, this::onDrain)
+            .onMessage(Retire.class, m -> {
+                lending.retire(m.workerId(), m.reason());
+                return Behaviors.same();
+            })
             .onMessage(Listed.class, m -> {
                 lending.listed(m.listing());
                 return Behaviors.same();
@@ -140,6 +158,10 @@ final class NodeAgent {
 
     private Behavior<Command> onLend(Lend m) {
         Key key = new Key(m.origin(), m.workerId());
+        if (draining) {
+            m.origin().tell(new NotStarted(m.workerId(), "node " + host + " is leaving the cluster"));
+            return Behaviors.same();
+        }
         if (children.size() >= settings.workers) {
             m.origin().tell(new NotStarted(m.workerId(), "node " + host + " lends at most " + settings.workers
                 + " worker(s) at once (troupe.cluster.workers) and all are lent"));
@@ -175,6 +197,25 @@ final class NodeAgent {
     private Behavior<Command> onChildExited(ChildExited m) {
         if (children.remove(m.key()) != null) {
             m.key().origin().tell(new Exited(m.key().workerId(), m.exitCode()));
+        }
+        if (draining && children.isEmpty()) {
+            drains.forEach(d -> d.complete(null));
+            drains.clear();
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onDrain(Drain m) {
+        draining = true;
+        if (children.isEmpty()) {
+            m.drained().complete(null);
+            return Behaviors.same();
+        }
+        drains.add(m.drained());
+        context.getLog().info("leaving: asking the pools of other nodes to finish with the {} worker(s) this node"
+            + " lends them", children.size());
+        for (Key k : children.keySet()) {
+            k.origin().tell(new Retire(k.workerId(), "node " + host + " is leaving the cluster"));
         }
         return Behaviors.same();
     }

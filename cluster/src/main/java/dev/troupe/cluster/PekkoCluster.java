@@ -59,6 +59,7 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean warnedTwoMembers = new AtomicBoolean();
     private final ClusterLending lending;
+    private volatile org.apache.pekko.actor.typed.ActorRef<NodeAgent.Command> agent;
 
     private PekkoCluster(NodeExtension.Context node, ClusterSettings settings) {
         this.node = node;
@@ -82,7 +83,7 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
             c.cluster.join(c.cluster.selfAddress());
         }
         // The agent runs before this node is a member, so that a pool of another node finds it once it is Up.
-        c.system.systemActorOf(NodeAgent.create(node, settings, c.lending,
+        c.agent = c.system.systemActorOf(NodeAgent.create(node, settings, c.lending,
             c.cluster.selfAddress().getHost().orElse("?")), NodeAgent.NAME, Props.empty());
         c.awaitJoined();
         c.terminated.whenComplete((done, error) -> c.onTerminated());
@@ -214,6 +215,7 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
     @Override
     public boolean leave() throws InterruptedException {
         long deadline = System.nanoTime() + settings.leaveTimeout.toNanos();
+        drainLentWorkers(settings.leaveTimeout.dividedBy(2));
         cluster.leave(cluster.selfAddress());
         try {
             // A member removed after leaving stops its actor system; the node then closes.
@@ -228,6 +230,27 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         } catch (ExecutionException e) {
             LOG.warn("leaving the cluster failed: {}", e.getCause().toString());
             return false;
+        }
+    }
+
+    /**
+     * Before leaving: the pools of other nodes finish with the workers this node lends them (they give them no more
+     * tasks, wait for those in flight, then stop them), so no task is lost or run twice by the leave. Bounded.
+     */
+    private void drainLentWorkers(Duration limit) throws InterruptedException {
+        org.apache.pekko.actor.typed.ActorRef<NodeAgent.Command> a = agent;
+        if (a == null) {
+            return;
+        }
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        a.tell(new NodeAgent.Drain(drained));
+        try {
+            drained.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("the workers this node lends were not all done within {} ms; leaving anyway (their tasks run"
+                + " again elsewhere)", limit.toMillis());
+        } catch (ExecutionException e) {
+            LOG.warn("draining the workers this node lends failed: {}", e.getCause().toString());
         }
     }
 

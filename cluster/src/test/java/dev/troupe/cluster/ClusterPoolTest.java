@@ -72,9 +72,61 @@ class ClusterPoolTest {
         String mapped = origin.awaitEvent("mapped", MAP);
         assertThat(mapped).as("log:\n%s", origin.log()).contains("\"count\":400").contains("\"correct\":true");
         assertThat(origin.log()).contains("was lost with its node");
-        String removed = origin.await(l -> l.startsWith("{\"event\":\"NodeRemoved\"") && l.contains(lender.address),
-            ClusterHarness.CONVERGE, "NodeRemoved of " + lender.address);
-        assertThat(removed).contains("\"reason\":\"DOWNED\"");
+        assertThat(removal(origin, lender)).contains("\"reason\":\"DOWNED\"");
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aLenderLeavingMidMapFinishesItsTasksAndNoTaskRunsTwice(@TempDir Path runs) throws Exception {
+        List<NodeProcess> nodes = harness.formThree(SECRET, ONE_WORKER_EACH);
+        NodeProcess origin = nodes.get(0);
+        NodeProcess leaver = nodes.get(2);
+        origin.send("map 400 3 20 5 " + runs);
+        origin.awaitEvent("mapping", MAP);
+        leaver.send("leave");
+        assertThat(leaver.awaitEvent("left", MAP)).contains("\"ok\":true");
+        String mapped = origin.awaitEvent("mapped", MAP);
+        assertThat(mapped).as("a task ran twice or failed; log:\n%s\nleaver's log:\n%s", origin.log(), leaver.log())
+            .contains("\"count\":400").contains("\"correct\":true");
+        assertThat(resultsByParent(mapped)).as("node3 did some of the work before it left").containsKey(pid(leaver));
+        assertThat(origin.log()).doesNotContain("was lost with its node");
+        assertThat(leaver.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(leaver.process.exitValue()).isZero();
+    }
+
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aLenderFrozenMidMapIsDownedAndTheMapCompletes() throws Exception {
+        List<NodeProcess> nodes = harness.formThree(SECRET, ONE_WORKER_EACH);
+        NodeProcess origin = nodes.get(0);
+        NodeProcess frozen = nodes.get(2);
+        origin.send("map 400 3 20 5");
+        origin.awaitEvent("mapping", MAP);
+        List<Long> group = new java.util.ArrayList<>(frozen.process.descendants().map(ProcessHandle::pid).toList());
+        group.add(frozen.process.pid());
+        signal("STOP", group);
+        try {
+            String mapped = origin.awaitEvent("mapped", MAP);
+            assertThat(mapped).as("log:\n%s", origin.log()).contains("\"count\":400").contains("\"correct\":true");
+            assertThat(removal(origin, frozen)).contains("\"reason\":\"DOWNED\"");
+        } finally {
+            signal("CONT", group);
+        }
+    }
+
+    /** The line where {@code observer} reported the removal of {@code gone}, seen already or awaited. */
+    private static String removal(NodeProcess observer, NodeProcess gone) throws InterruptedException {
+        java.util.function.Predicate<String> removed = l -> l.startsWith("{\"event\":\"NodeRemoved\"")
+            && l.contains(gone.address);
+        java.util.Optional<String> seen = observer.lines.stream().filter(removed).findFirst();
+        return seen.isPresent() ? seen.get()
+            : observer.await(removed, ClusterHarness.CONVERGE, "NodeRemoved of " + gone.address);
+    }
+
+    private static void signal(String name, List<Long> pids) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("kill", "-" + name));
+        pids.forEach(p -> cmd.add(Long.toString(p)));
+        new ProcessBuilder(cmd).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
     }
 
     @Test

@@ -20,10 +20,11 @@ import java.util.Map;
  * A cluster node for the multi-JVM tests: opens {@code Troupe.local(config)} with the seeds and bind address of its
  * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ...}; the secret comes from the environment),
  * writes its membership view and events to stdout as one JSON object a line, and obeys commands on stdin:
- * {@code nodes}, {@code leave}, {@code exit}, and {@code map COUNT WORKERS SLEEP_MS CHUNK}: a pool of {@code WORKERS}
+ * {@code nodes}, {@code leave}, {@code exit}, and {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}: a pool of {@code WORKERS}
  * (spread over the cluster) maps {@code x -> x * x} over {@code 0..COUNT-1}, each task sleeping {@code SLEEP_MS};
  * it reports {@code mapping} after a tenth of the results, then {@code mapped} with whether every result came in
  * order and how many results each node's workers (told apart by their parent process, the node JVM) produced.
+ * With {@code DIR}, a task that runs a second time fails (it finds the file its first run left there).
  * End of input is {@code exit}. Option {@code --workers N} sets how many workers the node lends.
  *
  * <p>Exit codes: 0 after {@code leave} or {@code exit}; 3 when the node cannot start; 4 when {@code leave} timed out.
@@ -99,6 +100,8 @@ public final class ClusterTestNode {
         int workers = Integer.parseInt(a[1]);
         int sleep = Integer.parseInt(a[2]);
         int chunk = Integer.parseInt(a[3]);
+        // With a directory: each task leaves a file named after its input there, and fails if it is already there.
+        String onceDir = a.length > 4 ? a[4] : null;
         long t0 = System.nanoTime();
         List<Integer> inputs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -109,6 +112,9 @@ public final class ClusterTestNode {
         int n = 0;
         try (Pool pool = troupe.pool(PoolOptions.workers(workers).chunkSize(chunk))) {
             java.util.Iterator<String> it = pool.imap(x -> {
+                if (onceDir != null) {
+                    java.nio.file.Files.createFile(java.nio.file.Path.of(onceDir, Integer.toString(x)));
+                }
                 if (sleep > 0) {
                     Thread.sleep(sleep);
                 }

@@ -111,7 +111,7 @@ public interface WorkerLending {
 
     /**
      * What becomes of a lent worker. Called from any thread, at most once each, in this order: {@code started} or
-     * {@code failed}; then {@code exited} or {@code lost}.
+     * {@code failed}; then {@code retire} perhaps; then {@code exited} or {@code lost}.
      */
     interface LendListener {
         /**
@@ -121,6 +121,13 @@ public interface WorkerLending {
          * @param host that node's host name.
          */
         void started(long pid, String host);
+
+        /**
+         * The node is leaving the cluster: give the worker no more tasks, let it finish those it has, then stop it.
+         *
+         * @param reason why, for the pool's log.
+         */
+        void retire(String reason);
 
         /**
          * The node could not or would not start the worker (no free capacity, a launch error).

@@ -150,9 +150,9 @@ final class PoolActor {
         List<String> targets;
         try {
             long now = System.nanoTime();
-            lostNodes.values().removeIf(at -> now - at > AVOID_LOST_NODE_NANOS);
+            avoidNodes.values().removeIf(at -> now - at > AVOID_LOST_NODE_NANOS);
             targets = lending.place(new dev.troupe.spi.WorkerLending.PlacementRequest(spec.name(), spec.placement(),
-                spec.nodeLabels(), spec.perNode(), lostNodes.keySet()), n, current);
+                spec.nodeLabels(), spec.perNode(), avoidNodes.keySet()), n, current);
         } catch (RuntimeException e) {
             context.getLog().warn("pool {}: cannot place workers on the cluster ({}); starting them here",
                 spec.name(), e.toString());
@@ -165,8 +165,8 @@ final class PoolActor {
         return out;
     }
 
-    /** Nodes where this pool lost workers with their node, and when: not used again for a while. */
-    private final Map<String, Long> lostNodes = new java.util.HashMap<>();
+    /** Nodes where this pool lost workers with their node, or that are leaving, and since when: not used for a while. */
+    private final Map<String, Long> avoidNodes = new java.util.HashMap<>();
     /** How long a node where workers were lost is avoided: past the cluster's own verdict on it, by default. */
     private static final long AVOID_LOST_NODE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
 
@@ -291,9 +291,24 @@ final class PoolActor {
             ProcessRecord r = retiring.get(f.connection());
             if (r != null && f.connection().inFlightCount() == 0) {
                 retiring.remove(f.connection());
-                r.actor.tell(new ProcessActor.Stop("recycled after " + spec.maxTasksPerChild() + " tasks"));
+                r.actor.tell(new ProcessActor.Stop(r.lentTo != null ? "its node is leaving"
+                    : "recycled after " + spec.maxTasksPerChild() + " tasks"));
             }
             dispatch();
+        } else if (e instanceof ProcessActor.WorkerRetiring) {
+            ProcessActor.WorkerRetiring w = (ProcessActor.WorkerRetiring) e;
+            ProcessRecord r = ready.remove(w.connection());
+            if (r != null) {
+                context.getLog().info("pool {}: {} gets no more tasks: {}", spec.name(), r.id, w.reason());
+                if (r.lentTo != null) {
+                    avoidNodes.put(r.lentTo, System.nanoTime());
+                }
+                if (w.connection().inFlightCount() == 0) {
+                    r.actor.tell(new ProcessActor.Stop(w.reason()));
+                } else {
+                    retiring.put(w.connection(), r);
+                }
+            }
         } else if (e instanceof ProcessActor.WorkerReady) {
             ProcessActor.WorkerReady r = (ProcessActor.WorkerReady) e;
             consecutiveStartFailures = 0;
@@ -392,7 +407,7 @@ final class PoolActor {
             return;
         }
         if (x.nodeLost() != null) {
-            lostNodes.put(x.record().lentTo, System.nanoTime());
+            avoidNodes.put(x.record().lentTo, System.nanoTime());
         }
         if (x.startFailure() != null) {
             context.getLog().warn("pool {}: {}; starting a worker here instead", spec.name(),

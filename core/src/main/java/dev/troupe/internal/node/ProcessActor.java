@@ -65,6 +65,10 @@ final class ProcessActor {
     private record LentExited(int exitCode) implements Command {
     }
 
+    /** A lent worker's node is leaving: the worker is to finish its tasks and stop. */
+    private record Retire(String reason) implements Command {
+    }
+
     /** A lent worker's node is gone. */
     private record NodeLost(String reason) implements Command {
     }
@@ -83,6 +87,10 @@ final class ProcessActor {
 
     /** The worker completed its handshake and takes tasks. */
     record WorkerReady(ProcessRecord record, WorkerConnection connection) implements Event {
+    }
+
+    /** The worker is to get no more tasks and stop once those it has are done. */
+    record WorkerRetiring(ProcessRecord record, WorkerConnection connection, String reason) implements Event {
     }
 
     /** A task left the worker with an outcome; its slot is free. Sent from the link's thread. */
@@ -207,6 +215,11 @@ final class ProcessActor {
                 }
 
                 @Override
+                public void retire(String reason) {
+                    self.tell(new Retire(reason));
+                }
+
+                @Override
                 public void exited(int exitCode) {
                     self.tell(new LentExited(exitCode));
                 }
@@ -249,6 +262,14 @@ final class ProcessActor {
             return Behaviors.same();
         }
         return finish(code, null);
+    }
+
+    private Behavior<Command> onRetire(Retire m) {
+        if (connection != null && owner != null && record.state != ProcessState.EXITED) {
+            owner.tell(new WorkerRetiring(record, connection, m.reason()));
+            return Behaviors.same();
+        }
+        return onStop(new Stop(m.reason()));
     }
 
     private Behavior<Command> onNodeLost(NodeLost m) {
@@ -321,6 +342,7 @@ final class ProcessActor {
             .onMessage(LentFailed.class, this::onLentFailed)
             .onMessage(LentExited.class, this::onLentExited)
             .onMessage(NodeLost.class, this::onNodeLost)
+            .onMessage(Retire.class, this::onRetire)
             .onMessageEquals(LinkLostGraceOver.INSTANCE, () -> finish(pendingExit, null))
             .build();
     }
