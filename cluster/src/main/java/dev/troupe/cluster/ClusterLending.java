@@ -78,17 +78,30 @@ final class ClusterLending implements WorkerLending {
                 candidates.add(info);
             }
         }
-        // This node first, then the others in address order: the same plan for the same membership.
-        candidates.sort(Comparator.comparing((NodeInfo n) -> !n.id().equals(selfId)).thenComparing(NodeInfo::id));
+        return plan(candidates, selfId, request, count, current);
+    }
+
+    /**
+     * The placement itself, on a snapshot of the members: this node first, then the others in id order, so the
+     * same membership gives the same plan. SPREAD puts each worker on the candidate with the fewest of the pool's
+     * workers; PACK on the first with room. Room: {@code perNode}, and for another node its lending capacity.
+     * With no candidate left, a worker goes to this node.
+     *
+     * @param candidates the Up members that match the request, this node among them when it matches.
+     * @return one node id per worker.
+     */
+    static List<String> plan(List<NodeInfo> candidates, String selfId, PlacementRequest request, int count,
+                             Map<String, Integer> current) {
+        List<NodeInfo> ordered = new ArrayList<>(candidates);
+        ordered.sort(Comparator.comparing((NodeInfo n) -> !n.id().equals(selfId)).thenComparing(NodeInfo::id));
         Map<String, Integer> counts = new HashMap<>(current);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             NodeInfo chosen = null;
-            for (NodeInfo n : candidates) {
+            for (NodeInfo n : ordered) {
                 int have = counts.getOrDefault(n.id(), 0);
-                boolean isSelf = n.id().equals(selfId);
                 int limit = request.perNode() > 0 ? request.perNode() : Integer.MAX_VALUE;
-                if (!isSelf) {
+                if (!n.id().equals(selfId)) {
                     limit = Math.min(limit, n.workers());
                 }
                 if (have >= limit) {

@@ -1,0 +1,78 @@
+package dev.troupe.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.typesafe.config.ConfigFactory;
+import java.io.NotSerializableException;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every message between node agents goes through the module's protobuf serializer (as bound in its
+ * {@code reference.conf}, not Java serialization) and comes back equal; bad bytes fail with a clear error.
+ */
+class ClusterSerializerTest {
+    private static ActorSystem<NodeAgent.Command> system;
+    private static Serialization serialization;
+
+    @BeforeAll
+    static void start() {
+        system = ActorSystem.create(Behaviors.empty(), "serializer-test", ConfigFactory.load());
+        serialization = SerializationExtension.get(Adapter.toClassic(system));
+    }
+
+    @AfterAll
+    static void stop() {
+        system.terminate();
+    }
+
+    private static Object roundTrip(Object message) throws Exception {
+        Serializer serializer = serialization.findSerializerFor(message);
+        assertThat(serializer).isInstanceOf(ClusterSerializer.class);
+        byte[] bytes = serialization.serialize(message).get();
+        return serialization.deserialize(bytes, serializer.identifier(), Serializers.manifestFor(serializer, message))
+            .get();
+    }
+
+    @Test
+    void everyAgentMessageRoundTrips() throws Exception {
+        ActorRef<NodeAgent.Command> origin = system;
+        NodeAgent.Lend lend = new NodeAgent.Lend("pool-1", "w-2", new byte[]{1, 2, 3}, "tcp://127.0.0.1:4000",
+            List.of("-Xmx64m"), origin);
+        NodeAgent.Lend back = (NodeAgent.Lend) roundTrip(lend);
+        assertThat(back.pool()).isEqualTo("pool-1");
+        assertThat(back.workerId()).isEqualTo("w-2");
+        assertThat(back.token()).containsExactly(1, 2, 3);
+        assertThat(back.connect()).isEqualTo("tcp://127.0.0.1:4000");
+        assertThat(back.jvmOptions()).containsExactly("-Xmx64m");
+        assertThat(back.origin()).isEqualTo(origin);
+        assertThat(roundTrip(new NodeAgent.Kill("w-2", origin))).isEqualTo(new NodeAgent.Kill("w-2", origin));
+        assertThat(roundTrip(new NodeAgent.Started("w-2", 42, "h"))).isEqualTo(new NodeAgent.Started("w-2", 42, "h"));
+        assertThat(roundTrip(new NodeAgent.NotStarted("w-2", "full"))).isEqualTo(new NodeAgent.NotStarted("w-2",
+            "full"));
+        assertThat(roundTrip(new NodeAgent.Exited("w-2", -9))).isEqualTo(new NodeAgent.Exited("w-2", -9));
+        assertThat(roundTrip(new NodeAgent.Retire("w-2", "leaving"))).isEqualTo(new NodeAgent.Retire("w-2",
+            "leaving"));
+    }
+
+    @Test
+    void garbageAndUnknownManifestsFailWithAClearError() {
+        ClusterSerializer serializer = new ClusterSerializer((org.apache.pekko.actor.ExtendedActorSystem)
+            Adapter.toClassic(system));
+        assertThatThrownBy(() -> serializer.fromBinary(new byte[]{(byte) 0xff, (byte) 0xff, 0x01}, "E"))
+            .isInstanceOf(NotSerializableException.class).hasMessageContaining("malformed E message");
+        assertThatThrownBy(() -> serializer.fromBinary(new byte[0], "Z"))
+            .isInstanceOf(NotSerializableException.class).hasMessageContaining("unknown manifest 'Z'");
+    }
+}
