@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Starts cluster nodes as JVMs of their own ({@link ClusterTestNode}, this JVM's class path), talks to them over
@@ -45,7 +47,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     /**
-     * Starts a node JVM.
+     * Starts a node JVM on loopback.
      *
      * @param name   for logs.
      * @param port   its Artery port.
@@ -53,22 +55,62 @@ final class ClusterHarness implements AutoCloseable {
      * @param seeds  the seed ports.
      */
     NodeProcess start(String name, int port, String secret, int... seeds) throws IOException {
-        List<String> cmd = new ArrayList<>();
+        List<String> seedAddresses = new ArrayList<>();
+        for (int seed : seeds) {
+            seedAddresses.add(HOST + ":" + seed);
+        }
+        return start(name, List.of(), HOST + ":" + port, secret, seedAddresses, List.of());
+    }
+
+    /**
+     * Starts a node JVM.
+     *
+     * @param name   for logs.
+     * @param prefix the command the JVM runs under, such as {@code ip netns exec NAME}; empty for none.
+     * @param bind   its {@code troupe.cluster.bind}, {@code host:port}.
+     * @param secret its cluster secret, passed in the environment.
+     * @param seeds  its seed nodes, {@code host:port}.
+     * @param extra  more arguments for {@link ClusterTestNode}, such as {@code --insecure on}.
+     */
+    NodeProcess start(String name, List<String> prefix, String bind, String secret, List<String> seeds,
+                      List<String> extra) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-            "-cp", System.getProperty("java.class.path"), ClusterTestNode.class.getName(),
-            "--bind", HOST + ":" + port));
-        for (int seed : seeds) {
+            "-cp", System.getProperty("java.class.path"), ClusterTestNode.class.getName(), "--bind", bind));
+        for (String seed : seeds) {
             cmd.add("--seed");
-            cmd.add(HOST + ":" + seed);
+            cmd.add(seed);
         }
+        cmd.addAll(extra);
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("TROUPE_SECRET", secret);
         Path log = logDir.resolve(name + ".log");
         pb.redirectError(log.toFile());
-        NodeProcess node = new NodeProcess(name, HOST + ":" + port, pb.start(), log);
+        NodeProcess node = new NodeProcess(name, bind, pb.start(), log);
         nodes.add(node);
         return node;
+    }
+
+    /**
+     * Waits until {@code node} lists exactly {@code addresses}, all Up, and returns that view.
+     *
+     * @throws AssertionError with the node's log when it does not within {@code timeout}.
+     */
+    static List<Member> awaitView(NodeProcess node, Set<String> addresses, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Member> view;
+        do {
+            view = node.nodes();
+            boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
+            if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
+                && view.size() == addresses.size()) {
+                return view;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        throw new AssertionError(node.name + " never listed " + addresses + " all Up; last view " + view
+            + "\nits log:\n" + node.log());
     }
 
     /** Kills every node and its descendants, and waits for them to exit. */
@@ -85,6 +127,28 @@ final class ClusterHarness implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The node with the lowest address as Pekko orders members (host as a string, then port): the one the
+     * split-brain resolver keeps when two equal halves lose each other.
+     */
+    static NodeProcess lowestAddress(List<NodeProcess> nodes) {
+        NodeProcess lowest = null;
+        for (NodeProcess n : nodes) {
+            if (lowest == null || compareAddresses(n.address, lowest.address) < 0) {
+                lowest = n;
+            }
+        }
+        return lowest;
+    }
+
+    private static int compareAddresses(String a, String b) {
+        int colonA = a.lastIndexOf(':');
+        int colonB = b.lastIndexOf(':');
+        int byHost = a.substring(0, colonA).compareTo(b.substring(0, colonB));
+        return byHost != 0 ? byHost
+            : Integer.compare(Integer.parseInt(a.substring(colonA + 1)), Integer.parseInt(b.substring(colonB + 1)));
     }
 
     /** A member as a node lists it. */
@@ -168,6 +232,25 @@ final class ClusterHarness implements AutoCloseable {
 
         String awaitEvent(String event, Duration timeout) throws InterruptedException {
             return await(l -> l.startsWith("{\"event\":\"" + event + "\""), timeout, event);
+        }
+
+        /** Sends a signal ({@code STOP}, {@code CONT}, ...) to the node JVM only, not to its workers. */
+        void signal(String signal) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+            String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IOException("kill -" + signal + " " + process.pid() + " failed: " + out);
+            }
+        }
+
+        /** Waits for the JVM to exit and returns its exit status; fails with its log when it does not. */
+        int awaitExit(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(name + " did not exit within " + timeout.toSeconds() + " s; its lines: "
+                    + lines + "\nits log:\n" + log());
+            }
+            return process.exitValue();
         }
 
         /** This node's membership view now. */

@@ -118,20 +118,7 @@ class ClusterMembershipTest {
         return nodes;
     }
 
-    /** Waits until {@code node} lists exactly {@code addresses}, all Up, and returns that view. */
     private static List<Member> awaitView(NodeProcess node, Set<String> addresses) throws Exception {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        List<Member> view;
-        do {
-            view = node.nodes();
-            boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
-            if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
-                && view.size() == addresses.size()) {
-                return view;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError(node.name + " never listed " + addresses + " all Up; last view " + view
-            + "\nits log:\n" + node.log());
+        return ClusterHarness.awaitView(node, addresses, CONVERGE);
     }
 }
