@@ -11,6 +11,11 @@ import java.util.function.Consumer;
  *
  * <p>Membership is Pekko Cluster's: each node learns of the others by gossip, so two nodes may briefly disagree.
  * Thread-safe.
+ *
+ * <p>When the cluster downs this node (its split-brain resolver, or the other members after a long pause), the node
+ * logs why at WARN, reports {@link ClusterEvent.NodeRemoved} of itself with reason
+ * {@link ClusterEvent.RemovalReason#DOWNED}, and closes its {@link Troupe}, stopping its processes; from then on
+ * {@link #awaitMembers} and {@link #leave()} throw {@link ClusterDownedException}.
  */
 public interface Cluster {
 
@@ -48,7 +53,9 @@ public interface Cluster {
      * @param count   the number of members to wait for, this node included.
      * @param timeout how long to wait at most.
      * @return {@code true} when they are, {@code false} when the time-out passed first or the node left the cluster.
-     * @throws InterruptedException when the calling thread is interrupted while waiting.
+     * @throws ClusterDownedException when the cluster downed this node (before or while waiting); its Troupe is
+     *                                closed.
+     * @throws InterruptedException   when the calling thread is interrupted while waiting.
      */
     boolean awaitMembers(int count, Duration timeout) throws InterruptedException;
 
@@ -59,7 +66,8 @@ public interface Cluster {
      *
      * @return {@code true} once this node is removed and its Troupe closed, {@code false} when the time-out passed
      *     first (the node keeps leaving in the background).
-     * @throws InterruptedException when the calling thread is interrupted while waiting.
+     * @throws ClusterDownedException when the cluster downed this node before it could leave; its Troupe is closed.
+     * @throws InterruptedException   when the calling thread is interrupted while waiting.
      */
     boolean leave() throws InterruptedException;
 

@@ -194,6 +194,9 @@ final class ClusterSettings {
         if (!config.hasPath(DOWNING_PROVIDER_PATH) || config.getString(DOWNING_PROVIDER_PATH).isBlank()) {
             s.put(DOWNING_PROVIDER_PATH, SBR_PROVIDER);
         }
+        // A downed node closes its Troupe first (pools fail the work they hold, processes stop) and its actor system
+        // last (PekkoCluster); Pekko's default would stop the actor system at once, under the running pools.
+        s.put("pekko.cluster.run-coordinated-shutdown-when-down", false);
         // A node that cannot join stops instead of retrying for ever; the node start then fails.
         s.put("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes", joinTimeout.toMillis() + "ms");
         s.put("pekko.cluster.configuration-compatibility-check.checkers.troupe-secret",

@@ -5,7 +5,9 @@
  *
  * <p>What this module does so far: forms the cluster from configured seed nodes, shows membership and its events,
  * leaves gracefully, refuses nodes of another cluster at join ({@link dev.troupe.cluster.SecretIdChecker}), and
- * runs Pekko's split-brain resolver (keep-majority). A node downed by the cluster closes its Troupe.
+ * runs Pekko's split-brain resolver (keep-majority). A node downed by the cluster logs why and closes its Troupe;
+ * a long-lived node program learns of it from {@link dev.troupe.cluster.ClusterExit#whenDowned} and exits with
+ * {@link dev.troupe.cluster.ClusterExit#DOWNED}.
  *
  * <p>Serialization: this module sends no messages of its own. Membership comes from Pekko Cluster's own gossip and
  * events, which Pekko serializes with its own protobuf serializers, so no serializer is registered here. Java

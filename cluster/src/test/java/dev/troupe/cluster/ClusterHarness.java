@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Starts cluster nodes as JVMs of their own ({@link ClusterTestNode}, this JVM's class path), talks to them over
@@ -47,7 +49,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     /**
-     * Starts a node JVM.
+     * Starts a node JVM on loopback.
      *
      * @param name   for logs.
      * @param port   its Artery port.
@@ -55,32 +57,24 @@ final class ClusterHarness implements AutoCloseable {
      * @param seeds  the seed ports.
      */
     NodeProcess start(String name, int port, String secret, int... seeds) throws IOException {
-        return start(name, port, secret, List.of(), seeds);
+        List<String> seedAddresses = new ArrayList<>();
+        for (int seed : seeds) {
+            seedAddresses.add(HOST + ":" + seed);
+        }
+        return start(name, List.of(), HOST + ":" + port, secret, seedAddresses, List.of());
     }
 
     /**
-     * Starts a node JVM with more {@link ClusterTestNode} options.
+     * Starts a node JVM on loopback with more {@link ClusterTestNode} options.
      *
      * @param options such as {@code --workers 1}.
      */
     NodeProcess start(String name, int port, String secret, List<String> options, int... seeds) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-            "-cp", System.getProperty("java.class.path"), ClusterTestNode.class.getName(),
-            "--bind", HOST + ":" + port));
-        cmd.addAll(options);
+        List<String> seedAddresses = new ArrayList<>();
         for (int seed : seeds) {
-            cmd.add("--seed");
-            cmd.add(HOST + ":" + seed);
+            seedAddresses.add(HOST + ":" + seed);
         }
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("TROUPE_SECRET", secret);
-        Path log = logDir.resolve(name + ".log");
-        pb.redirectError(log.toFile());
-        NodeProcess node = new NodeProcess(name, HOST + ":" + port, pb.start(), log);
-        nodes.add(node);
-        return node;
+        return start(name, List.of(), HOST + ":" + port, secret, seedAddresses, options);
     }
 
     /**
@@ -99,10 +93,10 @@ final class ClusterHarness implements AutoCloseable {
         n2.awaitEvent("started", START);
         n3.awaitEvent("started", START);
         List<NodeProcess> three = List.of(n1, n2, n3);
-        java.util.Set<String> addresses = java.util.Set.of(n1.address, n2.address, n3.address);
+        Set<String> addresses = Set.of(n1.address, n2.address, n3.address);
         List<Member> first = null;
         for (NodeProcess n : three) {
-            List<Member> view = awaitView(n, addresses);
+            List<Member> view = awaitView(n, addresses, CONVERGE);
             if (first == null) {
                 first = view;
             } else if (!new java.util.HashSet<>(view).equals(new java.util.HashSet<>(first))) {
@@ -112,15 +106,49 @@ final class ClusterHarness implements AutoCloseable {
         return three;
     }
 
-    /** Waits until {@code node} lists exactly {@code addresses}, all Up, and returns that view. */
-    static List<Member> awaitView(NodeProcess node, java.util.Set<String> addresses) throws Exception {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
+    /**
+     * Starts a node JVM.
+     *
+     * @param name   for logs.
+     * @param prefix the command the JVM runs under, such as {@code ip netns exec NAME}; empty for none.
+     * @param bind   its {@code troupe.cluster.bind}, {@code host:port}.
+     * @param secret its cluster secret, passed in the environment.
+     * @param seeds  its seed nodes, {@code host:port}.
+     * @param extra  more arguments for {@link ClusterTestNode}, such as {@code --insecure on}.
+     */
+    NodeProcess start(String name, List<String> prefix, String bind, String secret, List<String> seeds,
+                      List<String> extra) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+            "-cp", System.getProperty("java.class.path"), ClusterTestNode.class.getName(), "--bind", bind));
+        for (String seed : seeds) {
+            cmd.add("--seed");
+            cmd.add(seed);
+        }
+        cmd.addAll(extra);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("TROUPE_SECRET", secret);
+        Path log = logDir.resolve(name + ".log");
+        pb.redirectError(log.toFile());
+        NodeProcess node = new NodeProcess(name, bind, pb.start(), log);
+        nodes.add(node);
+        return node;
+    }
+
+    /**
+     * Waits until {@code node} lists exactly {@code addresses}, all Up, and returns that view.
+     *
+     * @throws AssertionError with the node's log when it does not within {@code timeout}.
+     */
+    static List<Member> awaitView(NodeProcess node, Set<String> addresses, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
         List<Member> view;
         do {
             view = node.nodes();
             boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
-            if (allUp && view.stream().map(Member::address).collect(java.util.stream.Collectors.toSet())
-                .equals(addresses) && view.size() == addresses.size()) {
+            if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
+                && view.size() == addresses.size()) {
                 return view;
             }
             Thread.sleep(200);
@@ -143,6 +171,28 @@ final class ClusterHarness implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * The node with the lowest address as Pekko orders members (host as a string, then port): the one the
+     * split-brain resolver keeps when two equal halves lose each other.
+     */
+    static NodeProcess lowestAddress(List<NodeProcess> nodes) {
+        NodeProcess lowest = null;
+        for (NodeProcess n : nodes) {
+            if (lowest == null || compareAddresses(n.address, lowest.address) < 0) {
+                lowest = n;
+            }
+        }
+        return lowest;
+    }
+
+    private static int compareAddresses(String a, String b) {
+        int colonA = a.lastIndexOf(':');
+        int colonB = b.lastIndexOf(':');
+        int byHost = a.substring(0, colonA).compareTo(b.substring(0, colonB));
+        return byHost != 0 ? byHost
+            : Integer.compare(Integer.parseInt(a.substring(colonA + 1)), Integer.parseInt(b.substring(colonB + 1)));
     }
 
     /** A member as a node lists it. */
@@ -226,6 +276,25 @@ final class ClusterHarness implements AutoCloseable {
 
         String awaitEvent(String event, Duration timeout) throws InterruptedException {
             return await(l -> l.startsWith("{\"event\":\"" + event + "\""), timeout, event);
+        }
+
+        /** Sends a signal ({@code STOP}, {@code CONT}, ...) to the node JVM only, not to its workers. */
+        void signal(String signal) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+            String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IOException("kill -" + signal + " " + process.pid() + " failed: " + out);
+            }
+        }
+
+        /** Waits for the JVM to exit and returns its exit status; fails with its log when it does not. */
+        int awaitExit(Duration timeout) throws InterruptedException {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError(name + " did not exit within " + timeout.toSeconds() + " s; its lines: "
+                    + lines + "\nits log:\n" + log());
+            }
+            return process.exitValue();
         }
 
         /** This node's membership view now. */

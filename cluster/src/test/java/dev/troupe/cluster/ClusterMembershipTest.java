@@ -98,6 +98,6 @@ class ClusterMembershipTest {
     }
 
     private static List<Member> awaitView(NodeProcess node, Set<String> addresses) throws Exception {
-        return ClusterHarness.awaitView(node, addresses);
+        return ClusterHarness.awaitView(node, addresses, CONVERGE);
     }
 }

@@ -46,6 +46,8 @@ class ClusterSettingsTest {
             .containsExactly("pekko://troupe@127.0.0.1:25601", "pekko://troupe@localhost:25602");
         assertThat(pekko.getStringList("pekko.cluster.roles")).containsExactly("gpu");
         assertThat(pekko.getString("pekko.cluster.downing-provider-class")).isEqualTo(ClusterSettings.SBR_PROVIDER);
+        // A downed node closes its Troupe before its actor system stops, not the other way round.
+        assertThat(pekko.getBoolean("pekko.cluster.run-coordinated-shutdown-when-down")).isFalse();
         assertThat(pekko.getDuration("pekko.cluster.shutdown-after-unsuccessful-join-seed-nodes").toSeconds())
             .isEqualTo(7);
         assertThat(pekko.getString("pekko.cluster.configuration-compatibility-check.checkers.troupe-secret"))

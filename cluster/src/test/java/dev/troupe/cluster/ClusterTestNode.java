@@ -14,20 +14,27 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * A cluster node for the multi-JVM tests: opens {@code Troupe.local(config)} with the seeds and bind address of its
- * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ...}; the secret comes from the environment),
- * writes its membership view and events to stdout as one JSON object a line, and obeys commands on stdin:
- * {@code nodes}, {@code leave}, {@code exit}, and {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}: a pool of {@code WORKERS}
- * (spread over the cluster) maps {@code x -> x * x} over {@code 0..COUNT-1}, each task sleeping {@code SLEEP_MS};
- * it reports {@code mapping} after a tenth of the results, then {@code mapped} with whether every result came in
- * order and how many results each node's workers (told apart by their parent process, the node JVM) produced.
- * With {@code DIR}, a task that runs a second time fails (it finds the file its first run left there).
- * End of input is {@code exit}. Option {@code --workers N} sets how many workers the node lends.
+ * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ... --insecure on|off --workers N}; the secret
+ * comes from the environment), writes its membership view and events to stdout as one JSON object a line, and obeys
+ * commands on stdin: {@code nodes}, {@code leave}, {@code exit}, {@code pool} (starts a pool of one worker busy with
+ * a task that sleeps for ten minutes, reports the worker's pid, and later how the task ended), and
+ * {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}: a pool of {@code WORKERS} (spread over the cluster) maps
+ * {@code x -> x * x} over {@code 0..COUNT-1}, each task sleeping {@code SLEEP_MS}; it reports {@code mapping} after a
+ * tenth of the results, then {@code mapped} with whether every result came in order and how many results each node's
+ * workers (told apart by their parent process, the node JVM) produced. With {@code DIR}, a task that runs a second
+ * time fails (it finds the file its first run left there). End of input is {@code exit}. {@code --workers N} sets
+ * how many workers the node lends.
  *
- * <p>Exit codes: 0 after {@code leave} or {@code exit}; 3 when the node cannot start; 4 when {@code leave} timed out.
+ * <p>Exit codes: 0 after {@code leave} or {@code exit}; 3 when the node cannot start; 4 when {@code leave} timed out;
+ * {@link ClusterExit#DOWNED} when the cluster downed the node, as a long-lived node program does.
  */
 public final class ClusterTestNode {
     private static final PrintStream OUT = new PrintStream(System.out, true, StandardCharsets.UTF_8);
@@ -40,17 +47,19 @@ public final class ClusterTestNode {
         List<String> seeds = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         String workers = "1";
+        boolean insecure = false;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--bind" -> bind = args[i + 1];
                 case "--seed" -> seeds.add(args[i + 1]);
                 case "--label" -> labels.add(args[i + 1]);
                 case "--workers" -> workers = args[i + 1];
+                case "--insecure" -> insecure = args[i + 1].equals("on");
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
         Config config = ConfigFactory.parseMap(Map.of("troupe.cluster.bind", bind, "troupe.cluster.seed-nodes", seeds,
-                "troupe.cluster.labels", labels, "troupe.cluster.workers", workers))
+                "troupe.cluster.labels", labels, "troupe.cluster.insecure", insecure, "troupe.cluster.workers", workers))
             .withFallback(ConfigFactory.parseResources("cluster-test.conf"))
             .withFallback(ConfigFactory.load());
         long t0 = System.nanoTime();
@@ -65,6 +74,16 @@ public final class ClusterTestNode {
         }
         Cluster cluster = troupe.cluster();
         cluster.onEvent(ClusterTestNode::emitEvent);
+        ClusterExit.whenDowned(troupe).thenAccept(downed -> {
+            // What the API says to callers once the node is downed.
+            String await = thrown(() -> cluster.awaitMembers(1, Duration.ofSeconds(1)));
+            String leave = thrown(cluster::leave);
+            String pool = thrown(() -> troupe.pool(PoolOptions.workers(1)));
+            emit("{\"event\":\"downed\",\"message\":" + quote(downed.getMessage()) + ",\"processes\":"
+                + troupe.processes().size() + ",\"awaitMembers\":" + quote(await) + ",\"leave\":" + quote(leave)
+                + ",\"pool\":" + quote(pool) + "}");
+            System.exit(ClusterExit.DOWNED);
+        });
         emit("{\"event\":\"started\",\"self\":" + json(cluster.self()) + ",\"pid\":" + ProcessHandle.current().pid()
             + ",\"millis\":" + millisSince(t0) + "}");
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -77,6 +96,7 @@ public final class ClusterTestNode {
             }
             switch (command) {
                 case "nodes" -> emit(nodes(cluster.nodes()));
+                case "pool" -> startBusyPool(troupe);
                 case "leave" -> {
                     boolean ok = cluster.leave();
                     emit("{\"event\":\"left\",\"ok\":" + ok + "}");
@@ -138,6 +158,36 @@ public final class ClusterTestNode {
         byParent.forEach((pid, c) -> parents.add(quote(Long.toString(pid)) + ":" + c));
         emit("{\"event\":\"mapped\",\"count\":" + n + ",\"correct\":" + (correct && n == count)
             + ",\"parents\":{" + String.join(",", parents) + "},\"millis\":" + millisSince(t0) + "}");
+    }
+
+    /** A pool of one worker, busy with a long task; reports the worker's pid, then how the task ended. */
+    private static void startBusyPool(Troupe troupe) {
+        Pool pool = troupe.pool(PoolOptions.workers(1));
+        List<String> pids = new ArrayList<>();
+        pool.workers().forEach(w -> pids.add(Long.toString(w.pid())));
+        CompletableFuture<Integer> task = pool.submit(ClusterTestNode::sleep, 600);
+        emit("{\"event\":\"pool\",\"workers\":[" + String.join(",", pids) + "]}");
+        task.whenComplete((result, error) -> {
+            Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            emit(e == null ? "{\"event\":\"task-done\"}" : "{\"event\":\"task-failed\",\"type\":"
+                + quote(e.getClass().getName()) + ",\"message\":" + quote(String.valueOf(e.getMessage())) + "}");
+        });
+    }
+
+    /** What {@code call} throws, as {@code class: message}, or {@code none}. */
+    private static String thrown(Callable<?> call) {
+        try {
+            call.call();
+            return "none";
+        } catch (Exception e) {
+            return e.getClass().getName() + ": " + e.getMessage();
+        }
+    }
+
+    /** The pool's task: sleeps for {@code seconds}. */
+    static Integer sleep(Integer seconds) throws InterruptedException {
+        Thread.sleep(seconds * 1000L);
+        return seconds;
     }
 
     private static long millisSince(long t0) {
