@@ -165,7 +165,7 @@ final class PoolActor {
         return out;
     }
 
-    /** Nodes where this pool lost workers with their node, or that are leaving, and since when: not used for a while. */
+    /** Nodes where this pool lost workers with their node, or that are leaving, and since when: avoided a while. */
     private final Map<String, Long> avoidNodes = new java.util.HashMap<>();
     /** How long a node where workers were lost is avoided: past the cluster's own verdict on it, by default. */
     private static final long AVOID_LOST_NODE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(60);

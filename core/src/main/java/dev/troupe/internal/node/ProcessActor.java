@@ -174,7 +174,8 @@ final class ProcessActor {
     }
 
     /**
-     * Spawns the actor of a worker that another cluster node starts for this one ({@link dev.troupe.spi.WorkerLending}):
+     * Spawns the actor of a worker that another cluster node starts for this one
+     * ({@link dev.troupe.spi.WorkerLending}):
      * the node is asked to start it; it dials this node's remote-worker server with its launch token. Its link is
      * its life here; its node reports its exit, or that the node was lost.
      */
