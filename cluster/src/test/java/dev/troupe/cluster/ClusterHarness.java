@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Starts cluster nodes as JVMs of their own ({@link ClusterTestNode}, this JVM's class path), talks to them over
@@ -53,6 +55,19 @@ final class ClusterHarness implements AutoCloseable {
      * @param seeds  the seed ports.
      */
     NodeProcess start(String name, int port, String secret, int... seeds) throws IOException {
+        return start(name, port, secret, List.of(), seeds);
+    }
+
+    /**
+     * Starts a node JVM with more settings.
+     *
+     * @param name     for logs.
+     * @param port     its Artery port.
+     * @param secret   its cluster secret, passed in the environment.
+     * @param settings more settings, {@code KEY=VALUE} each (passed as {@code --conf}).
+     * @param seeds    the seed ports.
+     */
+    NodeProcess start(String name, int port, String secret, List<String> settings, int... seeds) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xshare:auto",
@@ -61,6 +76,10 @@ final class ClusterHarness implements AutoCloseable {
         for (int seed : seeds) {
             cmd.add("--seed");
             cmd.add(HOST + ":" + seed);
+        }
+        for (String setting : settings) {
+            cmd.add("--conf");
+            cmd.add(setting);
         }
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("TROUPE_SECRET", secret);
@@ -174,6 +193,23 @@ final class ClusterHarness implements AutoCloseable {
         List<Member> nodes() throws IOException, InterruptedException {
             send("nodes");
             return members(awaitEvent("nodes", Duration.ofSeconds(20)));
+        }
+
+        /** Waits until this node lists exactly {@code addresses}, all Up, and returns that view. */
+        List<Member> awaitView(Set<String> addresses, Duration timeout) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<Member> view;
+            do {
+                view = nodes();
+                boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
+                if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
+                    && view.size() == addresses.size()) {
+                    return view;
+                }
+                Thread.sleep(200);
+            } while (System.nanoTime() < deadline);
+            throw new AssertionError(name + " never listed " + addresses + " all Up; last view " + view
+                + "\nits log:\n" + log());
         }
 
         String log() {

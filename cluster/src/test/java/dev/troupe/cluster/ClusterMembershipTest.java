@@ -62,7 +62,7 @@ class ClusterMembershipTest {
             String removed = stays.await(l -> l.startsWith("{\"event\":\"NodeRemoved\"") && l.contains(leaver.address),
                 CONVERGE, "NodeRemoved of " + leaver.address);
             assertThat(removed).contains("\"reason\":\"LEFT\"");
-            awaitView(stays, Set.of(nodes.get(0).address, nodes.get(1).address));
+            stays.awaitView(Set.of(nodes.get(0).address, nodes.get(1).address), CONVERGE);
         }
         // Closing a clustered Troupe leaves too (Pekko's coordinated shutdown), rather than vanishing.
         NodeProcess closer = nodes.get(1);
@@ -108,7 +108,7 @@ class ClusterMembershipTest {
         Set<String> addresses = Set.of(n1.address, n2.address, n3.address);
         List<Member> first = null;
         for (NodeProcess n : nodes) {
-            List<Member> view = awaitView(n, addresses);
+            List<Member> view = n.awaitView(addresses, CONVERGE);
             if (first == null) {
                 first = view;
             } else {
@@ -116,22 +116,5 @@ class ClusterMembershipTest {
             }
         }
         return nodes;
-    }
-
-    /** Waits until {@code node} lists exactly {@code addresses}, all Up, and returns that view. */
-    private static List<Member> awaitView(NodeProcess node, Set<String> addresses) throws Exception {
-        long deadline = System.nanoTime() + CONVERGE.toNanos();
-        List<Member> view;
-        do {
-            view = node.nodes();
-            boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
-            if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
-                && view.size() == addresses.size()) {
-                return view;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError(node.name + " never listed " + addresses + " all Up; last view " + view
-            + "\nits log:\n" + node.log());
     }
 }

@@ -11,12 +11,14 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A cluster node for the multi-JVM tests: opens {@code Troupe.local(config)} with the seeds and bind address of its
- * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ...}; the secret comes from the environment),
+ * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ... --conf KEY=VALUE ...}, the last for any
+ * other setting; the secret comes from the environment),
  * writes its membership view and events to stdout as one JSON object a line, and obeys commands on stdin:
  * {@code nodes}, {@code leave}, {@code exit}. End of input is {@code exit}.
  *
@@ -32,16 +34,22 @@ public final class ClusterTestNode {
         String bind = "127.0.0.1:0";
         List<String> seeds = new ArrayList<>();
         List<String> labels = new ArrayList<>();
+        Map<String, Object> settings = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--bind" -> bind = args[i + 1];
                 case "--seed" -> seeds.add(args[i + 1]);
                 case "--label" -> labels.add(args[i + 1]);
+                case "--conf" -> {
+                    String[] kv = args[i + 1].split("=", 2);
+                    settings.put(kv[0], kv[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Config config = ConfigFactory.parseMap(Map.of("troupe.cluster.bind", bind, "troupe.cluster.seed-nodes", seeds,
-                "troupe.cluster.labels", labels))
+        settings.putAll(Map.of("troupe.cluster.bind", bind, "troupe.cluster.seed-nodes", seeds,
+            "troupe.cluster.labels", labels));
+        Config config = ConfigFactory.parseMap(settings)
             .withFallback(ConfigFactory.parseResources("cluster-test.conf"))
             .withFallback(ConfigFactory.load());
         long t0 = System.nanoTime();
