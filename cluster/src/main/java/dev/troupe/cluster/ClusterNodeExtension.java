@@ -8,10 +8,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Makes a Troupe node a member of a Pekko cluster when {@code troupe.cluster.seed-nodes} is set or
- * {@code troupe.cluster.enabled = on}: Artery TCP on {@code troupe.cluster.bind}, the seed nodes joined, the
- * split-brain resolver on, nodes of another cluster (another secret) refused at join. The node then offers
- * {@link dev.troupe.Cluster} through {@code Troupe.cluster()}. Registered in
- * {@code META-INF/services/dev.troupe.spi.NodeExtension}; users do not call it.
+ * {@code troupe.cluster.enabled = on}: Artery TCP on {@code troupe.cluster.bind} (mutually authenticated TLS with
+ * {@code troupe.cluster.tls}), the seed nodes joined, the split-brain resolver on, nodes of another cluster (another
+ * secret) refused at join. The node then offers {@link dev.troupe.Cluster} through {@code Troupe.cluster()}.
+ * Registered in {@code META-INF/services/dev.troupe.spi.NodeExtension}; users do not call it.
  */
 public final class ClusterNodeExtension implements NodeExtension {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNodeExtension.class);
@@ -31,8 +31,9 @@ public final class ClusterNodeExtension implements NodeExtension {
     /**
      * @param config the node's configuration.
      * @return the Pekko settings of a cluster member, or empty when the node is not to be clustered.
-     * @throws IllegalArgumentException when a {@code troupe.cluster} setting is invalid, no secret is set, or the
-     *                                  node would talk off loopback in the clear.
+     * @throws IllegalArgumentException when a {@code troupe.cluster} setting is invalid, no secret is set, a TLS
+     *                                  file is missing, unreadable, not owner-only (the key) or not in a form Pekko
+     *                                  reads, or the node would talk off loopback in the clear.
      */
     @Override
     public Optional<Config> configure(Config config) {
@@ -41,7 +42,10 @@ public final class ClusterNodeExtension implements NodeExtension {
             return Optional.empty();
         }
         settings.requireSafeBind();
-        if (!settings.bind.isLoopback()) {
+        for (String warning : settings.tls.check()) {
+            LOG.warn(warning);
+        }
+        if (!settings.tls.enabled && !settings.bind.isLoopback()) {
             LOG.warn("cluster traffic on {} is not encrypted ({}.insecure = on): keep it on a trusted network",
                 settings.bind, ClusterSettings.PATH);
         }

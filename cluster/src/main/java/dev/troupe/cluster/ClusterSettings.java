@@ -35,6 +35,7 @@ final class ClusterSettings {
     final String secretFile;
     final String secretEnv;
     final boolean insecure;
+    final ClusterTls tls;
     final Duration joinTimeout;
     final Duration leaveTimeout;
     /** How many workers this node lends to pools of other nodes at once ({@code troupe.cluster.workers}). */
@@ -59,6 +60,7 @@ final class ClusterSettings {
         secretFile = string(c, "secret-file");
         secretEnv = string(c, "secret-env");
         insecure = flag(c, "insecure");
+        tls = ClusterTls.of(c);
         joinTimeout = positive(c, "join-timeout");
         leaveTimeout = positive(c, "leave-timeout");
         workers = workers(c);
@@ -131,16 +133,18 @@ final class ClusterSettings {
     }
 
     /**
-     * Refuses to talk in the clear off loopback: cluster traffic carries no authentication of its own.
+     * Refuses to talk in the clear off loopback: without TLS, cluster traffic carries no authentication of its own.
      *
-     * @throws IllegalArgumentException when {@link #bind} is not a loopback address and {@code insecure} is off.
+     * @throws IllegalArgumentException when {@link #bind} is not a loopback address, TLS is off and {@code insecure}
+     *                                  is off.
      */
     void requireSafeBind() {
-        if (!insecure && !bind.isLoopback()) {
+        if (!tls.enabled && !insecure && !bind.isLoopback()) {
             throw new IllegalArgumentException(PATH + ".bind = \"" + bind + "\" is not a loopback address, so the"
-                + " cluster's traffic would cross the network in the clear. TLS between nodes is not built yet; set "
-                + PATH + ".insecure = on on a trusted network, or bind to 127.0.0.1 to keep the cluster on this"
-                + " machine");
+                + " cluster's traffic would cross the network in the clear and any host could join. Turn on TLS"
+                + " between nodes (" + ClusterTls.PATH + ".enabled = on, with " + ClusterTls.PATH + ".cert, .key and"
+                + " .trust), or set " + PATH + ".insecure = on on a trusted network, or bind to 127.0.0.1 to keep the"
+                + " cluster on this machine");
         }
     }
 
@@ -171,6 +175,7 @@ final class ClusterSettings {
         s.put("pekko.actor.provider", "cluster");
         s.put("pekko.remote.artery.enabled", true);
         s.put("pekko.remote.artery.transport", "tcp");
+        tls.addPekkoSettings(s);
         if (bind.isWildcard()) {
             // Listen everywhere; tell the others the address Pekko finds for this host.
             s.put("pekko.remote.artery.canonical.hostname", "<getHostAddress>");

@@ -148,8 +148,12 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
                     + " node's log names the setting";
             } else if (CoordinatedShutdown.clusterJoinUnsuccessfulReason().equals(reason)) {
                 why = "no seed node admitted it within troupe.cluster.join-timeout (" + settings.joinTimeout.toMillis()
-                    + " ms): the seed nodes are unreachable or not running, or refused it (another cluster's"
-                    + " secret)";
+                    + " ms): the seed nodes are unreachable or not running, or refused it ("
+                    + (settings.tls.enabled
+                        ? "its TLS certificate is not signed by the CA they trust, or they do not run TLS; or another"
+                            + " cluster's secret"
+                        : "another cluster's secret, or they run TLS (troupe.cluster.tls) and this node does not")
+                    + ")";
             } else {
                 why = "its actor system stopped while joining (" + describe(reason) + ")";
             }

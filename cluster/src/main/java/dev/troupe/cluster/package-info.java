@@ -4,10 +4,12 @@
  * {@link dev.troupe.Cluster} through {@code Troupe.cluster()}; see this module's {@code reference.conf}.
  *
  * <p>What this module does so far: forms the cluster from configured seed nodes, shows membership and its events,
- * leaves gracefully, refuses nodes of another cluster at join ({@link dev.troupe.cluster.SecretIdChecker}), and
- * runs Pekko's split-brain resolver (keep-majority). A node downed by the cluster logs why and closes its Troupe;
- * a long-lived node program learns of it from {@link dev.troupe.cluster.ClusterExit#whenDowned} and exits with
- * {@link dev.troupe.cluster.ClusterExit#DOWNED}.
+ * leaves gracefully, refuses nodes of another cluster at join ({@link dev.troupe.cluster.SecretIdChecker}), runs
+ * Pekko's split-brain resolver (keep-majority), and with {@code troupe.cluster.tls} on, encrypts the traffic between
+ * nodes with mutually authenticated TLS (Artery {@code tls-tcp}). A pool on a member spreads its workers over the
+ * members ({@link dev.troupe.cluster.ClusterLending}, {@link dev.troupe.cluster.NodeAgent}). A node downed by the
+ * cluster logs why and closes its Troupe; a long-lived node program learns of it from
+ * {@link dev.troupe.cluster.ClusterExit#whenDowned} and exits with {@link dev.troupe.cluster.ClusterExit#DOWNED}.
  *
  * <p>Serialization: this module sends no messages of its own. Membership comes from Pekko Cluster's own gossip and
  * events, which Pekko serializes with its own protobuf serializers, so no serializer is registered here. Java

@@ -142,19 +142,7 @@ final class ClusterHarness implements AutoCloseable {
      * @throws AssertionError with the node's log when it does not within {@code timeout}.
      */
     static List<Member> awaitView(NodeProcess node, Set<String> addresses, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        List<Member> view;
-        do {
-            view = node.nodes();
-            boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
-            if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
-                && view.size() == addresses.size()) {
-                return view;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        throw new AssertionError(node.name + " never listed " + addresses + " all Up; last view " + view
-            + "\nits log:\n" + node.log());
+        return node.awaitView(addresses, timeout);
     }
 
     /** Kills every node and its descendants, and waits for them to exit. */
@@ -301,6 +289,23 @@ final class ClusterHarness implements AutoCloseable {
         List<Member> nodes() throws IOException, InterruptedException {
             send("nodes");
             return members(awaitEvent("nodes", Duration.ofSeconds(20)));
+        }
+
+        /** Waits until this node lists exactly {@code addresses}, all Up, and returns that view. */
+        List<Member> awaitView(Set<String> addresses, Duration timeout) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<Member> view;
+            do {
+                view = nodes();
+                boolean allUp = view.stream().allMatch(m -> m.status().equals("UP"));
+                if (allUp && view.stream().map(Member::address).collect(Collectors.toSet()).equals(addresses)
+                    && view.size() == addresses.size()) {
+                    return view;
+                }
+                Thread.sleep(200);
+            } while (System.nanoTime() < deadline);
+            throw new AssertionError(name + " never listed " + addresses + " all Up; last view " + view
+                + "\nits log:\n" + log());
         }
 
         String log() {

@@ -62,7 +62,7 @@ class ClusterMembershipTest {
             String removed = stays.await(l -> l.startsWith("{\"event\":\"NodeRemoved\"") && l.contains(leaver.address),
                 CONVERGE, "NodeRemoved of " + leaver.address);
             assertThat(removed).contains("\"reason\":\"LEFT\"");
-            awaitView(stays, Set.of(nodes.get(0).address, nodes.get(1).address));
+            stays.awaitView(Set.of(nodes.get(0).address, nodes.get(1).address), CONVERGE);
         }
         // Closing a clustered Troupe leaves too (Pekko's coordinated shutdown), rather than vanishing.
         NodeProcess closer = nodes.get(1);

@@ -77,7 +77,8 @@ class ClusterSettingsTest {
         assertThatThrownBy(() -> new ClusterNodeExtension().configure(config(settings)))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("troupe.cluster.bind").hasMessageContaining("not a loopback address")
-            .hasMessageContaining("TLS between nodes is not built yet; set troupe.cluster.insecure = on");
+            .hasMessageContaining("Turn on TLS between nodes (troupe.cluster.tls.enabled = on")
+            .hasMessageContaining("or set troupe.cluster.insecure = on");
         Map<String, Object> insecure = new java.util.HashMap<>(settings);
         insecure.put("troupe.cluster.insecure", true);
         Config pekko = new ClusterNodeExtension().configure(config(insecure)).orElseThrow();

@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.time.Duration;
 import java.util.Map;
@@ -22,16 +23,16 @@ import java.util.concurrent.CompletionException;
 
 /**
  * A cluster node for the multi-JVM tests: opens {@code Troupe.local(config)} with the seeds and bind address of its
- * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ... --insecure on|off --workers N}; the secret
- * comes from the environment), writes its membership view and events to stdout as one JSON object a line, and obeys
- * commands on stdin: {@code nodes}, {@code leave}, {@code exit}, {@code pool} (starts a pool of one worker busy with
- * a task that sleeps for ten minutes, reports the worker's pid, and later how the task ended), and
- * {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}: a pool of {@code WORKERS} (spread over the cluster) maps
- * {@code x -> x * x} over {@code 0..COUNT-1}, each task sleeping {@code SLEEP_MS}; it reports {@code mapping} after a
- * tenth of the results, then {@code mapped} with whether every result came in order and how many results each node's
- * workers (told apart by their parent process, the node JVM) produced. With {@code DIR}, a task that runs a second
- * time fails (it finds the file its first run left there). End of input is {@code exit}. {@code --workers N} sets
- * how many workers the node lends.
+ * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ... --insecure on|off --workers N
+ * --conf KEY=VALUE ...}, the last for any other setting; the secret comes from the environment), writes its
+ * membership view and events to stdout as one JSON object a line, and obeys commands on stdin: {@code nodes},
+ * {@code leave}, {@code exit}, {@code pool} (starts a pool of one worker busy with a task that sleeps for ten
+ * minutes, reports the worker's pid, and later how the task ended), and {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}:
+ * a pool of {@code WORKERS} (spread over the cluster) maps {@code x -> x * x} over {@code 0..COUNT-1}, each task
+ * sleeping {@code SLEEP_MS}; it reports {@code mapping} after a tenth of the results, then {@code mapped} with whether
+ * every result came in order and how many results each node's workers (told apart by their parent process, the node
+ * JVM) produced. With {@code DIR}, a task that runs a second time fails (it finds the file its first run left
+ * there). End of input is {@code exit}. {@code --workers N} sets how many workers the node lends.
  *
  * <p>Exit codes: 0 after {@code leave} or {@code exit}; 3 when the node cannot start; 4 when {@code leave} timed out;
  * {@link ClusterExit#DOWNED} when the cluster downed the node, as a long-lived node program does.
@@ -48,6 +49,7 @@ public final class ClusterTestNode {
         List<String> labels = new ArrayList<>();
         String workers = "1";
         boolean insecure = false;
+        Map<String, Object> settings = new HashMap<>();
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--bind" -> bind = args[i + 1];
@@ -55,11 +57,16 @@ public final class ClusterTestNode {
                 case "--label" -> labels.add(args[i + 1]);
                 case "--workers" -> workers = args[i + 1];
                 case "--insecure" -> insecure = args[i + 1].equals("on");
+                case "--conf" -> {
+                    String[] kv = args[i + 1].split("=", 2);
+                    settings.put(kv[0], kv[1]);
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
-        Config config = ConfigFactory.parseMap(Map.of("troupe.cluster.bind", bind, "troupe.cluster.seed-nodes", seeds,
-                "troupe.cluster.labels", labels, "troupe.cluster.insecure", insecure, "troupe.cluster.workers", workers))
+        settings.putAll(Map.of("troupe.cluster.bind", bind, "troupe.cluster.seed-nodes", seeds,
+            "troupe.cluster.labels", labels, "troupe.cluster.insecure", insecure, "troupe.cluster.workers", workers));
+        Config config = ConfigFactory.parseMap(settings)
             .withFallback(ConfigFactory.parseResources("cluster-test.conf"))
             .withFallback(ConfigFactory.load());
         long t0 = System.nanoTime();
