@@ -188,8 +188,9 @@ final class ClusterLending implements WorkerLending {
 
     /** A member was removed: its leases are lost, and the workers this node lent to it go. */
     void removed(NodeInfo node, ClusterEvent.RemovalReason reason) {
-        String why = "node " + node.id() + " was removed from the cluster (" + (reason == ClusterEvent.RemovalReason.LEFT
-            ? "it left" : "downed: unreachable or on the minority side of a partition") + ")";
+        String how = reason == ClusterEvent.RemovalReason.LEFT ? "it left"
+            : "downed: unreachable or on the minority side of a partition";
+        String why = "node " + node.id() + " was removed from the cluster (" + how + ")";
         int lost = 0;
         for (Map.Entry<String, Lease> e : leases.entrySet()) {
             if (e.getValue().node().equals(node.id()) && leases.remove(e.getKey(), e.getValue())) {

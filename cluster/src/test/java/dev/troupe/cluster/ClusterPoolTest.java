@@ -51,7 +51,8 @@ class ClusterPoolTest {
         assertThat(mapped).as("log:\n%s", origin.log()).contains("\"count\":600").contains("\"correct\":true");
         Map<Long, Integer> byNode = resultsByParent(mapped);
         for (NodeProcess n : nodes) {
-            assertThat(byNode).as("results by node JVM pid; %s is pid %d; its log:\n%s\norigin log:\n%s", n.name, pid(n),
+            assertThat(byNode).as("results by node JVM pid; %s is pid %d; its log:\n%s\norigin log:\n%s", n.name,
+                    pid(n),
                     n.log(), origin.log())
                 .containsKey(pid(n));
         }

@@ -33,18 +33,24 @@ class ClusterSettingsTest {
 
     @Test
     void seedsBindLabelsAndSafetySettingsBecomePekkoSettings() throws Exception {
+        Path secret = secretFile(SECRET);
         Config pekko = new ClusterNodeExtension().configure(config(Map.of(
             "troupe.cluster.seed-nodes", List.of("127.0.0.1:25601", "localhost:25602"),
             "troupe.cluster.bind", "127.0.0.1:0",
             "troupe.cluster.labels", List.of("gpu"),
             "troupe.cluster.join-timeout", "7s",
-            "troupe.cluster.secret-file", secretFile(SECRET).toString()))).orElseThrow();
+            "troupe.cluster.secret-file", secret.toString()))).orElseThrow();
         assertThat(pekko.getString("pekko.actor.provider")).isEqualTo("cluster");
         assertThat(pekko.getString("pekko.remote.artery.canonical.hostname")).isEqualTo("127.0.0.1");
         assertThat(pekko.getInt("pekko.remote.artery.canonical.port")).isZero();
         assertThat(pekko.getStringList("pekko.cluster.seed-nodes"))
             .containsExactly("pekko://troupe@127.0.0.1:25601", "pekko://troupe@localhost:25602");
-        assertThat(pekko.getStringList("pekko.cluster.roles")).containsExactly("gpu");
+        // Labels, and the role that tells the others how many workers this node lends (its cores by default).
+        assertThat(pekko.getStringList("pekko.cluster.roles")).containsExactly("gpu",
+            ClusterSettings.workersRole(Runtime.getRuntime().availableProcessors()));
+        // Lent workers dial this node over Troupe TCP, on the bind host, with the cluster's secret.
+        assertThat(pekko.getString("troupe.tcp.listen")).isEqualTo("127.0.0.1:0");
+        assertThat(pekko.getString("troupe.tcp.secret-file")).isEqualTo(secret.toString());
         assertThat(pekko.getString("pekko.cluster.downing-provider-class")).isEqualTo(ClusterSettings.SBR_PROVIDER);
         // A downed node closes its Troupe before its actor system stops, not the other way round.
         assertThat(pekko.getBoolean("pekko.cluster.run-coordinated-shutdown-when-down")).isFalse();
@@ -153,5 +159,19 @@ class ClusterSettingsTest {
         }
         // Nothing binds to it: the check looks at the address only.
         return "192.0.2.10";
+    }
+
+    @Test
+    void workersIsAutoOrACountAndTravelsAsARoleThatIsNoLabel() {
+        ClusterSettings three = ClusterSettings.of(config(Map.of("troupe.cluster.enabled", "on",
+            "troupe.cluster.workers", "3")));
+        assertThat(three.workers).isEqualTo(3);
+        assertThat(ClusterSettings.workersOf(java.util.Set.of("gpu", ClusterSettings.workersRole(3)))).isEqualTo(3);
+        assertThat(ClusterSettings.workersOf(java.util.Set.of("gpu"))).isZero();
+        assertThatThrownBy(() -> ClusterSettings.of(config(Map.of("troupe.cluster.workers", "many"))))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("troupe.cluster.workers")
+            .hasMessageContaining("'many'");
+        assertThatThrownBy(() -> ClusterSettings.of(config(Map.of("troupe.cluster.labels", List.of("troupe-x")))))
+            .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'troupe-'");
     }
 }
