@@ -107,6 +107,24 @@ public final class Troupe implements AutoCloseable {
     }
 
     /**
+     * As {@link #spawn(Task, Object)}, where the options say: on this node, or on a chosen member of the cluster
+     * ({@link SpawnOptions#on(NodeSelector)}).
+     *
+     * @param task    the task.
+     * @param input   its input.
+     * @param options where, and with which JVM options.
+     * @param <I>     input type.
+     * @param <O>     output type.
+     * @return the worker's handle, once it runs.
+     * @throws CodecException        when the task or the input cannot be sent to another process.
+     * @throws WorkerStartException  when the worker cannot start, here or on the chosen member.
+     * @throws IllegalStateException when a member is chosen but this node is not a cluster member.
+     */
+    public <I, O> WorkerProcess<O> spawn(Task<I, O> task, I input, SpawnOptions options) {
+        return node.spawn(task, input, options);
+    }
+
+    /**
      * Starts a pool of worker JVMs: Python's {@code multiprocessing.Pool}. Returns once every worker is up.
      *
      * @param options the pool's size and behaviour.

@@ -153,6 +153,33 @@ class ClusterPoolTest {
         }
     }
 
+    @Test
+    @Timeout(value = 180, unit = TimeUnit.SECONDS)
+    void aProcessSpawnedOnAChosenNodeRunsThereAndItsHandleWorksAsALocalOne() throws Exception {
+        int p1 = ClusterHarness.freePort();
+        NodeProcess origin = harness.start("node1", p1, SECRET, ONE_WORKER_EACH, p1);
+        origin.awaitEvent("started", ClusterHarness.START);
+        int p2 = ClusterHarness.freePort();
+        NodeProcess big = harness.start("node2", p2, SECRET, List.of("--workers", "1", "--label", "big"), p1);
+        big.awaitEvent("started", ClusterHarness.START);
+        ClusterHarness.awaitView(origin, java.util.Set.of(origin.address, big.address), ClusterHarness.CONVERGE);
+
+        origin.send("spawn big 1 wait");
+        String spawned = origin.awaitEvent("spawned", MAP);
+        long pid = Long.parseLong(spawned.replaceAll(".*\"pid\":(\\d+).*", "$1"));
+        assertThat(big.process.descendants().map(ProcessHandle::pid).toList()).as("node2 runs it").contains(pid);
+        String done = origin.awaitEvent("spawn-done", MAP);
+        // The task ran in that process, whose parent is node2's JVM; it exited 0 when done.
+        assertThat(done).as("log:\n%s", origin.log()).contains("\"outcome\":\"" + pid + ":" + pid(big) + "\"")
+            .contains("\"ended\":true").contains("\"exitCode\":0");
+
+        origin.send("spawn big 600 kill");
+        origin.awaitEvent("spawned", MAP);
+        String killed = origin.awaitEvent("spawn-done", MAP);
+        assertThat(killed).as("log:\n%s", origin.log()).contains("\"ended\":true").contains("\"exitCode\":-9")
+            .contains("WorkerCrashedException");
+    }
+
     private static long pid(NodeProcess n) {
         String started = n.lines.stream().filter(l -> l.startsWith("{\"event\":\"started\"")).findFirst()
             .orElseThrow();

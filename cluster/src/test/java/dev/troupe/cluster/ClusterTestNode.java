@@ -97,6 +97,10 @@ public final class ClusterTestNode {
         String line;
         while ((line = in.readLine()) != null) {
             String command = line.trim();
+            if (command.startsWith("spawn ")) {
+                spawn(troupe, command.substring(6).trim().split("\\s+"));
+                continue;
+            }
             if (command.startsWith("map ")) {
                 map(troupe, command.substring(4).trim().split("\\s+"));
                 continue;
@@ -165,6 +169,34 @@ public final class ClusterTestNode {
         byParent.forEach((pid, c) -> parents.add(quote(Long.toString(pid)) + ":" + c));
         emit("{\"event\":\"mapped\",\"count\":" + n + ",\"correct\":" + (correct && n == count)
             + ",\"parents\":{" + String.join(",", parents) + "},\"millis\":" + millisSince(t0) + "}");
+    }
+
+    /**
+     * {@code spawn LABEL SECONDS kill|wait}: a process on a member with that label that sleeps, then says its pid and
+     * its parent's (the member's JVM); killed at once, or waited for.
+     */
+    private static void spawn(Troupe troupe, String[] a) {
+        try {
+            int seconds = Integer.parseInt(a[1]);
+            dev.troupe.WorkerProcess<String> p = troupe.spawn(s -> {
+                Thread.sleep(s * 1000L);
+                return ProcessHandle.current().pid() + ":" + ProcessHandle.current().parent().map(ProcessHandle::pid)
+                    .orElse(-1L);
+            }, seconds, dev.troupe.SpawnOptions.on(dev.troupe.NodeSelector.labels(a[0])));
+            emit("{\"event\":\"spawned\",\"pid\":" + p.pid() + ",\"host\":" + quote(p.host()) + "}");
+            String outcome;
+            if (a[2].equals("kill")) {
+                p.kill();
+                outcome = "killed";
+            } else {
+                outcome = p.result().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            boolean ended = p.join(Duration.ofSeconds(30));
+            emit("{\"event\":\"spawn-done\",\"outcome\":" + quote(outcome) + ",\"ended\":" + ended
+                + ",\"exitCode\":" + p.exitCode() + ",\"result\":" + quote(thrown(() -> p.result().get())) + "}");
+        } catch (Exception e) {
+            emit("{\"event\":\"spawn-failed\",\"message\":" + quote(e.toString()) + "}");
+        }
     }
 
     /** A pool of one worker, busy with a long task; reports the worker's pid, then how the task ended. */

@@ -293,6 +293,38 @@ public final class Node implements AutoCloseable {
         return new WorkerHandle<>(record, result);
     }
 
+    /** See {@link dev.troupe.Troupe#spawn(Task, Object, dev.troupe.SpawnOptions)}. */
+    public <I, O> WorkerProcess<O> spawn(Task<I, O> task, I input, dev.troupe.SpawnOptions options) {
+        dev.troupe.NodeSelector selector = options.node();
+        if (selector == null) {
+            return spawn(task, input, options.jvmOptions());
+        }
+        checkOpen();
+        dev.troupe.spi.WorkerLending lending = context.lending;
+        if (lending == null || context.remoteServer == null) {
+            throw new IllegalStateException("cannot spawn on " + selector + ": this node is not a cluster member (add"
+                + " dev.troupe:troupe-cluster and set troupe.cluster.seed-nodes, or use Troupe.cluster(config))");
+        }
+        String target = selector.nodeId();
+        if (target == null) {
+            target = lending.place(new dev.troupe.spi.WorkerLending.PlacementRequest("spawn",
+                dev.troupe.Placement.SPREAD, selector.labels(), 0, java.util.Set.of()), 1, Map.of()).get(0);
+        }
+        if (target.equals(lending.selfId())) {
+            return spawn(task, input, options.jvmOptions());
+        }
+        TaskFunction function = functions.of(task);
+        CompletableFuture<O> result = new CompletableFuture<>();
+        ProcessRecord record = new ProcessRecord(context.nextWorkerId());
+        InFlightTask job = new InFlightTask(context.nextTaskId(), function,
+            context.codec.encodeList(Collections.singletonList(input)), 1, new SpawnSink<>(record, result));
+        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), options.jvmOptions(), Map.of(), job,
+            List.of(task.getClass()));
+        system.tell(new NodeGuardian.StartLent(spec, record, target));
+        awaitStart(record);
+        return new WorkerHandle<>(record, result);
+    }
+
     /** See {@link dev.troupe.Troupe#pool}. */
     public dev.troupe.Pool pool(dev.troupe.PoolOptions options) {
         checkOpen();

@@ -16,6 +16,10 @@ final class NodeGuardian {
     record StartProcess(LaunchSpec spec, ProcessRecord record) implements Command {
     }
 
+    /** Start a process actor for a worker another cluster member starts ({@code SpawnOptions.on}). */
+    record StartLent(LaunchSpec spec, ProcessRecord record, String nodeId) implements Command {
+    }
+
 
     private NodeGuardian() {
     }
@@ -24,6 +28,10 @@ final class NodeGuardian {
         return Behaviors.setup(ctx -> Behaviors.receive(Command.class)
             .onMessage(StartProcess.class, m -> {
                 ProcessActor.spawn(ctx, node, m.spec(), m.record(), null);
+                return Behaviors.same();
+            })
+            .onMessage(StartLent.class, m -> {
+                ProcessActor.spawnLent(ctx, node, m.record(), null, m.nodeId(), "spawn", m.spec());
                 return Behaviors.same();
             })
             .build());

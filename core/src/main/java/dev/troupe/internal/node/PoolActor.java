@@ -175,7 +175,8 @@ final class PoolActor {
             return launchWorker();
         }
         ProcessRecord record = new ProcessRecord(node.nextWorkerId());
-        ProcessActor.spawnLent(context, node, record, events, target, spec.name(), spec.jvmOptions());
+        ProcessActor.spawnLent(context, node, record, events, target, spec.name(),
+            new LaunchSpec(record.id, true, List.of(), spec.jvmOptions(), Map.of(), null));
         live.put(record.id, record);
         return record;
     }

@@ -107,6 +107,8 @@ final class ProcessActor {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration LINK_LOST_GRACE = Duration.ofSeconds(1);
+    /** How long a lent worker's node has to report its exit once its link ended: a report crosses the cluster. */
+    private static final Duration LENT_EXIT_GRACE = Duration.ofSeconds(3);
 
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
@@ -180,12 +182,11 @@ final class ProcessActor {
      * its life here; its node reports its exit, or that the node was lost.
      */
     static ActorRef<Command> spawnLent(ActorContext<?> parent, NodeContext node, ProcessRecord record,
-                                       ActorRef<Event> owner, String nodeId, String pool, List<String> jvmOptions) {
+                                       ActorRef<Event> owner, String nodeId, String pool, LaunchSpec spec) {
         record.lentTo = nodeId;
         int hash = nodeId.indexOf('#');
         record.remoteHost = hash > 0 ? nodeId.substring(0, hash) : nodeId;
         node.processes.put(record.id, record);
-        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), jvmOptions, java.util.Map.of(), null);
         return parent.spawn(Behaviors.<Command>setup(ctx -> Behaviors.withTimers(timers ->
                 new ProcessActor(ctx, timers, node, spec, record, owner).lend(pool))), record.id,
             DispatcherSelector.fromConfig("troupe.process-dispatcher"));
@@ -410,7 +411,7 @@ final class ProcessActor {
                 return finish(0, null);
             }
             // Its node says how it ended (an exit code: the worker died) unless the node went too (no word).
-            timers.startSingleTimer(LinkLostGraceOver.INSTANCE, LINK_LOST_GRACE);
+            timers.startSingleTimer(LinkLostGraceOver.INSTANCE, LENT_EXIT_GRACE);
             return Behaviors.same();
         }
         if (record.isRemote()) {
@@ -493,7 +494,9 @@ final class ProcessActor {
                 t.sink.fail(crash(description, t, exitCode));
             }
             if (spec.job() != null && !spec.job().sink.isDone()) {
-                spec.job().sink.fail(startFailure != null ? startFailure : crash(description, spec.job(), exitCode));
+                spec.job().sink.fail(startFailure != null ? startFailure : nodeLost != null
+                    ? new dev.troupe.NodeLostException(description + " while running " + spec.job(), record.lentTo)
+                    : crash(description, spec.job(), exitCode));
             }
         }
         if (owner == null && exitCode != null && exitCode < 0 && !stopRequested && wasReady) {
