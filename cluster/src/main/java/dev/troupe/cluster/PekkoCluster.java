@@ -226,6 +226,29 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         }
     }
 
+    /** Why this node's actor system stopped: see {@link #whenStopped()}. */
+    enum StopReason {
+        /** It left the cluster: {@link #leave()} here, a leave asked by another member, or its Troupe closed. */
+        LEFT,
+        /** The cluster downed it (split-brain resolver or an operator). */
+        DOWNED,
+        /** Anything else (the actor system failed or was terminated directly). */
+        OTHER
+    }
+
+    /**
+     * Completes once this node's actor system has stopped, with why. The node's Troupe is then closing or closed.
+     */
+    CompletableFuture<StopReason> whenStopped() {
+        return terminated.handle((done, error) -> {
+            CoordinatedShutdown.Reason reason = shutdownReason();
+            if (CoordinatedShutdown.clusterDowningReason().equals(reason)) {
+                return StopReason.DOWNED;
+            }
+            return CoordinatedShutdown.clusterLeavingReason().equals(reason) ? StopReason.LEFT : StopReason.OTHER;
+        });
+    }
+
     @Override
     public <T> Optional<T> service(Class<T> type) {
         return type == Cluster.class ? Optional.of(type.cast(this)) : Optional.empty();
@@ -263,7 +286,10 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
             if (isSelf(weaklyUp.member())) {
                 selfUp.complete(null);
             }
-        } else if (event instanceof MemberRemoved removed) {
+        } else if (event instanceof MemberRemoved removed
+            && (isSelf(removed.member()) || !cluster.isTerminated())) {
+            // Once this node's cluster has shut down, Pekko reports every other member removed as it forgets them;
+            // they are not, and only this node's own removal is news.
             ClusterEvent.RemovalReason reason = removed.previousStatus() == MemberStatus.exiting()
                 || removed.previousStatus() == MemberStatus.leaving()
                 ? ClusterEvent.RemovalReason.LEFT : ClusterEvent.RemovalReason.DOWNED;
