@@ -45,8 +45,8 @@ import picocli.CommandLine.Spec;
             + " start it again to rejoin"})
 public final class NodeCommand implements Callable<Integer> {
     /**
-     * The exit code of a node the cluster downed. Kept equal to the public constant for it; the two are to be
-     * unified.
+     * The exit code of a node the cluster downed: 75, {@code EX_TEMPFAIL} of sysexits.h (another start may succeed).
+     * It must equal any public constant for that code.
      */
     static final int EXIT_DOWNED = 75;
     static final int EXIT_FAILED = 1;

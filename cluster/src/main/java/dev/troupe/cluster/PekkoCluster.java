@@ -228,11 +228,11 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
 
     /** Why this node's actor system stopped: see {@link #whenStopped()}. */
     enum StopReason {
-        /** It left the cluster: {@link #leave()} here, a leave asked by another member, or its Troupe closed. */
+        /** It left the cluster: {@link #leave()} here, or a leave asked by another member. */
         LEFT,
         /** The cluster downed it (split-brain resolver or an operator). */
         DOWNED,
-        /** Anything else (the actor system failed or was terminated directly). */
+        /** Anything else: its Troupe was closed, or the actor system failed. */
         OTHER
     }
 
