@@ -24,6 +24,8 @@ final class ClusterSettings {
     static final String SBR_PROVIDER = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider";
     /** Roles with this prefix are Troupe's own, not labels. */
     static final String OWN_ROLE_PREFIX = "troupe-";
+    /** The label of a short-lived member that only looks ({@code troupe status}); the one own role users may set. */
+    static final String OBSERVER_ROLE = OWN_ROLE_PREFIX + "observer";
     private static final String WORKERS_ROLE = OWN_ROLE_PREFIX + "workers-";
     private static final String DOWNING_PROVIDER_PATH = "pekko.cluster.downing-provider-class";
 
@@ -51,7 +53,8 @@ final class ClusterSettings {
         bind = HostPort.parse(string(c, "bind"), PATH + ".bind", true);
         labels = List.copyOf(new LinkedHashSet<>(stringList(c, "labels")));
         for (String label : labels) {
-            if (label.isBlank() || label.startsWith("dc-") || label.startsWith(OWN_ROLE_PREFIX)) {
+            if (label.isBlank() || label.startsWith("dc-")
+                || (label.startsWith(OWN_ROLE_PREFIX) && !label.equals(OBSERVER_ROLE))) {
                 throw new IllegalArgumentException(PATH + ".labels: '" + label + "' is not a label: labels are"
                     + " non-blank and do not start with 'dc-' (Pekko keeps that prefix for data centers) or '"
                     + OWN_ROLE_PREFIX + "' (Troupe's own)");

@@ -319,6 +319,30 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         return downedAndClosed.minimalCompletionStage();
     }
 
+    /** Why this node's actor system stopped: see {@link #whenStopped()}. */
+    enum StopReason {
+        /** It left the cluster: {@link #leave()} here, or a leave asked by another member. */
+        LEFT,
+        /** The cluster downed it (split-brain resolver or an operator). */
+        DOWNED,
+        /** Anything else: its Troupe was closed, or the actor system failed. */
+        OTHER
+    }
+
+    /**
+     * Completes once this node's actor system has stopped, with why. The node's Troupe is then closing or closed.
+     * A node the cluster downs closes its Troupe first: {@link #whenDowned()} tells that case.
+     */
+    CompletableFuture<StopReason> whenStopped() {
+        return terminated.handle((done, error) -> {
+            CoordinatedShutdown.Reason reason = shutdownReason();
+            if (CoordinatedShutdown.clusterDowningReason().equals(reason) || downed != null) {
+                return StopReason.DOWNED;
+            }
+            return CoordinatedShutdown.clusterLeavingReason().equals(reason) ? StopReason.LEFT : StopReason.OTHER;
+        });
+    }
+
     @Override
     public <T> Optional<T> service(Class<T> type) {
         if (type == Cluster.class) {

@@ -11,6 +11,10 @@
  * cluster logs why and closes its Troupe; a long-lived node program learns of it from
  * {@link dev.troupe.cluster.ClusterExit#whenDowned} and exits with {@link dev.troupe.cluster.ClusterExit#DOWNED}.
  *
+ * <p>Command lines (picocli, an optional dependency): {@link dev.troupe.cluster.NodeCommand} ({@code troupe node})
+ * runs a node until SIGTERM and then leaves; {@link dev.troupe.cluster.StatusCommand} ({@code troupe status})
+ * prints the members.
+ *
  * <p>Serialization: this module sends no messages of its own. Membership comes from Pekko Cluster's own gossip and
  * events, which Pekko serializes with its own protobuf serializers, so no serializer is registered here. Java
  * serialization stays off between nodes (Pekko's {@code pekko.actor.allow-java-serialization = off}); messages
