@@ -36,10 +36,12 @@ final class ClusterLending implements WorkerLending {
     private final Map<String, Lease> leases = new ConcurrentHashMap<>();
     private volatile ActorRef<NodeAgent.Command> self;
     private final org.apache.pekko.actor.typed.ActorRefResolver resolver;
+    private final long frameLimit;
 
     ClusterLending(org.apache.pekko.cluster.Cluster cluster, org.apache.pekko.actor.typed.ActorSystem<?> system) {
         this.cluster = cluster;
         this.resolver = org.apache.pekko.actor.typed.ActorRefResolver.get(system);
+        this.frameLimit = system.settings().config().getBytes("pekko.remote.artery.advanced.maximum-frame-size");
     }
 
     /** This node's agent, once it runs. */
@@ -136,8 +138,33 @@ final class ClusterLending implements WorkerLending {
         return agent;
     }
 
+    /**
+     * Why a request cannot cross the cluster as one message, or {@code null} when it can: Artery drops a message
+     * larger than its frame limit with only a log line on the sending side, so the pool is told here instead.
+     *
+     * @param request    the worker to lend.
+     * @param frameLimit Artery's {@code maximum-frame-size}, in bytes.
+     * @return the reason, naming the size and the limit, or {@code null}.
+     */
+    static String tooLarge(LendRequest request, long frameLimit) {
+        long size = 256L + request.pool().length() + request.workerId().length() + request.connect().length()
+            + request.token().length;
+        for (String option : request.jvmOptions()) {
+            size += option.length() * 3L + 2;
+        }
+        // Room for the envelope, the actor reference and the manifest.
+        return size + 1024 > frameLimit ? "the request to start it is about " + size + " bytes (mostly the pool's JVM"
+            + " options), more than the cluster's message limit of " + frameLimit + " bytes"
+            + " (pekko.remote.artery.advanced.maximum-frame-size)" : null;
+    }
+
     @Override
     public void lend(String node, LendRequest request, LendListener listener) {
+        String tooLarge = tooLarge(request, frameLimit);
+        if (tooLarge != null) {
+            listener.failed(tooLarge);
+            return;
+        }
         ActorRef<NodeAgent.Command> agent = agentOf(node);
         ActorRef<NodeAgent.Command> origin = self;
         if (agent == null || origin == null || !isMember(node)) {
@@ -156,6 +183,11 @@ final class ClusterLending implements WorkerLending {
         if (agent != null && origin != null) {
             agent.tell(new NodeAgent.Kill(workerId, origin));
         }
+    }
+
+    @Override
+    public void forget(String workerId) {
+        leases.remove(workerId);
     }
 
     void started(String workerId, long pid, String host) {

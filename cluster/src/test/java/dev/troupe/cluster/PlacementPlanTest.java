@@ -57,4 +57,15 @@ class PlacementPlanTest {
         assertThat(ClusterLending.plan(List.of(), SELF, request(Placement.SPREAD, 0), 2, Map.of()))
             .containsExactly(SELF, SELF);
     }
+
+    @Test
+    void aLendRequestLargerThanTheClusterMessageLimitIsRefusedWithTheSizes() {
+        dev.troupe.spi.WorkerLending.LendRequest small = new dev.troupe.spi.WorkerLending.LendRequest("p", "w-1",
+            new byte[32], "tcp://127.0.0.1:1", List.of("-Xmx64m"));
+        assertThat(ClusterLending.tooLarge(small, 262_144)).isNull();
+        dev.troupe.spi.WorkerLending.LendRequest huge = new dev.troupe.spi.WorkerLending.LendRequest("p", "w-1",
+            new byte[32], "tcp://127.0.0.1:1", List.of("-Dx=" + "y".repeat(300_000)));
+        assertThat(ClusterLending.tooLarge(huge, 262_144)).contains("262144 bytes")
+            .contains("maximum-frame-size");
+    }
 }

@@ -51,6 +51,14 @@ public interface WorkerLending {
     void kill(String node, String workerId);
 
     /**
+     * This node is done with a lent worker (it exited or was lost): what is kept about it can go, and its listener
+     * hears nothing more.
+     *
+     * @param workerId the worker's id.
+     */
+    void forget(String workerId);
+
+    /**
      * A pool's placement wishes.
      *
      * @param pool      the pool's name, for logs.

@@ -455,6 +455,9 @@ final class ProcessActor {
         if (remote != null) {
             remote.forget(spec.id());
         }
+        if (isLent() && node.lending != null) {
+            node.lending.forget(spec.id());
+        }
         String nodeLost = null;
         if (isLent() && exitCode == null && !stopRequested && launchFailure == null) {
             nodeLost = nodeLostReason != null ? nodeLostReason : "node " + record.lentTo + " did not say how worker "
