@@ -47,8 +47,8 @@ final class ProcessRecord {
     }
 
     /**
-     * Kills a local process (SIGKILL); cuts a remote worker's link, which ends its part in this node (it cannot be
-     * signalled from here).
+     * Kills a local process (SIGKILL); has a lent worker's node kill it; cuts a remote worker's link, which ends its
+     * part in this node (it cannot be signalled from here).
      *
      * @param why for the remote worker's link-closed cause.
      */
@@ -56,13 +56,14 @@ final class ProcessRecord {
         Process p = process;
         WorkerConnection c = connection;
         Runnable k = remoteKill;
-        if (p != null) {
+        if (k != null) {
+            // A lent worker: its node sends the SIGKILL (the link ends with the process, and the exit code is the
+            // signal's, not that of a worker that lost its link). Were that node gone, its loss ends the worker here.
+            k.run();
+        } else if (p != null) {
             p.destroyForcibly();
         } else if (c != null) {
             c.link.close(new dev.troupe.spi.LinkClosedException("remote worker " + id + " " + why));
-        }
-        if (k != null) {
-            k.run();
         }
     }
 }
