@@ -17,7 +17,8 @@ final class MemberTable {
         new Column("ID", "id", NodeInfo::id),
         new Column("ADDRESS", "address", NodeInfo::address),
         new Column("STATUS", "status", n -> n.status().name()),
-        new Column("LABELS", "labels", n -> n.labels().stream().sorted().toList()));
+        new Column("LABELS", "labels", n -> n.labels().stream().sorted().toList()),
+        new Column("LENDS", "lends", NodeInfo::workers));
 
     /** Shown in the table for an empty list or a missing value. */
     private static final String NONE = "-";

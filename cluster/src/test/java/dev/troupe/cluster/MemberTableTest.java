@@ -18,9 +18,9 @@ class MemberTableTest {
     void tableAlignsColumnsUnderTheirHeaders() {
         String table = new MemberTable(MemberTable.COLUMNS).table(List.of(A, B));
         assertThat(table).isEqualTo(""
-            + "ID                 ADDRESS          STATUS       LABELS\n"
-            + "10.0.0.1:25520#42  10.0.0.1:25520   UP           big-mem,gpu\n"
-            + "10.0.0.22:25520#7  10.0.0.22:25520  UNREACHABLE  -\n");
+            + "ID                 ADDRESS          STATUS       LABELS       LENDS\n"
+            + "10.0.0.1:25520#42  10.0.0.1:25520   UP           big-mem,gpu  4\n"
+            + "10.0.0.22:25520#7  10.0.0.22:25520  UNREACHABLE  -            0\n");
     }
 
     @Test
@@ -28,8 +28,9 @@ class MemberTableTest {
         List<String> lines = new MemberTable(MemberTable.COLUMNS).jsonLines(List.of(A, B));
         assertThat(lines).containsExactly(
             "{\"id\":\"10.0.0.1:25520#42\",\"address\":\"10.0.0.1:25520\",\"status\":\"UP\","
-                + "\"labels\":[\"big-mem\",\"gpu\"]}",
-            "{\"id\":\"10.0.0.22:25520#7\",\"address\":\"10.0.0.22:25520\",\"status\":\"UNREACHABLE\",\"labels\":[]}");
+                + "\"labels\":[\"big-mem\",\"gpu\"],\"lends\":4}",
+            "{\"id\":\"10.0.0.22:25520#7\",\"address\":\"10.0.0.22:25520\",\"status\":\"UNREACHABLE\",\"labels\":[],"
+                + "\"lends\":0}");
     }
 
     @Test
@@ -40,9 +41,9 @@ class MemberTableTest {
         MemberTable table = new MemberTable(columns);
 
         assertThat(table.table(List.of(A, B)).lines().toList()).satisfiesExactly(
-            header -> assertThat(header).endsWith("LABELS       WORKERS  NOTE"),
-            a -> assertThat(a).endsWith("big-mem,gpu  4        say \"hi\"\\?"),
-            b -> assertThat(b).endsWith("-            -        say \"hi\"\\?"));
+            header -> assertThat(header).endsWith("LABELS       LENDS  WORKERS  NOTE"),
+            a -> assertThat(a).endsWith("big-mem,gpu  4      4        say \"hi\"\\?"),
+            b -> assertThat(b).endsWith("-            0      -        say \"hi\"\\?"));
         assertThat(table.jsonLines(List.of(A, B))).satisfiesExactly(
             a -> assertThat(a).endsWith(",\"workers\":4,\"note\":\"say \\\"hi\\\"\\\\\\n\"}"),
             b -> assertThat(b).contains(",\"workers\":null,"));

@@ -24,7 +24,8 @@ class StatusCommandTest {
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration CONVERGE = Duration.ofSeconds(60);
     private static final Pattern JSON_MEMBER = Pattern.compile(
-        "\\{\"id\":\"([^\"]+)\",\"address\":\"([^\"]+)\",\"status\":\"([A-Z_]+)\",\"labels\":\\[(.*)]}");
+        "\\{\"id\":\"([^\"]+)\",\"address\":\"([^\"]+)\",\"status\":\"([A-Z_]+)\",\"labels\":\\[(.*)],"
+            + "\"lends\":(\\d+)}");
 
     @TempDir
     Path dir;
@@ -67,13 +68,13 @@ class StatusCommandTest {
         assertThat(table.awaitExit(Duration.ofSeconds(60))).as("exit code\n%s", table.output()).isZero();
         List<String> lines = table.stdout();
         assertThat(lines).as(table.output()).hasSize(3);
-        assertThat(lines.get(0).split(" +")).containsExactly("ID", "ADDRESS", "STATUS", "LABELS");
+        assertThat(lines.get(0).split(" +")).containsExactly("ID", "ADDRESS", "STATUS", "LABELS", "LENDS");
         for (String address : List.of(seed.address, second.address)) {
             assertThat(lines.subList(1, 3)).anySatisfy(l -> {
                 String[] cells = l.split(" +");
-                assertThat(cells).hasSize(4);
+                assertThat(cells).hasSize(5);
                 assertThat(cells[0]).startsWith(address + "#");
-                assertThat(cells).endsWith(address, "UP", "-");
+                assertThat(cells).endsWith(address, "UP", "-", "1");
             });
         }
         // The observer was a member for a moment and left; it does not list itself. (The seed may never see it Up:
@@ -93,6 +94,7 @@ class StatusCommandTest {
             assertThat(m.group(1)).startsWith(m.group(2) + "#");
             assertThat(m.group(3)).isEqualTo("UP");
             assertThat(m.group(4)).isEmpty();
+            assertThat(m.group(5)).isEqualTo("1");
             addresses.add(m.group(2));
         }
         assertThat(addresses).containsExactlyInAnyOrder(seed.address, second.address);

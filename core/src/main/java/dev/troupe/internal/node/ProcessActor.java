@@ -107,8 +107,14 @@ final class ProcessActor {
 
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration LINK_LOST_GRACE = Duration.ofSeconds(1);
-    /** How long a lent worker's node has to report its exit once its link ended: a report crosses the cluster. */
-    private static final Duration LENT_EXIT_GRACE = Duration.ofSeconds(3);
+    /**
+     * How long a pool's lent worker's node has to report the worker's exit once its link ended (a report crosses the
+     * cluster in about a millisecond on a LAN); past it the node is taken for lost and the worker's tasks run again
+     * elsewhere. Short, because it is the whole delay of a node-loss failover after a SIGKILL.
+     */
+    private static final Duration LENT_EXIT_GRACE = Duration.ofMillis(250);
+    /** The same for a spawned process on another node, whose exit code its caller reads: no failover waits on it. */
+    private static final Duration LENT_SPAWN_EXIT_GRACE = Duration.ofSeconds(3);
 
     private final ActorContext<Command> context;
     private final TimerScheduler<Command> timers;
@@ -411,7 +417,7 @@ final class ProcessActor {
                 return finish(0, null);
             }
             // Its node says how it ended (an exit code: the worker died) unless the node went too (no word).
-            timers.startSingleTimer(LinkLostGraceOver.INSTANCE, LENT_EXIT_GRACE);
+            timers.startSingleTimer(LinkLostGraceOver.INSTANCE, owner == null ? LENT_SPAWN_EXIT_GRACE : LENT_EXIT_GRACE);
             return Behaviors.same();
         }
         if (record.isRemote()) {
