@@ -6,6 +6,8 @@ import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.IExecutorService;
+import com.hazelcast.core.MemberLeftException;
+import com.hazelcast.spi.exception.TargetNotMemberException;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.ClusterEvent;
@@ -30,9 +32,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -43,6 +47,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -96,7 +101,7 @@ final class ClusterBench {
     record Sizes(int mapInputs, int warmMaps, int maps, int warmPings, int pings, int lossTasks, int lossTaskMs,
                  boolean awaitLastRemoval) {
         /** What {@code ./troupe bench cluster} runs. */
-        static final Sizes FULL = new Sizes(200_000, 20, 9, 20_000, 20_000, 1_500, 4, true);
+        static final Sizes FULL = new Sizes(200_000, 50, 25, 20_000, 20_000, 1_500, 4, true);
     }
 
     private final int reps;
@@ -552,6 +557,8 @@ final class ClusterBench {
             progress("hazelcast: maps measured");
             hazelcastRoundTrip(hz.getExecutorService("one"), m2);
             progress("hazelcast: round trips measured");
+            hazelcastLoss(hz, List.of(first, second), member3, third, events);
+            progress("hazelcast: member losses measured");
         } finally {
             killAll();
             hz.getLifecycleService().terminate();
@@ -632,6 +639,107 @@ final class ClusterBench {
         }
     }
 
+    /**
+     * The peer of {@link #nodeLoss}: the same sleeping tasks over the 3 members (1 thread each, at most
+     * {@link #LOSS_WINDOW} in flight per member, as Troupe's pool keeps them), the third member killed (SIGKILL) after
+     * the same share of results; a task whose member left is resubmitted by this caller to another member, which is
+     * what a user of the plain {@link IExecutorService} must do (it does not fail over by itself).
+     */
+    private void hazelcastLoss(HazelcastInstance hz, List<Integer> firstTwo, Child firstMember3, int firstThird,
+                               List<Seen> events) throws Exception {
+        Child member3 = firstMember3;
+        int third = firstThird;
+        IExecutorService executor = hz.getExecutorService("one");
+        for (int rep = 0; rep < reps; rep++) {
+            if (rep > 0) {
+                third = freePort();
+                List<Integer> all = new ArrayList<>(firstTwo);
+                all.add(third);
+                member3 = startMember("hz-member3-loss-" + rep, third, all);
+                member3.await("up", START);
+                await(events, "added:" + third, "Hazelcast member 3 added again");
+            }
+            List<Member> members = new ArrayList<>(List.of(hz.getCluster().getLocalMember(),
+                member(hz, firstTwo.get(1)), member(hz, third)));
+            Map<String, Object> m = line("node_loss_recovery", rep);
+            long t0 = System.nanoTime();
+            hazelcastLongMap(executor, members, null);
+            m.put("hazelcast_map_ms_without_loss", (System.nanoTime() - t0) / 1e6);
+            long[] times = hazelcastLongMap(executor, members, member3);
+            m.put("hazelcast_kill_to_first_rerun_result", times[1] == 0 ? null : (times[1] - times[0]) / 1e6);
+            m.put("hazelcast_kill_to_map_end", (times[2] - times[0]) / 1e6);
+            m.put("hazelcast_reruns", times[3]);
+            if (rep < reps - 1 || sizes.awaitLastRemoval()) {
+                Seen removed = await(events, ("removed:" + third)::equals, REMOVAL, "Hazelcast member 3 removed");
+                m.put("hazelcast_kill_to_member_removed", (removed.at() - times[0]) / 1e6);
+            }
+        }
+    }
+
+    /** Tasks in flight per worker or member in the node-loss maps: what Troupe's pool kept in flight there. */
+    private static final int LOSS_WINDOW = 2;
+
+    /**
+     * Runs {@code lossTasks} sleeping tasks over {@code members}; with a {@code victim}, kills it (and what it
+     * started) after 30 % of the results.
+     *
+     * @return when the victim was killed, the first resubmitted task's result came, the last result came
+     *     ({@link System#nanoTime()}), and how many tasks were resubmitted.
+     */
+    private long[] hazelcastLongMap(IExecutorService executor, List<Member> members, Child victim) throws Exception {
+        record Done(int x, Member member, Throwable error) {
+        }
+        int count = sizes.lossTasks();
+        int killAfter = Math.max(1, count * 3 / 10);
+        BlockingQueue<Done> done = new LinkedBlockingQueue<>();
+        ArrayDeque<Integer> queue = new ArrayDeque<>(ints(count));
+        Map<Member, Integer> inFlight = new HashMap<>();
+        List<Member> live = new ArrayList<>(members);
+        Set<Integer> resubmitted = new HashSet<>();
+        long killAt = 0;
+        long firstRerun = 0;
+        int results = 0;
+        while (results < count) {
+            for (Member target : live) {
+                while (inFlight.getOrDefault(target, 0) < LOSS_WINDOW && !queue.isEmpty()) {
+                    int x = queue.pollFirst();
+                    inFlight.merge(target, 1, Integer::sum);
+                    Future<Integer> f = executor.submitToMember(new HazelcastPeer.SleepTask(x, sizes.lossTaskMs()),
+                        target);
+                    ((CompletableFuture<Integer>) f).whenComplete((r, e) -> done.add(new Done(x, target, e)));
+                }
+            }
+            Done d = done.poll(REMOVAL.toSeconds(), TimeUnit.SECONDS);
+            if (d == null) {
+                throw new IllegalStateException("no Hazelcast result within " + REMOVAL.toSeconds() + " s");
+            }
+            inFlight.merge(d.member(), -1, Integer::sum);
+            if (d.error() != null) {
+                Throwable cause = d.error() instanceof CompletionException c && c.getCause() != null
+                    ? c.getCause() : d.error();
+                if (!(cause instanceof MemberLeftException || cause instanceof TargetNotMemberException)) {
+                    throw new IllegalStateException("a Hazelcast task failed", cause);
+                }
+                live.remove(d.member());
+                queue.addFirst(d.x());
+                resubmitted.add(d.x());
+                continue;
+            }
+            results++;
+            long now = System.nanoTime();
+            if (firstRerun == 0 && resubmitted.contains(d.x())) {
+                firstRerun = now;
+            }
+            if (victim != null && results == killAfter) {
+                List<ProcessHandle> handles = new ArrayList<>(victim.process.descendants().toList());
+                handles.add(0, victim.process.toHandle());
+                killAt = System.nanoTime();
+                handles.forEach(ProcessHandle::destroyForcibly);
+            }
+        }
+        return new long[] {killAt, firstRerun, System.nanoTime(), resubmitted.size()};
+    }
+
     private Child startMember(String name, int port, List<Integer> members) throws IOException {
         List<String> args = new ArrayList<>();
         args.add(String.valueOf(port));
@@ -683,7 +791,15 @@ final class ClusterBench {
                         m.put("ratio_troupe_over_hazelcast_from_process_start",
                             ratio(m.get("troupe_from_process_start"), m.get("hazelcast_from_process_start")));
                     }
-                    default -> m.put("peer", null);
+                    default -> {
+                        m.put("peer", "hazelcast 5.7.0 IExecutorService.submitToMember, 1 thread per member, "
+                            + LOSS_WINDOW + " tasks in flight per member; a task whose member left"
+                            + " (MemberLeftException) is resubmitted by the caller to another member");
+                        m.put("ratio_hazelcast_over_troupe_first_rerun",
+                            ratio(m.get("hazelcast_kill_to_first_rerun_result"), m.get("kill_to_first_rerun_result")));
+                        m.put("ratio_hazelcast_over_troupe_map_end", ratio(m.get("hazelcast_kill_to_map_end"),
+                            m.get("kill_to_map_end")));
+                    }
                 }
                 m.put("java", Runtime.version().toString());
                 m.put("cores", Runtime.getRuntime().availableProcessors());

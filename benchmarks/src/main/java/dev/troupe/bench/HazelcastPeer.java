@@ -120,6 +120,39 @@ public final class HazelcastPeer {
         }
     }
 
+    /** Sleeps, then returns its input: the peer's task of {@code node_loss_recovery}. */
+    public static final class SleepTask implements Callable<Integer>, DataSerializable {
+        private int x;
+        private int sleepMs;
+
+        /** For Hazelcast's deserialization. */
+        public SleepTask() {
+        }
+
+        SleepTask(int x, int sleepMs) {
+            this.x = x;
+            this.sleepMs = sleepMs;
+        }
+
+        @Override
+        public Integer call() throws InterruptedException {
+            Thread.sleep(sleepMs);
+            return x;
+        }
+
+        @Override
+        public void writeData(ObjectDataOutput out) throws IOException {
+            out.writeInt(x);
+            out.writeInt(sleepMs);
+        }
+
+        @Override
+        public void readData(ObjectDataInput in) throws IOException {
+            x = in.readInt();
+            sleepMs = in.readInt();
+        }
+    }
+
     /** Returns its bytes: the peer's task of {@code cluster_task_roundtrip}. */
     public static final class Echo implements Callable<byte[]>, DataSerializable {
         private byte[] bytes;

@@ -47,7 +47,8 @@ class ClusterBenchTest {
         assertThat(lines).filteredOn(l -> l.contains("\"node_loss_recovery\"")).singleElement()
             .satisfies(l -> assertThat(l).containsPattern("\"kill_to_first_rerun_result\": ([0-9]|null)")
                 .containsPattern("\"kill_to_map_end\": [0-9]").containsPattern("\"reruns_of_started_tasks\": [0-9]")
-                .containsPattern("\"map_ms_with_loss\": [0-9]"));
+                .containsPattern("\"map_ms_with_loss\": [0-9]")
+                .containsPattern("\"hazelcast_kill_to_map_end\": [0-9]"));
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (ProcessHandle.current().descendants().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
