@@ -35,14 +35,14 @@ public final class BenchMain {
                 default: which = args[i];
             }
         }
+        if (which.equals("cluster")) {
+            ClusterBench.run(reps, System.out);
+            return;
+        }
         PythonPeer python = new PythonPeer(peers);
         boolean withPeer = python.available();
         if (!withPeer) {
             System.err.println("python3 or " + peers + " not found: peer figures will be null");
-        }
-        if (which.equals("cluster")) {
-            ClusterBench.run(reps, System.out);
-            return;
         }
         try (Troupe troupe = Troupe.local()) {
             if (which.equals("all") || which.equals("spawn")) {
