@@ -151,7 +151,11 @@ final class ClusterBench {
         boolean ok = false;
         try {
             bench = new ClusterBench(reps, sizes, dir);
-            hook = new Thread(bench::killAll, "cluster-bench-cleanup");
+            ClusterBench toClean = bench;
+            hook = new Thread(() -> {
+                toClean.killAll();
+                deleteTree(dir);
+            }, "cluster-bench-cleanup");
             Runtime.getRuntime().addShutdownHook(hook);
             bench.troupe();
             bench.hazelcast();
