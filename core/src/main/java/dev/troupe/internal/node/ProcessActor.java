@@ -417,7 +417,8 @@ final class ProcessActor {
                 return finish(0, null);
             }
             // Its node says how it ended (an exit code: the worker died) unless the node went too (no word).
-            timers.startSingleTimer(LinkLostGraceOver.INSTANCE, owner == null ? LENT_SPAWN_EXIT_GRACE : LENT_EXIT_GRACE);
+            timers.startSingleTimer(LinkLostGraceOver.INSTANCE,
+                owner == null ? LENT_SPAWN_EXIT_GRACE : LENT_EXIT_GRACE);
             return Behaviors.same();
         }
         if (record.isRemote()) {
