@@ -53,7 +53,7 @@ final class ClusterLending implements WorkerLending {
     void listed(Receptionist.Listing listing) {
         Map<String, ActorRef<NodeAgent.Command>> now = new HashMap<>();
         for (ActorRef<NodeAgent.Command> ref : listing.getServiceInstances(NodeAgent.KEY)) {
-            now.put(hostPort(ref.path().address()), ref);
+            now.put(PekkoCluster.hostPort(ref.path().address()), ref);
         }
         agents.keySet().retainAll(now.keySet());
         agents.putAll(now);
@@ -264,11 +264,5 @@ final class ClusterLending implements WorkerLending {
     private static String addressOf(String nodeId) {
         int hash = nodeId.lastIndexOf('#');
         return hash < 0 ? nodeId : nodeId.substring(0, hash);
-    }
-
-    static String hostPort(org.apache.pekko.actor.Address a) {
-        String host = a.getHost().orElse("?");
-        return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":"
-            + a.getPort().map(String::valueOf).orElse("?");
     }
 }

@@ -125,6 +125,13 @@ final class MemberTable {
         }
     }
 
+    /** {@code s} as a JSON string, quotes included. */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder();
+        quote(sb, s);
+        return sb.toString();
+    }
+
     private static void quote(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {

@@ -222,7 +222,7 @@ final class NodeAgent {
 
     private Behavior<Command> onMemberGone(MemberGone m) {
         for (Map.Entry<Key, Child> e : children.entrySet()) {
-            if (ClusterLending.hostPort(e.getKey().origin().path().address()).equals(m.address())) {
+            if (PekkoCluster.hostPort(e.getKey().origin().path().address()).equals(m.address())) {
                 context.getLog().info("killing worker {} (pid {}) of pool {}: its node {} left the cluster",
                     e.getKey().workerId(), e.getValue().process().pid(), e.getValue().pool(), m.address());
                 e.getValue().process().destroyForcibly();

@@ -583,7 +583,8 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         return hostPort(m.address());
     }
 
-    private static String hostPort(org.apache.pekko.actor.Address a) {
+    /** An address's {@code host:port}, an IPv6 host in brackets: how members and agents are named here. */
+    static String hostPort(org.apache.pekko.actor.Address a) {
         String host = a.getHost().orElse("?");
         return (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":"
             + a.getPort().map(String::valueOf).orElse("?");

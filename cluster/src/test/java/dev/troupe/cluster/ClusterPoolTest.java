@@ -180,10 +180,9 @@ class ClusterPoolTest {
             .contains("WorkerCrashedException");
     }
 
+    /** The node's JVM: the parent of the workers it starts. */
     private static long pid(NodeProcess n) {
-        String started = n.lines.stream().filter(l -> l.startsWith("{\"event\":\"started\"")).findFirst()
-            .orElseThrow();
-        return Long.parseLong(started.replaceAll(".*\"pid\":(\\d+).*", "$1"));
+        return n.process.pid();
     }
 
     private static Map<Long, Integer> resultsByParent(String mapped) {

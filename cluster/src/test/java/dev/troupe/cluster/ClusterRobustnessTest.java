@@ -116,8 +116,7 @@ class ClusterRobustnessTest {
         origin.send("map 600 3 2 10");
         String mapped = origin.awaitEvent("mapped", MAP);
         assertThat(mapped).as("log:\n%s", origin.log()).contains("\"correct\":true");
-        long pid = Long.parseLong(restarted.lines.stream().filter(l -> l.startsWith("{\"event\":\"started\""))
-            .findFirst().orElseThrow().replaceAll(".*\"pid\":(\\d+).*", "$1"));
+        long pid = restarted.process.pid();
         assertThat(mapped).as("the new incarnation's workers took part").contains("\"" + pid + "\":");
     }
 
