@@ -8,6 +8,8 @@ import dev.troupe.WorkerProcess;
 import dev.troupe.WorkerStartException;
 import dev.troupe.internal.codec.JavaSerialization;
 import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.internal.objects.LocalObjects;
+import dev.troupe.internal.objects.ObjectHost;
 import dev.troupe.spi.NodeExtension;
 import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -123,6 +126,8 @@ public final class Node implements AutoCloseable {
             }
             ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx),
                 NodeExtension.ACTOR_SYSTEM_NAME, config);
+            ctx.objects = new LocalObjects(system.systemActorOf(ObjectHost.create(config.getBytes(
+                "troupe.manager.max-bytes")), "troupe-objects", Props.empty()), codec, loader, ctx.nodeId);
             node = new Node(ctx, provider, system, extensionNames);
         } catch (IOException | RuntimeException e) {
             if (remoteServer != null && remoteServer != server) {
@@ -261,6 +266,11 @@ public final class Node implements AutoCloseable {
     /** The address workers connect to. */
     public String address() {
         return context.server.address();
+    }
+
+    /** The maps and lists of {@link dev.troupe.Troupe#manager()}. */
+    public dev.troupe.internal.objects.ObjectBackend objects() {
+        return context.objects;
     }
 
     /** The address remote workers dial in to ({@code troupe.tcp.listen}), or {@code null} when none. */
@@ -413,6 +423,10 @@ public final class Node implements AutoCloseable {
     }
 
     private void doClose() {
+        LocalObjects objects = context.objects;
+        if (objects != null) {
+            objects.close("node " + context.nodeId + " is closing");
+        }
         NodeServer remote = context.remoteServer;
         if (remote != null && remote != context.server) {
             // No new remote workers while the node closes; those released by closing pools find it gone.

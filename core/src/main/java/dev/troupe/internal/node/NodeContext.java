@@ -23,6 +23,8 @@ final class NodeContext {
     final RemoteWorkers remoteWorkers;
     /** Where pools get workers on other nodes (a cluster member's), or {@code null}. */
     volatile dev.troupe.spi.WorkerLending lending;
+    /** The maps and lists of {@link dev.troupe.Manager}; set right after the actor system starts. */
+    volatile dev.troupe.internal.objects.LocalObjects objects;
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong execIds = new AtomicLong();
     private final AtomicLong taskIds = new AtomicLong();

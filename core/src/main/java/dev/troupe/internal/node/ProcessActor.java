@@ -382,7 +382,7 @@ final class ProcessActor {
                 public void onLinkClosed(WorkerConnection conn, Throwable cause) {
                     self.tell(new LinkClosed(cause));
                 }
-            });
+            }, node.objects);
         c.handshake().attach(connection);
         NodeSettings s = node.settings;
         connection.link.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()
