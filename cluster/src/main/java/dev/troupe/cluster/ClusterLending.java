@@ -128,7 +128,7 @@ final class ClusterLending implements WorkerLending {
      * A member's agent: as the Receptionist lists it, or, before the listing has spread to this node (it spreads by
      * gossip, in seconds), at its well-known path, which every Troupe member has (its role says it is one).
      */
-    private ActorRef<NodeAgent.Command> agentOf(String node) {
+    ActorRef<NodeAgent.Command> agentOf(String node) {
         String address = addressOf(node);
         ActorRef<NodeAgent.Command> agent = agents.get(address);
         if (agent == null && resolver != null) {

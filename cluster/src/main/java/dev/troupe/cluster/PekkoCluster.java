@@ -343,6 +343,20 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         });
     }
 
+    /**
+     * Asks a member's agent what its node runs ({@code troupe status}).
+     *
+     * @param node    the member.
+     * @param timeout how long to wait for its answer.
+     * @return completes with its description, or fails with a {@link TimeoutException} when it does not answer in
+     *     time.
+     */
+    CompletionStage<NodeAgent.Description> describe(NodeInfo node, Duration timeout) {
+        ActorRef<NodeAgent.Command> a = lending.agentOf(node.id());
+        return org.apache.pekko.actor.typed.javadsl.AskPattern.ask(a, NodeAgent.Describe::new, timeout,
+            system.scheduler());
+    }
+
     @Override
     public <T> Optional<T> service(Class<T> type) {
         if (type == Cluster.class) {

@@ -26,8 +26,9 @@ import java.util.concurrent.CompletionException;
  * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ... --insecure on|off --workers N
  * --conf KEY=VALUE ...}, the last for any other setting; the secret comes from the environment), writes its
  * membership view and events to stdout as one JSON object a line, and obeys commands on stdin: {@code nodes},
- * {@code leave}, {@code exit}, {@code pool} (starts a pool of one worker busy with a task that sleeps for ten
- * minutes, reports the worker's pid, and later how the task ended), and {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}:
+ * {@code leave}, {@code exit}, {@code pool [WORKERS]} (starts a pool of one worker, or {@code WORKERS} spread over
+ * the cluster, each busy with a task that sleeps for ten minutes, reports the workers' pids, and later how the first
+ * task ended), and {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}:
  * a pool of {@code WORKERS} (spread over the cluster) maps {@code x -> x * x} over {@code 0..COUNT-1}, each task
  * sleeping {@code SLEEP_MS}; it reports {@code mapping} after a tenth of the results, then {@code mapped} with whether
  * every result came in order and how many results each node's workers (told apart by their parent process, the node
@@ -105,9 +106,13 @@ public final class ClusterTestNode {
                 map(troupe, command.substring(4).trim().split("\\s+"));
                 continue;
             }
+            if (command.startsWith("pool ")) {
+                startBusyPool(troupe, Integer.parseInt(command.substring(5).trim()));
+                continue;
+            }
             switch (command) {
                 case "nodes" -> emit(nodes(cluster.nodes()));
-                case "pool" -> startBusyPool(troupe);
+                case "pool" -> startBusyPool(troupe, 1);
                 case "leave" -> {
                     boolean ok = cluster.leave();
                     emit("{\"event\":\"left\",\"ok\":" + ok + "}");
@@ -199,12 +204,18 @@ public final class ClusterTestNode {
         }
     }
 
-    /** A pool of one worker, busy with a long task; reports the worker's pid, then how the task ended. */
-    private static void startBusyPool(Troupe troupe) {
-        Pool pool = troupe.pool(PoolOptions.workers(1));
+    /**
+     * A pool of {@code workers} workers (spread over the cluster), busy with as many long tasks; reports the workers'
+     * pids, then how the first task ended.
+     */
+    private static void startBusyPool(Troupe troupe, int workers) {
+        Pool pool = troupe.pool(PoolOptions.workers(workers));
         List<String> pids = new ArrayList<>();
         pool.workers().forEach(w -> pids.add(Long.toString(w.pid())));
         CompletableFuture<Integer> task = pool.submit(ClusterTestNode::sleep, 600);
+        for (int i = 1; i < workers; i++) {
+            pool.submit(ClusterTestNode::sleep, 600);
+        }
         emit("{\"event\":\"pool\",\"workers\":[" + String.join(",", pids) + "]}");
         task.whenComplete((result, error) -> {
             Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
