@@ -218,6 +218,24 @@ final class ClusterLending implements WorkerLending {
         }
     }
 
+    /**
+     * A member became unreachable, or reachable again, while still a member: the pools here give the workers it runs
+     * for them no new tasks while it is unreachable (B.3 of the design: those in flight stay; a removal re-runs them).
+     */
+    void reachability(NodeInfo node, boolean reachable) {
+        int n = 0;
+        for (Lease l : leases.values()) {
+            if (l.node().equals(node.id())) {
+                l.listener().suspended(!reachable);
+                n++;
+            }
+        }
+        if (n > 0) {
+            LOG.info("node {} is {}: {} worker(s) it runs for this node's pools {}", node.id(),
+                reachable ? "reachable again" : "unreachable", n, reachable ? "take tasks again" : "get no new tasks");
+        }
+    }
+
     /** A member was removed: its leases are lost, and the workers this node lent to it go. */
     void removed(NodeInfo node, ClusterEvent.RemovalReason reason) {
         String how = reason == ClusterEvent.RemovalReason.LEFT ? "it left"

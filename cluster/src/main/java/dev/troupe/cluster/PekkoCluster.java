@@ -429,9 +429,15 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
             onMemberRemoved(removed);
         } else if (event instanceof UnreachableMember u) {
             unreachable.add(u.member().uniqueAddress());
+            if (!isSelf(u.member())) {
+                lending.reachability(info(u.member(), true), false);
+            }
             publish(new ClusterEvent.NodeUnreachable(info(u.member(), true)));
         } else if (event instanceof ReachableMember reachable) {
             unreachable.remove(reachable.member().uniqueAddress());
+            if (!isSelf(reachable.member())) {
+                lending.reachability(info(reachable.member(), false), true);
+            }
             publish(new ClusterEvent.NodeReachable(info(reachable.member(), false)));
         } else if (event instanceof ThisActorSystemQuarantinedEvent q) {
             if (quarantinedBy == null) {
