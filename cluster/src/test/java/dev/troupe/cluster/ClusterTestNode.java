@@ -28,7 +28,8 @@ import java.util.concurrent.CompletionException;
  * membership view and events to stdout as one JSON object a line, and obeys commands on stdin: {@code nodes},
  * {@code leave}, {@code exit}, {@code pool [WORKERS]} (starts a pool of one worker, or {@code WORKERS} spread over
  * the cluster, each busy with a task that sleeps for ten minutes, reports the workers' pids, and later how the first
- * task ended), and {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR] [starts=DIR] [window=N]}:
+ * task ended), {@code exec} (starts {@code sleep 600} with {@code Troupe.exec} and reports its pid), and
+ * {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR] [starts=DIR] [window=N]}:
  * a pool of {@code WORKERS} (spread over the cluster) maps {@code x -> x * x} over {@code 0..COUNT-1}, each task
  * sleeping {@code SLEEP_MS}; it reports {@code mapping} after a tenth of the results, then {@code mapped} with whether
  * every result came in order and how many results each node's workers (told apart by their parent process, the node
@@ -115,6 +116,7 @@ public final class ClusterTestNode {
             switch (command) {
                 case "nodes" -> emit(nodes(cluster.nodes()));
                 case "pool" -> startBusyPool(troupe, 1);
+                case "exec" -> emit("{\"event\":\"exec\",\"pid\":" + troupe.exec("sleep", "600").pid() + "}");
                 case "leave" -> {
                     boolean ok = cluster.leave();
                     emit("{\"event\":\"left\",\"ok\":" + ok + "}");

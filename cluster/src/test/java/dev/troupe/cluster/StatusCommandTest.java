@@ -78,6 +78,10 @@ class StatusCommandTest {
             () -> new AssertionError("no worker of " + pids + " is a child of the seed's JVM"));
         long lent = pids.stream().filter(p -> parentOf(p) == second.process.pid()).findFirst().orElseThrow(
             () -> new AssertionError("no worker of " + pids + " is a child of the second node's JVM"));
+        seed.send("exec");
+        Matcher exec = Pattern.compile("\"pid\":(\\d+)").matcher(seed.awaitEvent("exec", START));
+        assertThat(exec.find()).isTrue();
+        long sleeper = Long.parseLong(exec.group(1));
         String secret = NodeCommandTest.secretFile(dir).toString();
 
         CommandProcess table = status("status-table", "--seed", seed.address, "--secret-file", secret);
@@ -97,7 +101,10 @@ class StatusCommandTest {
         }
         List<String> workers = sections.get(1);
         assertThat(workers.get(0).split(" +")).containsExactly("NODE", "PID", "ROLE/POOL", "STATE", "CPU", "RSS");
-        assertThat(workers).as(table.output()).hasSize(3);
+        assertThat(workers).as(table.output()).hasSize(4);
+        String[] execRow = row(workers, seed.address, sleeper);
+        assertThat(execRow[2]).isEqualTo("exec");
+        assertThat(megabytes(execRow[5])).isPositive();
         String[] seedWorker = row(workers, seed.address, local);
         assertThat(seedWorker[2]).matches("pool:pool-\\d+");
         String poolName = seedWorker[2].substring("pool:".length());
@@ -134,8 +141,18 @@ class StatusCommandTest {
             assertThat(m.group(5)).isEqualTo("1");
             addresses.add(m.group(2));
             boolean isSeed = m.group(2).equals(seed.address);
-            Matcher w = JSON_WORKER.matcher(m.group(6));
-            assertThat(w.matches()).as("one worker: %s", m.group(6)).isTrue();
+            String workerJson = m.group(6);
+            if (isSeed) {
+                // The executable's object (no object nests), then the one worker left.
+                int from = workerJson.indexOf("{\"pid\":" + sleeper + ",");
+                assertThat(from).as(workerJson).isNotNegative();
+                String execJson = workerJson.substring(from, workerJson.indexOf('}', from) + 1);
+                assertThat(execJson).startsWith("{\"pid\":" + sleeper + ",\"id\":\"x-1\",\"role\":\"exec\","
+                    + "\"pool\":null,\"peer\":null,\"host\":null,\"state\":\"READY\"");
+                workerJson = workerJson.replace("," + execJson, "").replace(execJson + ",", "");
+            }
+            Matcher w = JSON_WORKER.matcher(workerJson);
+            assertThat(w.matches()).as("one worker: %s", workerJson).isTrue();
             assertThat(Long.parseLong(w.group(1))).isEqualTo(isSeed ? local : lent);
             assertThat(w.group(2)).isEqualTo(isSeed ? "worker" : "lent");
             assertThat(w.group(3)).isEqualTo(poolName);
