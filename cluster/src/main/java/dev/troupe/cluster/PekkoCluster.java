@@ -353,6 +353,9 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
      */
     CompletionStage<NodeAgent.Description> describe(NodeInfo node, Duration timeout) {
         ActorRef<NodeAgent.Command> a = lending.agentOf(node.id());
+        if (a == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no Troupe agent known for " + node.id()));
+        }
         return org.apache.pekko.actor.typed.javadsl.AskPattern.ask(a, NodeAgent.Describe::new, timeout,
             system.scheduler());
     }

@@ -314,16 +314,15 @@ public final class Node implements AutoCloseable {
             }
             dev.troupe.ProcessStats stats = null;
             long pid = r.pid();
-            if (lent) {
-                stats = null;
-            } else if (r.isRemote()) {
+            // A lent worker's figures are read by the member that runs it.
+            if (!lent && r.isRemote()) {
                 WorkerConnection c = r.connection;
                 if (c != null) {
                     dev.troupe.wire.Stats s = c.lastStats();
                     stats = new dev.troupe.ProcessStats(pid, Duration.ofNanos(Math.max(0, s.getCpuTimeNanos())), -1,
                         s.getThreadCount());
                 }
-            } else if (pid > 0) {
+            } else if (!lent && pid > 0) {
                 stats = OsStats.tryRead(pid).orElse(null);
             }
             String host = r.remoteHost == null ? "localhost" : r.remoteHost;
