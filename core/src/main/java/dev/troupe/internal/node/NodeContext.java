@@ -10,6 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * INTERNAL API. The node-wide services actors and handles share. Thread-safe.
  */
 final class NodeContext {
+    /** How the ids of executables ({@code Troupe.exec}) begin; workers' ids begin otherwise. */
+    static final String EXEC_ID_PREFIX = "x-";
     final NodeSettings settings;
     final NodeServer server;
     final PayloadCodec codec;
@@ -50,7 +52,7 @@ final class NodeContext {
     }
 
     String nextExecId() {
-        return "x-" + execIds.incrementAndGet();
+        return EXEC_ID_PREFIX + execIds.incrementAndGet();
     }
 
     long nextTaskId() {

@@ -32,6 +32,8 @@ final class PoolImpl implements Pool {
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
     /** How many encoded input bytes {@link #mapAsync} gathers before it hands chunks to the pool. */
     private static final long ENQUEUE_BATCH_BYTES = 64 * 1024;
+    /** How pools' names (and their actors' names) begin. */
+    private static final String POOL_NAME_PREFIX = "pool-";
 
     private final Node node;
     private final NodeContext context;
@@ -52,7 +54,7 @@ final class PoolImpl implements Pool {
             throw new IllegalStateException("this node takes no remote workers: set troupe.tcp.listen (HOST:PORT) and"
                 + " a secret (troupe.tcp.secret-file or TROUPE_SECRET), with troupe-transport-tcp on the class path");
         }
-        String name = "pool-" + POOL_IDS.incrementAndGet();
+        String name = POOL_NAME_PREFIX + POOL_IDS.incrementAndGet();
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
         TaskFunction init = options.initializer() == null ? null : node.functions().of(options.initializer());
         if (init != null) {
@@ -223,6 +225,29 @@ final class PoolImpl implements Pool {
             }
         }
         return out;
+    }
+
+    /** The pool's name on this node: its actor's. */
+    String name() {
+        return actor.path().name();
+    }
+
+    PoolOptions options() {
+        return options;
+    }
+
+    /**
+     * The name of the pool whose worker {@code r} is, or {@code null} for a process of no pool: pool actors are
+     * system actors named {@code pool-N}, the parents of their workers' actors.
+     */
+    static String poolOf(ProcessRecord r) {
+        ActorRef<ProcessActor.Command> a = r.actor;
+        if (a == null) {
+            return null;
+        }
+        org.apache.pekko.actor.ActorPath parent = a.path().parent();
+        return parent.name().startsWith(POOL_NAME_PREFIX) && parent.parent().name().equals("system")
+            ? parent.name() : null;
     }
 
     @Override
