@@ -71,6 +71,9 @@ public final class BenchMain {
             if (which.equals("all") || which.equals("pool")) {
                 PoolBench.run(troupe, reps, withPeer ? python : null);
             }
+            if (which.equals("all") || which.equals("manager")) {
+                ManagerBench.run(troupe, reps, withPeer ? python : null);
+            }
         }
         if (which.equals("all")) {
             ClusterBench.run(reps, System.out);

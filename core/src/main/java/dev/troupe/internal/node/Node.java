@@ -33,7 +33,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -126,8 +125,8 @@ public final class Node implements AutoCloseable {
             }
             ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx),
                 NodeExtension.ACTOR_SYSTEM_NAME, config);
-            ctx.objects = new LocalObjects(system.systemActorOf(ObjectHost.create(config.getBytes(
-                "troupe.manager.max-bytes")), "troupe-objects", Props.empty()), codec, loader, ctx.nodeId);
+            ctx.objects = new LocalObjects(new ObjectHost(config.getBytes("troupe.manager.max-bytes")), codec, loader,
+                ctx.nodeId);
             node = new Node(ctx, provider, system, extensionNames);
         } catch (IOException | RuntimeException e) {
             if (remoteServer != null && remoteServer != server) {

@@ -315,7 +315,7 @@ final class WorkerConnection implements LinkHandler {
                 lastStats = e.getStats();
                 break;
             case OBJECT_CALL:
-                objects.forward(e.getObjectCall(), reply -> l.send(Envelope.newBuilder().setObjectReply(reply).build()));
+                l.send(Envelope.newBuilder().setObjectReply(objects.handle(e.getObjectCall())).build());
                 break;
             default:
                 l.close(new MalformedFrameException("worker " + workerId + " (pid " + pid + ") sent an unexpected "

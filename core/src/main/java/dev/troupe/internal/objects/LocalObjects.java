@@ -3,23 +3,21 @@ package dev.troupe.internal.objects;
 import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.wire.ObjectCall;
 import dev.troupe.wire.ObjectReply;
-import java.util.function.Consumer;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * INTERNAL API. The node's own way to its {@link ObjectHost}, and the way its workers' calls go in.
  */
 public final class LocalObjects extends PendingCalls {
-    private final ActorRef<ObjectHost.Call> host;
+    private final ObjectHost host;
     private final String nodeId;
 
     /**
-     * @param host   the host actor.
+     * @param host   the host.
      * @param codec  the node's codec.
      * @param loader the node's class loader.
      * @param nodeId names the node in messages.
      */
-    public LocalObjects(ActorRef<ObjectHost.Call> host, PayloadCodec codec, ClassLoader loader, String nodeId) {
+    public LocalObjects(ObjectHost host, PayloadCodec codec, ClassLoader loader, String nodeId) {
         super(codec, loader);
         this.host = host;
         this.nodeId = nodeId;
@@ -27,17 +25,17 @@ public final class LocalObjects extends PendingCalls {
 
     @Override
     protected void send(ObjectCall call) {
-        host.tell(new ObjectHost.Call(call, this::complete));
+        complete(host.handle(call));
     }
 
     /**
-     * Hands a worker's call to the host.
+     * Applies a worker's call.
      *
-     * @param call  the call.
-     * @param reply takes the reply, on the host's thread.
+     * @param call the call.
+     * @return its reply.
      */
-    public void forward(ObjectCall call, Consumer<ObjectReply> reply) {
-        host.tell(new ObjectHost.Call(call, reply));
+    public ObjectReply handle(ObjectCall call) {
+        return host.handle(call);
     }
 
     @Override
