@@ -337,6 +337,37 @@ public final class PayloadCodec {
     }
 
     /**
+     * Whether any value of a list, or anything a value holds, is Java-serialized: the only kind whose decoding runs
+     * code of the value's own classes, and so may take long.
+     *
+     * @param list the encoded list.
+     * @return {@code true} when decoding it reads Java serialization.
+     */
+    public static boolean carriesJava(PayloadList list) {
+        if (list.getValuesCase() != PayloadList.ValuesCase.BOXED) {
+            return false;
+        }
+        for (Payload p : list.getBoxed().getItemsList()) {
+            if (carriesJava(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean carriesJava(Payload p) {
+        if (p.getKind() == PayloadKind.JAVA) {
+            return true;
+        }
+        for (int i = 0, n = p.getPartsCount(); i < n; i++) {
+            if (carriesJava(p.getParts(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Decodes a list of values.
      *
      * @param list   the encoded list.

@@ -3,7 +3,11 @@ package dev.troupe.internal.node;
 import dev.troupe.internal.codec.PayloadCodec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -18,6 +22,13 @@ final class NodeContext {
     final String nodeId;
     final ClassLoader loader;
     final Map<String, ProcessRecord> processes = new ConcurrentHashMap<>();
+    /**
+     * Decodes results that carry Java-serialized values, off the links' threads: reading such a value may take
+     * long (up to {@code troupe.serialization.max-decode-time}, or for ever in a class's own code), and a link's
+     * thread also reads that worker's other results. At most one thread per core; when all are busy, the link's
+     * thread decodes the result itself.
+     */
+    final ExecutorService decoder = decoderPool();
     /** The server remote workers dial in to, or {@code null} when this node takes none. */
     volatile NodeServer remoteServer;
     final RemoteWorkers remoteWorkers;
@@ -37,6 +48,17 @@ final class NodeContext {
         this.nodeId = nodeId;
         this.loader = loader;
         this.remoteWorkers = new RemoteWorkers(settings, nodeId);
+    }
+
+    private static ExecutorService decoderPool() {
+        AtomicLong ids = new AtomicLong();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Math.max(2, Runtime.getRuntime().availableProcessors()),
+            30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "troupe-decode-" + ids.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }, new ThreadPoolExecutor.CallerRunsPolicy());
+        return pool;
     }
 
     String nextRemoteId() {

@@ -369,7 +369,7 @@ final class ProcessActor {
         }
         ActorRef<Command> self = context.getSelf();
         connection = new WorkerConnection(spec.id(), record.pid(), c.handshake().link, node.codec, node.loader,
-            node.settings.maxFrameBytes,
+            node.settings.maxFrameBytes, node.decoder,
             new WorkerConnection.Listener() {
                 @Override
                 public void onTaskFinished(WorkerConnection conn, InFlightTask task) {

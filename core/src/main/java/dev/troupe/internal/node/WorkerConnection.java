@@ -10,6 +10,7 @@ import dev.troupe.wire.DefineFunction;
 import dev.troupe.wire.Envelope;
 import dev.troupe.wire.Failure;
 import dev.troupe.wire.Forget;
+import dev.troupe.wire.PayloadList;
 import dev.troupe.wire.FrameCodec;
 import dev.troupe.wire.FrameTooLargeException;
 import dev.troupe.wire.Result;
@@ -27,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -35,8 +37,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe. {@link #submit} may be called from any thread (the owning actor in practice); inbound
  * envelopes arrive on the link's thread, which completes the task sinks directly, so a result reaches its
- * caller without an actor hop. The in-flight map decides races: whoever removes a task from it delivers its
- * outcome.
+ * caller without an actor hop. A result that carries Java-serialized values is decoded on the node's decoder
+ * threads instead, so that a value whose decoding takes long (or never ends) holds up its own task only, not the
+ * worker's later results. The in-flight map decides races: whoever removes a task from it delivers its outcome.
  */
 final class WorkerConnection implements LinkHandler {
     /**
@@ -61,6 +64,7 @@ final class WorkerConnection implements LinkHandler {
     private final PayloadCodec codec;
     private final int maxFrameBytes;
     private final ClassLoader loader;
+    private final Executor decoder;
     private final Listener listener;
     private final ConcurrentHashMap<Long, InFlightTask> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong dispatchSequence = new AtomicLong();
@@ -77,7 +81,8 @@ final class WorkerConnection implements LinkHandler {
     private volatile Stats lastStats = Stats.getDefaultInstance();
 
     WorkerConnection(String workerId, long pid, Link link, PayloadCodec codec, ClassLoader loader,
-                     int maxFrameBytes, Listener listener) {
+                     int maxFrameBytes, Executor decoder, Listener listener) {
+        this.decoder = decoder;
         this.maxFrameBytes = maxFrameBytes;
         this.workerId = workerId;
         this.pid = pid;
@@ -324,12 +329,38 @@ final class WorkerConnection implements LinkHandler {
         long run = Math.max(1, r.getRunNanos());
         long avg = averageRunNanos;
         averageRunNanos = avg == 0 ? run : avg + (run - avg) / 8; // only the link's reader thread writes it
+        PayloadList outputs;
         try {
-            t.sink.succeed(codec.decodeList(r.getOutputs(), loader));
+            outputs = PayloadCodec.parseList(r.getOutputs());
+        } catch (RuntimeException ex) {
+            t.sink.fail(ex);
+            listener.onTaskFinished(this, t);
+            return;
+        }
+        if (PayloadCodec.carriesJava(outputs)) {
+            t.decoding = true;
+            listener.onTaskFinished(this, t);
+            try {
+                decoder.execute(() -> decode(t, outputs));
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                t.sink.fail(new CancellationException(t + " was not decoded: the node is closing"));
+            }
+        } else {
+            decode(t, outputs);
+            listener.onTaskFinished(this, t);
+        }
+    }
+
+    private void decode(InFlightTask t, PayloadList outputs) {
+        if (t.sink.isDone()) {
+            // Cancelled or timed out while it waited: nobody wants it decoded.
+            return;
+        }
+        try {
+            t.sink.succeed(codec.decodeValues(outputs, loader));
         } catch (RuntimeException ex) {
             t.sink.fail(ex);
         }
-        listener.onTaskFinished(this, t);
     }
 
     private void onFailure(Failure f) {

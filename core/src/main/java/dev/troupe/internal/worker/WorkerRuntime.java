@@ -121,7 +121,9 @@ final class WorkerRuntime implements LinkHandler {
         this.idleSpinNanos = Long.parseLong(env.getOrDefault(WorkerLaunch.ENV_IDLE_SPIN_NANOS, "0"));
         this.codec = new PayloadCodec(new JavaSerialization(
             env.getOrDefault(WorkerLaunch.ENV_SERIAL_FILTER, JavaSerialization.DEFAULT_FILTER),
-            Boolean.parseBoolean(env.getOrDefault(WorkerLaunch.ENV_JAVA_VALUES, "true"))));
+            Boolean.parseBoolean(env.getOrDefault(WorkerLaunch.ENV_JAVA_VALUES, "true")),
+            Long.parseLong(env.getOrDefault(WorkerLaunch.ENV_MAX_DECODE_NANOS,
+                Long.toString(JavaSerialization.DEFAULT_MAX_DECODE_NANOS)))));
     }
 
     /** The settings it connects with (for tests). */
