@@ -2,6 +2,7 @@ package dev.troupe.shared;
 
 import dev.troupe.TroupeException;
 import dev.troupe.spi.support.ProcessConfig;
+import dev.troupe.transport.shm.FileSpace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
@@ -74,7 +75,7 @@ final class NamedSegment {
                 return open(kind, name, path, size);
             } catch (NoSuchFileException e) {
                 try {
-                    create(kind, path, size, init);
+                    create(kind, name, path, size, init);
                 } catch (FileAlreadyExistsException raced) {
                     // another process created it first: open theirs
                 } catch (IOException io) {
@@ -142,14 +143,15 @@ final class NamedSegment {
         }
     }
 
-    private static void create(String kind, Path path, int size, Initializer init) throws IOException {
+    private static void create(String kind, String name, Path path, int size, Initializer init)
+        throws IOException {
         Path tmp = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid() + "."
             + Thread.currentThread().getId() + ".new");
         long fileSize = HEADER_BYTES + (long) size;
         try {
             try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE), ownerOnly("rw-------"))) {
-                ch.write(java.nio.ByteBuffer.allocate(1), fileSize - 1);
+                FileSpace.reserve(tmp, ch, fileSize, "shared " + kind + " '" + name + "'");
                 MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize);
                 UnsafeBuffer h = new UnsafeBuffer(m, 0, HEADER_BYTES);
                 h.putInt(KIND_OFFSET, kind.hashCode());
