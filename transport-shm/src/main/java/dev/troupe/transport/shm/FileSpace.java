@@ -15,20 +15,34 @@ import java.nio.file.Path;
  * {@link InternalError}. Reserving at creation turns that into an {@link IOException} that says how much was asked
  * for and where. Thread-safe.
  *
- * <p>On Linux it calls {@code posix_fallocate(3)} through JNA, on a descriptor of its own; where that is not
+ * <p>On Linux it calls {@code posix_fallocate(3)} through JNA, on a descriptor of its own (opened by path, not
+ * following a symbolic link: the caller has just created the file in an owner-only directory); where that is not
  * available it writes one zero byte into every page through the channel, which makes the file system allocate it.
  */
 public final class FileSpace {
     private static final int PAGE_BYTES = 4096;
     private static final int O_RDWR = 2;
+    private static final int O_CLOEXEC = 02000000;
+    /** {@code O_NOFOLLOW}, whose value differs between architectures; 0 where it is not known (no native call). */
+    private static final int O_NOFOLLOW = noFollowFlag();
     /** {@code errno} values that mean "this file system cannot do it here", not "no space". */
     private static final int EINVAL = 22;
     private static final int ENOSYS = 38;
     private static final int EOPNOTSUPP = 95;
 
-    private static final boolean NATIVE = bind();
+    private static final boolean NATIVE = O_NOFOLLOW != 0 && bind();
 
     private FileSpace() {
+    }
+
+    private static int noFollowFlag() {
+        String arch = System.getProperty("os.arch", "");
+        if (arch.equals("amd64") || arch.equals("x86_64")) {
+            return 0400000;
+        } else if (arch.equals("aarch64") || arch.equals("arm64")) {
+            return 0100000;
+        }
+        return 0;
     }
 
     private static boolean bind() {
@@ -85,7 +99,7 @@ public final class FileSpace {
 
     /** {@code null} when reserved, {@code ""} when the file system cannot reserve, else why it failed. */
     private static String fallocate(Path path, long bytes) {
-        int fd = open(path.toString(), O_RDWR);
+        int fd = open(path.toString(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) {
             return "";
         }

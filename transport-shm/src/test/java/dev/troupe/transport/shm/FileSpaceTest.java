@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.troupe.TroupeException;
+import dev.troupe.shared.SharedDirectoryTest;
 import dev.troupe.shared.SharedMemory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -32,7 +33,11 @@ class FileSpaceTest {
 
     @BeforeEach
     void mountSmallTmpfs() throws Exception {
-        mountPoint = Files.createTempDirectory("troupe-small-tmpfs-");
+        // The shared-object directory this module's tests configure (read once per JVM) is the mount point.
+        mountPoint = SharedDirectoryTest.configured();
+        SharedDirectoryTest.removeAll(mountPoint);
+        Files.createDirectories(mountPoint, PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rwx------")));
         String why = run(List.of("mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", mountPoint.toString()));
         if (why != null) {
             System.out.println("FileSpaceTest skipped: cannot mount a 1 MiB tmpfs at " + mountPoint + ": " + why);
@@ -43,13 +48,12 @@ class FileSpaceTest {
 
     @AfterEach
     void unmount() throws Exception {
-        System.clearProperty("troupe.shared.directory");
         if (mounted) {
             // Lazy: a shared object's mapping stays until it is garbage-collected; the mount goes with it.
             String why = run(List.of("umount", "--lazy", mountPoint.toString()));
             assertThat(why).as("umount " + mountPoint).isNull();
         }
-        Files.deleteIfExists(mountPoint);
+        SharedDirectoryTest.removeAll(mountPoint);
     }
 
     /** Runs a command; {@code null} when it succeeded, else what it printed. */
@@ -70,9 +74,7 @@ class FileSpaceTest {
 
     @Test
     void shouldRefuseSharedMemoryTheFileSystemCannotBack() throws Exception {
-        Path dir = mountPoint.resolve("shared");
-        Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        System.setProperty("troupe.shared.directory", dir.toString());
+        Path dir = mountPoint;
 
         assertThatThrownBy(() -> SharedMemory.create("too-large", 8 << 20))
             .isInstanceOf(TroupeException.class)
