@@ -47,6 +47,8 @@ final class WorkerConnection implements LinkHandler {
      * 5-byte length of the inputs and of the envelope's field.
      */
     private static final int SUBMIT_OVERHEAD_BYTES = 34;
+    /** The {@code Welcome} capability that says this node takes {@code LogLine}s. */
+    static final String CAPABILITY_LOG = "log";
     /** Functions remembered per worker before the least recently used is forgotten. */
     private static final int MAX_DEFINED_FUNCTIONS = 256;
 
@@ -314,6 +316,11 @@ final class WorkerConnection implements LinkHandler {
                 break;
             case STATS:
                 lastStats = e.getStats();
+                break;
+            case LOG:
+                // A remote worker's output: its own stdout and stderr go to its own host, not to this node.
+                OutputPump.forward(e.getLog().getStream() == dev.troupe.wire.LogLine.Stream.STDERR, workerId, pid,
+                    e.getLog().getLine());
                 break;
             default:
                 l.close(new MalformedFrameException("worker " + workerId + " (pid " + pid + ") sent an unexpected "

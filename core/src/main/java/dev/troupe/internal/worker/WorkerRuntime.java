@@ -195,7 +195,18 @@ final class WorkerRuntime implements LinkHandler {
         long beat = Math.max(50, w.getHeartbeatIntervalMs());
         timer.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
         taskThread = Thread.currentThread();
-        return workLoop();
+        // A local worker's output reaches the node through its pipes; a remote one's only through the link.
+        boolean forward = remote && w.getCapabilitiesList().contains("log");
+        if (forward) {
+            OutputForwarder.attach(link);
+        }
+        try {
+            return workLoop();
+        } finally {
+            if (forward) {
+                OutputForwarder.attach(null);
+            }
+        }
     }
 
     private int workLoop() throws InterruptedException {
