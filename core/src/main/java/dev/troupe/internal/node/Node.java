@@ -466,6 +466,7 @@ public final class Node implements AutoCloseable {
         }
         context.timer.shutdownNow();
         context.decoder.shutdownNow();
+        context.callbacks.shutdown();
         context.runDirectory.close();
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);

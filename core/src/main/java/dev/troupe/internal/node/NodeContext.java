@@ -29,6 +29,13 @@ final class NodeContext {
      * thread decodes the result itself.
      */
     final ExecutorService decoder = decoderPool();
+    /**
+     * Runs the callbacks users register on the futures of tasks ({@link CallbackFuture}), off the links' threads:
+     * threads made on demand and kept for a minute; when {@value #MAX_CALLBACK_THREADS} are busy (callbacks that
+     * block), the link's thread runs the callback itself.
+     */
+    final ExecutorService callbacks = callbackPool();
+    static final int MAX_CALLBACK_THREADS = 64;
     /** The server remote workers dial in to, or {@code null} when this node takes none. */
     volatile NodeServer remoteServer;
     final RemoteWorkers remoteWorkers;
@@ -57,8 +64,22 @@ final class NodeContext {
                 Thread t = new Thread(r, "troupe-decode-" + ids.incrementAndGet());
                 t.setDaemon(true);
                 return t;
-            }, new ThreadPoolExecutor.CallerRunsPolicy());
+            }, NodeContext::runHere);
         return pool;
+    }
+
+    private static ExecutorService callbackPool() {
+        AtomicLong ids = new AtomicLong();
+        return new ThreadPoolExecutor(0, MAX_CALLBACK_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "troupe-callback-" + ids.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }, NodeContext::runHere);
+    }
+
+    /** When every thread is busy, or the pool was shut down with the node: the submitting thread runs it. */
+    private static void runHere(Runnable r, ThreadPoolExecutor pool) {
+        r.run();
     }
 
     String nextRemoteId() {

@@ -347,11 +347,7 @@ final class WorkerConnection implements LinkHandler {
         if (PayloadCodec.carriesJava(outputs)) {
             t.decoding = true;
             listener.onTaskFinished(this, t);
-            try {
-                decoder.execute(() -> decode(t, outputs));
-            } catch (java.util.concurrent.RejectedExecutionException closing) {
-                t.sink.fail(new CancellationException(t + " was not decoded: the node is closing"));
-            }
+            decoder.execute(() -> decode(t, outputs));
         } else {
             decode(t, outputs);
             listener.onTaskFinished(this, t);
