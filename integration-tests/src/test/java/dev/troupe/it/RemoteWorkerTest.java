@@ -86,7 +86,8 @@ class RemoteWorkerTest {
             await(() -> pool.size() == 1, "the killed worker left the pool");
             assertThat(pool.workers().get(0).pid()).isEqualTo(b.pid());
             assertThat(lost.join(java.time.Duration.ofSeconds(30))).isTrue();
-            assertThat(lost.exitCode()).as("a remote worker lost, not one that runs on").isEqualTo(ManagedProcess.EXIT_LOST);
+            assertThat(lost.exitCode()).as("a remote worker lost, not one that runs on")
+                .isEqualTo(ManagedProcess.EXIT_LOST);
         }
     }
 

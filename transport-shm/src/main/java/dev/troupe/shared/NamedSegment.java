@@ -260,7 +260,10 @@ final class NamedSegment {
             "_"));
     }
 
-    /** The directory as checked: its path, its identity (device and inode) and, where the platform can, an open handle. */
+    /**
+     * The directory as checked: its path, its identity (device and inode) and, where the platform can, an open
+     * handle.
+     */
     private static final class CheckedDirectory {
         final Path path;
         private final Object fileKey;
