@@ -205,6 +205,16 @@ public final class Troupe implements AutoCloseable {
     }
 
     /**
+     * The maps and lists this node hosts for all its processes: Python's {@code multiprocessing.Manager()}. Handles
+     * from it may be captured by tasks or passed to them, and reach the same objects from the workers.
+     *
+     * @return the manager.
+     */
+    public Manager manager() {
+        return new Manager(node.objects());
+    }
+
+    /**
      * Closes every pool, stops every process this node started (gracefully, then by force), removes its socket
      * files and run directory, and stops its actor system. Idempotent.
      */

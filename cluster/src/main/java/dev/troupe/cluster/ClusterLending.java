@@ -128,7 +128,7 @@ final class ClusterLending implements WorkerLending {
      * A member's agent: as the Receptionist lists it, or, before the listing has spread to this node (it spreads by
      * gossip, in seconds), at its well-known path, which every Troupe member has (its role says it is one).
      */
-    private ActorRef<NodeAgent.Command> agentOf(String node) {
+    ActorRef<NodeAgent.Command> agentOf(String node) {
         String address = addressOf(node);
         ActorRef<NodeAgent.Command> agent = agents.get(address);
         if (agent == null && resolver != null) {
@@ -215,6 +215,24 @@ final class ClusterLending implements WorkerLending {
         Lease l = leases.remove(workerId);
         if (l != null) {
             l.listener().exited(exitCode);
+        }
+    }
+
+    /**
+     * A member became unreachable, or reachable again, while still a member: the pools here give the workers it runs
+     * for them no new tasks while it is unreachable (B.3 of the design: those in flight stay; a removal re-runs them).
+     */
+    void reachability(NodeInfo node, boolean reachable) {
+        int n = 0;
+        for (Lease l : leases.values()) {
+            if (l.node().equals(node.id())) {
+                l.listener().suspended(!reachable);
+                n++;
+            }
+        }
+        if (n > 0) {
+            LOG.info("node {} is {}: {} worker(s) it runs for this node's pools {}", node.id(),
+                reachable ? "reachable again" : "unreachable", n, reachable ? "take tasks again" : "get no new tasks");
         }
     }
 

@@ -2,13 +2,19 @@ package dev.troupe.cluster;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.troupe.cluster.wire.DescribeNode;
 import dev.troupe.cluster.wire.KillWorker;
 import dev.troupe.cluster.wire.LendWorker;
+import dev.troupe.cluster.wire.NodeDescription;
+import dev.troupe.cluster.wire.PoolEntry;
+import dev.troupe.cluster.wire.ProcessEntry;
 import dev.troupe.cluster.wire.RetireWorker;
 import dev.troupe.cluster.wire.WorkerExited;
 import dev.troupe.cluster.wire.WorkerNotStarted;
 import dev.troupe.cluster.wire.WorkerStarted;
 import java.io.NotSerializableException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -30,6 +36,8 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
     private static final String NOT_STARTED = "N";
     private static final String EXITED = "E";
     private static final String RETIRE = "R";
+    private static final String DESCRIBE = "Q";
+    private static final String DESCRIPTION = "D";
 
     private final ExtendedActorSystem system;
     private volatile ActorRefResolver resolver;
@@ -76,6 +84,10 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
             return EXITED;
         } else if (o instanceof NodeAgent.Retire) {
             return RETIRE;
+        } else if (o instanceof NodeAgent.Describe) {
+            return DESCRIBE;
+        } else if (o instanceof NodeAgent.Description) {
+            return DESCRIPTION;
         }
         throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
             + getClass().getName());
@@ -104,6 +116,10 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                 .toByteArray();
         } else if (o instanceof NodeAgent.Retire m) {
             return RetireWorker.newBuilder().setWorkerId(m.workerId()).setReason(m.reason()).build().toByteArray();
+        } else if (o instanceof NodeAgent.Describe m) {
+            return DescribeNode.newBuilder().setReplyTo(ref(m.replyTo())).build().toByteArray();
+        } else if (o instanceof NodeAgent.Description m) {
+            return description(m).toByteArray();
         }
         throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
             + getClass().getName());
@@ -144,6 +160,12 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                     RetireWorker m = RetireWorker.parseFrom(bytes);
                     return new NodeAgent.Retire(m.getWorkerId(), m.getReason());
                 }
+                case DESCRIBE: {
+                    DescribeNode m = DescribeNode.parseFrom(bytes);
+                    return new NodeAgent.Describe(resolver().resolveActorRef(m.getReplyTo()));
+                }
+                case DESCRIPTION:
+                    return description(NodeDescription.parseFrom(bytes));
                 default:
                     throw new NotSerializableException("unknown manifest '" + manifest + "' for "
                         + getClass().getName() + " (a node of another Troupe version?)");
@@ -152,6 +174,34 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
             throw new NotSerializableException("malformed " + manifest + " message (" + bytes.length + " bytes): "
                 + e.getMessage());
         }
+    }
+
+    private static NodeDescription description(NodeAgent.Description m) {
+        NodeDescription.Builder b = NodeDescription.newBuilder().setNode(m.node());
+        for (NodeAgent.ProcessRow r : m.processes()) {
+            b.addProcesses(ProcessEntry.newBuilder().setId(r.id()).setPid(r.pid()).setRole(r.role()).setPool(r.pool())
+                .setPeer(r.peer()).setState(r.state()).setCpuMillis(r.cpuMillis()).setRssBytes(r.rssBytes())
+                .setHost(r.host()));
+        }
+        for (NodeAgent.PoolRow p : m.pools()) {
+            b.addPools(PoolEntry.newBuilder().setName(p.name()).setPlacement(p.placement()).setWorkers(p.workers())
+                .setLent(p.lent()).setInFlight(p.inFlight()));
+        }
+        return b.build();
+    }
+
+    private static NodeAgent.Description description(NodeDescription m) {
+        List<NodeAgent.ProcessRow> processes = new ArrayList<>();
+        for (ProcessEntry r : m.getProcessesList()) {
+            processes.add(new NodeAgent.ProcessRow(r.getId(), r.getPid(), r.getRole(), r.getPool(), r.getPeer(),
+                r.getState(), r.getCpuMillis(), r.getRssBytes(), r.getHost()));
+        }
+        List<NodeAgent.PoolRow> pools = new ArrayList<>();
+        for (PoolEntry p : m.getPoolsList()) {
+            pools.add(new NodeAgent.PoolRow(p.getName(), p.getPlacement(), p.getWorkers(), p.getLent(),
+                p.getInFlight()));
+        }
+        return new NodeAgent.Description(m.getNode(), processes, pools);
     }
 
     private String ref(ActorRef<?> ref) {

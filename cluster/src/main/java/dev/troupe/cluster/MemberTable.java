@@ -52,7 +52,16 @@ final class MemberTable {
             columns.forEach(c -> row.add(text(c.value().apply(m))));
             cells.add(row);
         }
-        int[] widths = new int[columns.size()];
+        return align(cells);
+    }
+
+    /**
+     * Rows of cells as an aligned table: columns left-aligned, two spaces apart; ends with a newline.
+     *
+     * @param cells the rows, the header first, all of one length.
+     */
+    static String align(List<List<String>> cells) {
+        int[] widths = new int[cells.get(0).size()];
         for (List<String> row : cells) {
             for (int i = 0; i < widths.length; i++) {
                 widths[i] = Math.max(widths[i], row.get(i).length());
@@ -74,6 +83,15 @@ final class MemberTable {
 
     /** The members as JSON lines: one object a member, keys in column order. */
     List<String> jsonLines(List<NodeInfo> members) {
+        return jsonLines(members, m -> "");
+    }
+
+    /**
+     * The members as JSON lines, each with more fields after the columns'.
+     *
+     * @param more a member's further fields as JSON ({@code "key":value,...}), or an empty string for none.
+     */
+    List<String> jsonLines(List<NodeInfo> members, Function<NodeInfo, String> more) {
         List<String> out = new ArrayList<>();
         for (NodeInfo m : members) {
             StringBuilder sb = new StringBuilder("{");
@@ -85,12 +103,16 @@ final class MemberTable {
                 sb.append(':');
                 json(sb, c.value().apply(m));
             }
+            String extra = more.apply(m);
+            if (!extra.isEmpty()) {
+                sb.append(',').append(extra);
+            }
             out.add(sb.append('}').toString());
         }
         return out;
     }
 
-    private static String text(Object value) {
+    static String text(Object value) {
         if (value == null) {
             return NONE;
         }
@@ -104,7 +126,7 @@ final class MemberTable {
         return s.isEmpty() ? NONE : s;
     }
 
-    private static void json(StringBuilder sb, Object value) {
+    static void json(StringBuilder sb, Object value) {
         if (value == null) {
             sb.append("null");
         } else if (value instanceof Number || value instanceof Boolean) {
@@ -132,7 +154,7 @@ final class MemberTable {
         return sb.toString();
     }
 
-    private static void quote(StringBuilder sb, String s) {
+    static void quote(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

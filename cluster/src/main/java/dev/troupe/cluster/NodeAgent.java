@@ -1,6 +1,7 @@
 package dev.troupe.cluster;
 
 import dev.troupe.spi.NodeExtension;
+import dev.troupe.spi.NodeSnapshot;
 import dev.troupe.spi.WorkerLending;
 import java.util.HashMap;
 import java.util.List;
@@ -17,7 +18,8 @@ import org.apache.pekko.actor.typed.receptionist.ServiceKey;
  * A node's agent in the cluster, registered with the Receptionist under {@link #KEY}. As a lender it starts worker
  * processes for pools of other nodes (up to {@code troupe.cluster.workers} at once), reports their start and exit
  * to the pool's node, kills them when asked, when that node leaves the cluster, or when this node closes. As an
- * origin it hands the lenders' reports to {@link ClusterLending}.
+ * origin it hands the lenders' reports to {@link ClusterLending}. To anyone who asks ({@code troupe status}) it
+ * describes its node's processes and pools.
  */
 final class NodeAgent {
     /** The agent's name: a system actor, so at {@code /system/troupe-node-agent} on every node. */
@@ -65,6 +67,70 @@ final class NodeAgent {
 
     /** To the origin: this node is leaving; stop the worker once its tasks are done. */
     record Retire(String workerId, String reason) implements Message {
+    }
+
+    /** Describe this node's processes and pools to {@code replyTo} ({@code troupe status}). */
+    record Describe(ActorRef<Description> replyTo) implements Message {
+    }
+
+    /**
+     * What a node runs, the answer to {@link Describe}.
+     *
+     * @param node      the node's {@code host:port}.
+     * @param processes its processes, and the workers of its pools that other nodes run ({@link ProcessRow#BORROWED}).
+     * @param pools     its pools.
+     */
+    record Description(String node, List<ProcessRow> processes, List<PoolRow> pools) implements Message {
+        Description {
+            processes = List.copyOf(processes);
+            pools = List.copyOf(pools);
+        }
+    }
+
+    /**
+     * One process in a {@link Description}.
+     *
+     * @param id        the worker's id on the node whose pool (or spawn) it serves.
+     * @param pid       its process id on the host that runs it; -1 while not known.
+     * @param role      {@link #WORKER}, {@link #LENT}, {@link #REMOTE}, {@link #SPAWNED}, {@link #EXEC} or
+     *                  {@link #BORROWED}.
+     * @param pool      the pool's name; empty for none.
+     * @param peer      for {@link #LENT}, the {@code host:port} of the node it is lent to; for {@link #BORROWED}, the
+     *                  id of the node that runs it; else empty.
+     * @param state     a {@link dev.troupe.ProcessState} name, or {@link #RUNNING} for a lent worker (its state is
+     *                  known to the node it is lent to).
+     * @param cpuMillis user plus system CPU time; -1 when not known.
+     * @param rssBytes  resident memory; -1 when not known.
+     * @param host      where a remote worker runs; empty for the node's own host.
+     */
+    record ProcessRow(String id, long pid, String role, String pool, String peer, String state, long cpuMillis,
+                      long rssBytes, String host) {
+        /** A worker of one of the node's pools, run by the node. */
+        static final String WORKER = "worker";
+        /** A worker the node runs for a pool of another node. */
+        static final String LENT = "lent";
+        /** A worker of one of the node's pools that dialled in from its own host. */
+        static final String REMOTE = "remote";
+        /** A worker the node's program spawned. */
+        static final String SPAWNED = "spawned";
+        /** An executable the node's program started. */
+        static final String EXEC = "exec";
+        /** A worker of one of the node's pools (or a spawn) that another node runs: that node lists its figures. */
+        static final String BORROWED = "borrowed";
+        /** The state of a lent worker as its lender sees it: alive. */
+        static final String RUNNING = "RUNNING";
+    }
+
+    /**
+     * One pool in a {@link Description}.
+     *
+     * @param name      its name on its node.
+     * @param placement its placement ({@link dev.troupe.Placement} name).
+     * @param workers   its workers now, on its node and others.
+     * @param lent      how many of those other nodes run.
+     * @param inFlight  the tasks sent to its workers and not yet answered.
+     */
+    record PoolRow(String name, String placement, int workers, int lent, int inFlight) {
     }
 
     /**
@@ -126,6 +192,7 @@ final class NodeAgent {
             .onMessage(ChildExited.class, this::onChildExited)
             .onMessage(MemberGone.class, this::onMemberGone)
             .onMessage(Drain.class, this::onDrain)
+            .onMessage(Describe.class, this::onDescribe)
             .onMessage(Retire.class, m -> {
                 lending.retire(m.workerId(), m.reason());
                 return Behaviors.same();
@@ -229,6 +296,63 @@ final class NodeAgent {
             }
         }
         return Behaviors.same();
+    }
+
+    /**
+     * Answers off the actor's thread: reading each process's figures from the operating system is file I/O, so it
+     * runs on Pekko's blocking-IO dispatcher. The lent workers are taken here, on the actor's thread.
+     */
+    private Behavior<Command> onDescribe(Describe m) {
+        List<ProcessRow> lent = new java.util.ArrayList<>();
+        for (Map.Entry<Key, Child> e : children.entrySet()) {
+            Process p = e.getValue().process();
+            if (p.isAlive()) {
+                lent.add(new ProcessRow(e.getKey().workerId(), p.pid(), ProcessRow.LENT, e.getValue().pool(),
+                    PekkoCluster.hostPort(e.getKey().origin().path().address()), ProcessRow.RUNNING, -1, -1, ""));
+            }
+        }
+        String self = PekkoCluster.hostPort(context.getSystem().address());
+        java.util.concurrent.Executor blocking = context.getSystem().dispatchers()
+            .lookup(org.apache.pekko.actor.typed.DispatcherSelector.blocking());
+        org.slf4j.Logger log = context.getLog();
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> describe(self, lent), blocking)
+            .whenComplete((d, e) -> {
+                if (e != null) {
+                    log.warn("cannot describe this node's processes: {}", e.toString());
+                } else {
+                    m.replyTo().tell(d);
+                }
+            });
+        return Behaviors.same();
+    }
+
+    private Description describe(String self, List<ProcessRow> lent) {
+        NodeSnapshot snapshot = node.snapshot();
+        List<ProcessRow> rows = new java.util.ArrayList<>();
+        for (NodeSnapshot.ProcessEntry e : snapshot.processes()) {
+            String role = switch (e.role()) {
+                case POOL_WORKER -> ProcessRow.WORKER;
+                case LENT -> ProcessRow.BORROWED;
+                case REMOTE -> ProcessRow.REMOTE;
+                case SPAWNED -> e.lender() != null ? ProcessRow.BORROWED : ProcessRow.SPAWNED;
+                case EXECUTABLE -> ProcessRow.EXEC;
+            };
+            dev.troupe.ProcessStats st = e.stats();
+            rows.add(new ProcessRow(e.id(), e.pid(), role, e.pool() == null ? "" : e.pool(),
+                e.lender() == null ? "" : e.lender(), e.state().name(), st == null ? -1 : st.cpuTime().toMillis(),
+                st == null ? -1 : st.residentMemoryBytes(), e.host().equals("localhost") ? "" : e.host()));
+        }
+        for (ProcessRow r : lent) {
+            java.util.Optional<dev.troupe.ProcessStats> st = node.processStats(r.pid());
+            rows.add(new ProcessRow(r.id(), r.pid(), r.role(), r.pool(), r.peer(), r.state(),
+                st.map(s -> s.cpuTime().toMillis()).orElse(-1L), st.map(s -> s.residentMemoryBytes()).orElse(-1L),
+                r.host()));
+        }
+        List<PoolRow> pools = new java.util.ArrayList<>();
+        for (NodeSnapshot.PoolEntry p : snapshot.pools()) {
+            pools.add(new PoolRow(p.name(), p.placement().name(), p.workers(), p.lent(), p.inFlight()));
+        }
+        return new Description(self, rows, pools);
     }
 
     /** A process's exit code as Troupe reports it: a signal's death as minus the signal number. */

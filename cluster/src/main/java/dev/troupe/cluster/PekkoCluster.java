@@ -343,6 +343,23 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         });
     }
 
+    /**
+     * Asks a member's agent what its node runs ({@code troupe status}).
+     *
+     * @param node    the member.
+     * @param timeout how long to wait for its answer.
+     * @return completes with its description, or fails with a {@link TimeoutException} when it does not answer in
+     *     time.
+     */
+    CompletionStage<NodeAgent.Description> describe(NodeInfo node, Duration timeout) {
+        ActorRef<NodeAgent.Command> a = lending.agentOf(node.id());
+        if (a == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no Troupe agent known for " + node.id()));
+        }
+        return org.apache.pekko.actor.typed.javadsl.AskPattern.ask(a, NodeAgent.Describe::new, timeout,
+            system.scheduler());
+    }
+
     @Override
     public <T> Optional<T> service(Class<T> type) {
         if (type == Cluster.class) {
@@ -415,9 +432,15 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
             onMemberRemoved(removed);
         } else if (event instanceof UnreachableMember u) {
             unreachable.add(u.member().uniqueAddress());
+            if (!isSelf(u.member())) {
+                lending.reachability(info(u.member(), true), false);
+            }
             publish(new ClusterEvent.NodeUnreachable(info(u.member(), true)));
         } else if (event instanceof ReachableMember reachable) {
             unreachable.remove(reachable.member().uniqueAddress());
+            if (!isSelf(reachable.member())) {
+                lending.reachability(info(reachable.member(), false), true);
+            }
             publish(new ClusterEvent.NodeReachable(info(reachable.member(), false)));
         } else if (event instanceof ThisActorSystemQuarantinedEvent q) {
             if (quarantinedBy == null) {

@@ -14,7 +14,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -29,8 +34,12 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "troupe status", sortOptions = false, usageHelpAutoWidth = true,
     description = {
-        "Prints the members of a Troupe cluster: id, address, status and labels, as a table or (--json) as one"
-            + " JSON object a line.",
+        "Prints the members of a Troupe cluster (id, address, status, labels, how many workers each lends), then"
+            + " each member's processes (pid, role or pool, state, CPU time, resident memory; a worker lent to a"
+            + " pool of another node is listed under the node that runs it) and its pools (placement, workers, how"
+            + " many of them other nodes lend, tasks in flight). As tables, or (--json) as one JSON object a member"
+            + " and line, with its processes and pools as arrays. A member that does not answer within --timeout is"
+            + " listed as such.",
         "",
         "To see the cluster it joins it for a few seconds as a short-lived member: a node labelled "
             + NodeCommand.OBSERVER_LABEL + " that lends no workers, bound to a free port on the interface that"
@@ -55,6 +64,11 @@ public final class StatusCommand implements Callable<Integer> {
         description = "Where this short-lived member listens (troupe.cluster.bind); default: a free port on the"
             + " interface that reaches the first seed.")
     private String bind;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "5",
+        description = "How long to wait for each member to describe its processes and pools (default:"
+            + " ${DEFAULT-VALUE}); a member that does not answer in time is listed as such.")
+    private double timeoutSeconds;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
     private boolean help;
@@ -85,6 +99,10 @@ public final class StatusCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         if (cluster.seeds.isEmpty()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "Missing required option: '--seed=HOST:PORT'");
+        }
+        if (!(timeoutSeconds > 0 && timeoutSeconds <= 3600)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "Invalid value for option '--timeout': "
+                + timeoutSeconds + " (give seconds, more than 0 and at most 3600)");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -125,11 +143,17 @@ public final class StatusCommand implements Callable<Integer> {
                 others.add(n);
             }
         }
+        NodeTables processes = new NodeTables(describe((PekkoCluster) members, others));
         MemberTable table = new MemberTable(MemberTable.COLUMNS);
         if (json) {
-            table.jsonLines(others).forEach(out::println);
+            table.jsonLines(others, processes::json).forEach(out::println);
         } else {
             out.print(table.table(others));
+            out.println();
+            out.print(processes.workersTable());
+            out.println();
+            out.print(processes.poolsTable());
+            processes.failures().forEach(out::println);
         }
         out.flush();
         if (done.compareAndSet(false, true)) {
@@ -141,6 +165,38 @@ public final class StatusCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * Asks every member's agent at once what its node runs, and waits at most {@code --timeout} for all of them: a
+     * member that does not answer by then (unreachable, paused, busy) is reported as such.
+     */
+    private List<NodeTables.Report> describe(PekkoCluster members, List<NodeInfo> nodes) throws InterruptedException {
+        Duration limit = Duration.ofMillis(Math.max(1, Math.round(timeoutSeconds * 1000)));
+        List<CompletableFuture<NodeAgent.Description>> asks = new ArrayList<>();
+        for (NodeInfo n : nodes) {
+            asks.add(members.describe(n, limit).toCompletableFuture());
+        }
+        long deadline = System.nanoTime() + limit.plusMillis(500).toNanos();
+        List<NodeTables.Report> out = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            String failure;
+            try {
+                long left = Math.max(0, deadline - System.nanoTime());
+                out.add(new NodeTables.Report(nodes.get(i), asks.get(i).get(left, TimeUnit.NANOSECONDS), null));
+                continue;
+            } catch (TimeoutException e) {
+                failure = null;
+            } catch (ExecutionException e) {
+                failure = e.getCause() instanceof TimeoutException ? null : String.valueOf(e.getCause());
+            }
+            if (failure == null) {
+                failure = "no answer within " + java.math.BigDecimal.valueOf(timeoutSeconds).stripTrailingZeros()
+                    .toPlainString() + " s";
+            }
+            out.add(new NodeTables.Report(nodes.get(i), null, failure));
+        }
+        return out;
     }
 
     private static void leave(Troupe troupe, PrintWriter err) {

@@ -13,11 +13,11 @@
  *
  * <p>Command lines (picocli, an optional dependency): {@link dev.troupe.cluster.NodeCommand} ({@code troupe node})
  * runs a node until SIGTERM and then leaves; {@link dev.troupe.cluster.StatusCommand} ({@code troupe status})
- * prints the members.
+ * prints the members, their processes and their pools.
  *
- * <p>Serialization: this module sends no messages of its own. Membership comes from Pekko Cluster's own gossip and
- * events, which Pekko serializes with its own protobuf serializers, so no serializer is registered here. Java
- * serialization stays off between nodes (Pekko's {@code pekko.actor.allow-java-serialization = off}); messages
- * added later need serializers of their own.
+ * <p>Serialization: membership comes from Pekko Cluster's own gossip and events, which Pekko serializes with its
+ * own protobuf serializers; the node agents' messages (lending workers, describing a node) are the protobuf
+ * messages of {@code troupe_cluster.proto}, through {@link dev.troupe.cluster.ClusterSerializer}. Java
+ * serialization stays off between nodes (Pekko's {@code pekko.actor.allow-java-serialization = off}).
  */
 package dev.troupe.cluster;

@@ -3,6 +3,7 @@ package dev.troupe.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.troupe.cluster.ClusterHarness.NodeProcess;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -113,6 +114,56 @@ class ClusterPoolTest {
         } finally {
             signal("CONT", group);
         }
+    }
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    void aLenderPausedMidMapGetsNoNewTasksWhileUnreachableAndAgainOnceReachable(@TempDir Path starts)
+        throws Exception {
+        // The split-brain resolver takes its time, as in production (where it takes longer still), so the lender is
+        // unreachable but still a member for a while, and is resumed within that while.
+        List<String> options = List.of("--workers", "1", "--conf",
+            "pekko.cluster.split-brain-resolver.stable-after=8s");
+        List<NodeProcess> nodes = harness.formThree(SECRET, options);
+        NodeProcess origin = nodes.get(0);
+        NodeProcess paused = nodes.get(2);
+        // One chunk in flight per worker (window 1), so a chunk that starts on a worker was given to it just before.
+        origin.send("map 900 3 40 1 starts=" + starts + " window=1");
+        origin.awaitEvent("mapping", MAP);
+        // The node JVM only: its worker keeps running, and its TCP link to the pool's node stays up.
+        paused.signal("STOP");
+        long markedAt;
+        try {
+            markedAt = at(origin.await(l -> l.startsWith("{\"event\":\"NodeUnreachable\"")
+                && l.contains(paused.address), ClusterHarness.CONVERGE, "NodeUnreachable of the paused node"));
+            Thread.sleep(1000);
+        } finally {
+            paused.signal("CONT");
+        }
+        long reachableAt = at(origin.await(l -> l.startsWith("{\"event\":\"NodeReachable\"")
+            && l.contains(paused.address), ClusterHarness.CONVERGE, "NodeReachable of the resumed node"));
+        String mapped = origin.awaitEvent("mapped", MAP);
+        assertThat(mapped).as("log:\n%s", origin.log()).contains("\"count\":900").contains("\"correct\":true");
+        Path file = starts.resolve(Long.toString(pid(paused)));
+        assertThat(file).as("the paused node's worker ran tasks").exists();
+        List<Long> times = Files.readAllLines(file).stream().map(Long::parseLong).toList();
+        assertThat(times).as("tasks started there before it was marked unreachable").anyMatch(t -> t < markedAt);
+        // A little slack for the mark to reach the pool (it is published after the pool is told).
+        assertThat(times.stream().filter(t -> t > markedAt + 100 && t < reachableAt).toList())
+            .as("tasks started on the paused node's worker while it was unreachable (%d to %d); origin log:\n%s",
+                markedAt, reachableAt, origin.log())
+            .isEmpty();
+        assertThat(times).as("tasks started there again once it was reachable; origin log:\n%s", origin.log())
+            .anyMatch(t -> t > reachableAt);
+        assertThat(origin.log()).contains("gets no new tasks while its node").contains("takes tasks again");
+        assertThat(origin.lines).noneMatch(l -> l.startsWith("{\"event\":\"NodeRemoved\""));
+    }
+
+    /** When a node saw an event: its {@code at} field. */
+    private static long at(String event) {
+        Matcher m = Pattern.compile("\"at\":(\\d+)").matcher(event);
+        assertThat(m.find()).as(event).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     /** The line where {@code observer} reported the removal of {@code gone}, seen already or awaited. */

@@ -64,6 +64,19 @@ class ClusterSerializerTest {
         assertThat(roundTrip(new NodeAgent.Exited("w-2", -9))).isEqualTo(new NodeAgent.Exited("w-2", -9));
         assertThat(roundTrip(new NodeAgent.Retire("w-2", "leaving"))).isEqualTo(new NodeAgent.Retire("w-2",
             "leaving"));
+        ActorRef<NodeAgent.Description> asker = system.unsafeUpcast();
+        assertThat(roundTrip(new NodeAgent.Describe(asker))).isEqualTo(new NodeAgent.Describe(asker));
+        NodeAgent.Description description = new NodeAgent.Description("127.0.0.1:25520", List.of(
+            new NodeAgent.ProcessRow("w-1", 4242, NodeAgent.ProcessRow.WORKER, "pool-1", "", "BUSY", 1250,
+                52_428_800, ""),
+            new NodeAgent.ProcessRow("w-7", 4343, NodeAgent.ProcessRow.LENT, "pool-3", "127.0.0.1:25521",
+                NodeAgent.ProcessRow.RUNNING, -1, -1, ""),
+            new NodeAgent.ProcessRow("r-2", -1, NodeAgent.ProcessRow.REMOTE, "pool-1", "", "STARTING", 0, -1,
+                "other-host")),
+            List.of(new NodeAgent.PoolRow("pool-1", "SPREAD", 3, 1, 2)));
+        assertThat(roundTrip(description)).isEqualTo(description);
+        NodeAgent.Description empty = new NodeAgent.Description("h:1", List.of(), List.of());
+        assertThat(roundTrip(empty)).isEqualTo(empty);
     }
 
     @Test
@@ -72,6 +85,10 @@ class ClusterSerializerTest {
             Adapter.toClassic(system));
         assertThatThrownBy(() -> serializer.fromBinary(new byte[]{(byte) 0xff, (byte) 0xff, 0x01}, "E"))
             .isInstanceOf(NotSerializableException.class).hasMessageContaining("malformed E message");
+        assertThatThrownBy(() -> serializer.fromBinary(new byte[]{0x12, 0x05, 0x0a}, "D"))
+            .isInstanceOf(NotSerializableException.class).hasMessageContaining("malformed D message");
+        assertThatThrownBy(() -> serializer.fromBinary(new byte[]{(byte) 0x80}, "Q"))
+            .isInstanceOf(NotSerializableException.class).hasMessageContaining("malformed Q message");
         assertThatThrownBy(() -> serializer.fromBinary(new byte[0], "Z"))
             .isInstanceOf(NotSerializableException.class).hasMessageContaining("unknown manifest 'Z'");
     }

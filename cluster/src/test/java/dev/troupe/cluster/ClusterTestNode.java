@@ -26,13 +26,17 @@ import java.util.concurrent.CompletionException;
  * arguments ({@code --bind HOST:PORT --seed HOST:PORT ... --label L ... --insecure on|off --workers N
  * --conf KEY=VALUE ...}, the last for any other setting; the secret comes from the environment), writes its
  * membership view and events to stdout as one JSON object a line, and obeys commands on stdin: {@code nodes},
- * {@code leave}, {@code exit}, {@code pool} (starts a pool of one worker busy with a task that sleeps for ten
- * minutes, reports the worker's pid, and later how the task ended), and {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR]}:
+ * {@code leave}, {@code exit}, {@code pool [WORKERS]} (starts a pool of one worker, or {@code WORKERS} spread over
+ * the cluster, each busy with a task that sleeps for ten minutes, reports the workers' pids, and later how the first
+ * task ended), {@code exec} (starts {@code sleep 600} with {@code Troupe.exec} and reports its pid), and
+ * {@code map COUNT WORKERS SLEEP_MS CHUNK [DIR] [starts=DIR] [window=N]}:
  * a pool of {@code WORKERS} (spread over the cluster) maps {@code x -> x * x} over {@code 0..COUNT-1}, each task
  * sleeping {@code SLEEP_MS}; it reports {@code mapping} after a tenth of the results, then {@code mapped} with whether
  * every result came in order and how many results each node's workers (told apart by their parent process, the node
  * JVM) produced. With {@code DIR}, a task that runs a second time fails (it finds the file its first run left
- * there). End of input is {@code exit}. {@code --workers N} sets how many workers the node lends.
+ * there); with {@code starts=DIR}, each task appends its start time to a file there named after its worker's parent
+ * pid; {@code window=N} sets the pool's window. Cluster events carry the time they were seen here ({@code at}, epoch
+ * ms). End of input is {@code exit}. {@code --workers N} sets how many workers the node lends.
  *
  * <p>Exit codes: 0 after {@code leave} or {@code exit}; 3 when the node cannot start; 4 when {@code leave} timed out;
  * {@link ClusterExit#DOWNED} when the cluster downed the node, as a long-lived node program does.
@@ -105,9 +109,14 @@ public final class ClusterTestNode {
                 map(troupe, command.substring(4).trim().split("\\s+"));
                 continue;
             }
+            if (command.startsWith("pool ")) {
+                startBusyPool(troupe, Integer.parseInt(command.substring(5).trim()));
+                continue;
+            }
             switch (command) {
                 case "nodes" -> emit(nodes(cluster.nodes()));
-                case "pool" -> startBusyPool(troupe);
+                case "pool" -> startBusyPool(troupe, 1);
+                case "exec" -> emit("{\"event\":\"exec\",\"pid\":" + troupe.exec("sleep", "600").pid() + "}");
                 case "leave" -> {
                     boolean ok = cluster.leave();
                     emit("{\"event\":\"left\",\"ok\":" + ok + "}");
@@ -132,7 +141,22 @@ public final class ClusterTestNode {
         int sleep = Integer.parseInt(a[2]);
         int chunk = Integer.parseInt(a[3]);
         // With a directory: each task leaves a file named after its input there, and fails if it is already there.
-        String onceDir = a.length > 4 ? a[4] : null;
+        String onceDir = null;
+        // With starts=DIR: each task appends its start time (epoch ms) to a file there named after its worker's
+        // parent (the node JVM that started the worker).
+        String startsDir = null;
+        int window = 0;
+        for (int i = 4; i < a.length; i++) {
+            if (a[i].startsWith("starts=")) {
+                startsDir = a[i].substring(7);
+            } else if (a[i].startsWith("window=")) {
+                window = Integer.parseInt(a[i].substring(7));
+            } else {
+                onceDir = a[i];
+            }
+        }
+        String starts = startsDir;
+        String once = onceDir;
         long t0 = System.nanoTime();
         List<Integer> inputs = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -141,10 +165,20 @@ public final class ClusterTestNode {
         Map<Long, Integer> byParent = new java.util.TreeMap<>();
         boolean correct = true;
         int n = 0;
-        try (Pool pool = troupe.pool(PoolOptions.workers(workers).chunkSize(chunk))) {
+        PoolOptions options = PoolOptions.workers(workers).chunkSize(chunk);
+        if (window > 0) {
+            options.window(window);
+        }
+        try (Pool pool = troupe.pool(options)) {
             java.util.Iterator<String> it = pool.imap(x -> {
-                if (onceDir != null) {
-                    java.nio.file.Files.createFile(java.nio.file.Path.of(onceDir, Integer.toString(x)));
+                if (starts != null) {
+                    java.nio.file.Files.writeString(java.nio.file.Path.of(starts, Long.toString(
+                        ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L))),
+                        System.currentTimeMillis() + "\n", java.nio.file.StandardOpenOption.CREATE,
+                        java.nio.file.StandardOpenOption.APPEND);
+                }
+                if (once != null) {
+                    java.nio.file.Files.createFile(java.nio.file.Path.of(once, Integer.toString(x)));
                 }
                 if (sleep > 0) {
                     Thread.sleep(sleep);
@@ -199,12 +233,18 @@ public final class ClusterTestNode {
         }
     }
 
-    /** A pool of one worker, busy with a long task; reports the worker's pid, then how the task ended. */
-    private static void startBusyPool(Troupe troupe) {
-        Pool pool = troupe.pool(PoolOptions.workers(1));
+    /**
+     * A pool of {@code workers} workers (spread over the cluster), busy with as many long tasks; reports the workers'
+     * pids, then how the first task ended.
+     */
+    private static void startBusyPool(Troupe troupe, int workers) {
+        Pool pool = troupe.pool(PoolOptions.workers(workers));
         List<String> pids = new ArrayList<>();
         pool.workers().forEach(w -> pids.add(Long.toString(w.pid())));
         CompletableFuture<Integer> task = pool.submit(ClusterTestNode::sleep, 600);
+        for (int i = 1; i < workers; i++) {
+            pool.submit(ClusterTestNode::sleep, 600);
+        }
         emit("{\"event\":\"pool\",\"workers\":[" + String.join(",", pids) + "]}");
         task.whenComplete((result, error) -> {
             Throwable e = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
@@ -235,7 +275,8 @@ public final class ClusterTestNode {
 
     private static void emitEvent(ClusterEvent e) {
         String reason = e instanceof ClusterEvent.NodeRemoved r ? ",\"reason\":" + quote(r.reason().name()) : "";
-        emit("{\"event\":" + quote(e.getClass().getSimpleName()) + ",\"node\":" + json(e.node()) + reason + "}");
+        emit("{\"event\":" + quote(e.getClass().getSimpleName()) + ",\"node\":" + json(e.node()) + reason
+            + ",\"at\":" + System.currentTimeMillis() + "}");
     }
 
     private static String nodes(List<NodeInfo> nodes) {

@@ -104,6 +104,26 @@ public interface NodeExtension {
          */
         Process startLentWorker(WorkerLending.LendRequest request, java.util.Map<String, String> transportOptions,
                                 java.util.Map<String, String> environment) throws java.io.IOException;
+
+        /**
+         * What this node runs now, for status views: its processes (pool workers, spawned workers, executables, and
+         * the workers of its pools that dialled in or that other members run for it) and its pools. Read-only. It
+         * reads what the node's actors publish, without messaging them or waiting for them, and reads each local
+         * process's CPU time and resident memory from the operating system (small reads of {@code /proc} on Linux),
+         * so call it off actor threads, for example on Pekko's blocking-IO dispatcher.
+         *
+         * @return the processes and pools as they are now.
+         */
+        NodeSnapshot snapshot();
+
+        /**
+         * The CPU time and resident memory of a process on this machine (one {@link #startLentWorker} started, for
+         * example), read as {@link #snapshot()} reads them: call it off actor threads.
+         *
+         * @param pid the process id.
+         * @return its figures, or empty when no such process runs or it cannot be read.
+         */
+        java.util.Optional<dev.troupe.ProcessStats> processStats(long pid);
     }
 
     /**

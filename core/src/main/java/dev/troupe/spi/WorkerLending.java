@@ -119,7 +119,8 @@ public interface WorkerLending {
 
     /**
      * What becomes of a lent worker. Called from any thread, at most once each, in this order: {@code started} or
-     * {@code failed}; then {@code retire} perhaps; then {@code exited} or {@code lost}.
+     * {@code failed}; then {@code retire} perhaps; then {@code exited} or {@code lost}. {@code suspended} may come
+     * any number of times, alternating {@code true} and {@code false}, before {@code exited} or {@code lost}.
      */
     interface LendListener {
         /**
@@ -157,5 +158,15 @@ public interface WorkerLending {
          * @param reason why, naming the node.
          */
         void lost(String reason);
+
+        /**
+         * The worker's node became unreachable ({@code true}) while still a member, or reachable again
+         * ({@code false}). While it is unreachable the pool gives the worker no new tasks; those it has stay with it
+         * (they run again elsewhere only if the node is then lost). Does nothing by default.
+         *
+         * @param suspended whether the node is unreachable now.
+         */
+        default void suspended(boolean suspended) {
+        }
     }
 }

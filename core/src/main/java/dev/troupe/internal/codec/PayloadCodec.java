@@ -11,6 +11,8 @@ import dev.troupe.wire.PayloadList;
 import dev.troupe.wire.Payloads;
 import dev.troupe.wire.WireDecoder;
 import java.io.Serializable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -18,6 +20,7 @@ import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,6 +38,14 @@ public final class PayloadCodec {
     static final int MAX_NESTING = 100;
     /** Lists up to this size are copied out of their {@code ByteString} and parsed by {@link WireDecoder}. */
     private static final int FAST_PARSE_LIMIT = 1 << 20;
+    /** The fields of {@link PayloadList}'s packed members. */
+    private static final int INT32_FIELD = PayloadList.INT32_LE_FIELD_NUMBER;
+    private static final int INT64_FIELD = PayloadList.INT64_LE_FIELD_NUMBER;
+    private static final int FLOAT64_FIELD = PayloadList.FLOAT64_LE_FIELD_NUMBER;
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle DOUBLES = MethodHandles.byteArrayViewVarHandle(double[].class,
+        ByteOrder.LITTLE_ENDIAN);
 
     private final JavaSerialization java;
     private final Map<Class<?>, RecordShape> records = new ConcurrentHashMap<>();
@@ -217,7 +228,91 @@ public final class PayloadCodec {
      * @throws CodecException when an element cannot be encoded.
      */
     public ByteString encodeList(List<?> values) {
+        if (values.size() > 1) {
+            Object[] array = values.toArray();
+            Object first = array[0];
+            if (first != null) {
+                Class<?> type = first.getClass();
+                byte[] packed = type == Integer.class ? packInts(array)
+                    : type == Long.class ? packLongs(array)
+                    : type == Double.class ? packDoubles(array) : null;
+                if (packed != null) {
+                    return UnsafeByteOperations.unsafeWrap(packed);
+                }
+            }
+        }
         return encodeValues(values).toByteString();
+    }
+
+    /**
+     * A serialized {@link PayloadList} of {@code n} elements of {@code width} bytes in the field {@code field}: its tag
+     * and length written, its last {@code n * width} bytes left for the elements.
+     */
+    private static byte[] packedList(int field, int n, int width) {
+        long bytes = (long) n * width;
+        if (bytes > Integer.MAX_VALUE - 16) {
+            throw new CodecException("a list of " + n + " numbers is too large to encode");
+        }
+        int length = (int) bytes;
+        byte[] out = new byte[1 + varintSize(length) + length];
+        out[0] = (byte) (field << 3 | 2);
+        int pos = 1;
+        int v = length;
+        while ((v & ~0x7F) != 0) {
+            out[pos++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        out[pos] = (byte) v;
+        return out;
+    }
+
+    private static int varintSize(int v) {
+        int size = 1;
+        while ((v & ~0x7F) != 0) {
+            size++;
+            v >>>= 7;
+        }
+        return size;
+    }
+
+    /** The elements packed little-endian behind their header, or {@code null} when one is not an {@code Integer}. */
+    private static byte[] packInts(Object[] array) {
+        byte[] out = packedList(INT32_FIELD, array.length, Integer.BYTES);
+        int pos = out.length - array.length * Integer.BYTES;
+        for (Object v : array) {
+            if (!(v instanceof Integer)) {
+                return null;
+            }
+            INTS.set(out, pos, ((Integer) v).intValue());
+            pos += Integer.BYTES;
+        }
+        return out;
+    }
+
+    private static byte[] packLongs(Object[] array) {
+        byte[] out = packedList(INT64_FIELD, array.length, Long.BYTES);
+        int pos = out.length - array.length * Long.BYTES;
+        for (Object v : array) {
+            if (!(v instanceof Long)) {
+                return null;
+            }
+            LONGS.set(out, pos, ((Long) v).longValue());
+            pos += Long.BYTES;
+        }
+        return out;
+    }
+
+    private static byte[] packDoubles(Object[] array) {
+        byte[] out = packedList(FLOAT64_FIELD, array.length, Double.BYTES);
+        int pos = out.length - array.length * Double.BYTES;
+        for (Object v : array) {
+            if (!(v instanceof Double)) {
+                return null;
+            }
+            DOUBLES.set(out, pos, ((Double) v).doubleValue());
+            pos += Double.BYTES;
+        }
+        return out;
     }
 
     /**
@@ -306,11 +401,66 @@ public final class PayloadCodec {
      *
      * @param bytes  a serialized {@link PayloadList}, as {@link #encodeList} makes it.
      * @param loader resolves class names.
-     * @return a mutable list of the values, in order.
+     * @return the values, in order: a list whose elements may be set, though not added or removed.
      * @throws CodecException when the bytes are not a list of values, or an element cannot be decoded.
      */
     public List<Object> decodeList(ByteString bytes, ClassLoader loader) {
-        return decodeValues(parseList(bytes), loader);
+        List<Object> packed = unpack(bytes);
+        return packed != null ? packed : decodeValues(parseList(bytes), loader);
+    }
+
+    /**
+     * Decodes a packed list of numbers straight from its bytes, as {@link #encodeList} writes it: one field, its tag,
+     * its length, then the elements. Anything else is left to the full parser ({@code null}).
+     */
+    private static List<Object> unpack(ByteString bytes) {
+        int size = bytes.size();
+        if (size < 2) {
+            return null;
+        }
+        int tag = bytes.byteAt(0);
+        int width = tag == (INT32_FIELD << 3 | 2) ? Integer.BYTES
+            : tag == (INT64_FIELD << 3 | 2) ? Long.BYTES
+            : tag == (FLOAT64_FIELD << 3 | 2) ? Double.BYTES : 0;
+        if (width == 0) {
+            return null;
+        }
+        int length = 0;
+        int pos = 1;
+        for (int shift = 0; ; shift += 7) {
+            if (pos >= size || shift > 28) {
+                return null;
+            }
+            byte b = bytes.byteAt(pos++);
+            length |= (b & 0x7F) << shift;
+            if (b >= 0) {
+                break;
+            }
+        }
+        if (length < 0 || pos + length != size) {
+            return null; // not one whole field: the parser sorts out (or refuses) the rest
+        }
+        if (length % width != 0) {
+            throw new CodecException("malformed " + (width == Integer.BYTES ? "int" : width == Long.BYTES ? "long"
+                : "double") + " list: " + length + " bytes is not a multiple of " + width);
+        }
+        ByteBuffer buf = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        int base = buf.position() + pos;
+        Object[] out = new Object[length / width];
+        if (width == Integer.BYTES) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = buf.getInt(base + i * Integer.BYTES);
+            }
+        } else if (tag == (INT64_FIELD << 3 | 2)) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = buf.getLong(base + i * Long.BYTES);
+            }
+        } else {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = buf.getDouble(base + i * Double.BYTES);
+            }
+        }
+        return Arrays.asList(out);
     }
 
     /**

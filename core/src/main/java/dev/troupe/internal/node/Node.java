@@ -8,6 +8,8 @@ import dev.troupe.WorkerProcess;
 import dev.troupe.WorkerStartException;
 import dev.troupe.internal.codec.JavaSerialization;
 import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.internal.objects.LocalObjects;
+import dev.troupe.internal.objects.ObjectHost;
 import dev.troupe.spi.NodeExtension;
 import dev.troupe.spi.TransportProvider;
 import dev.troupe.spi.TransportSettings;
@@ -31,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -124,6 +127,8 @@ public final class Node implements AutoCloseable {
             }
             ActorSystem<NodeGuardian.Command> system = ActorSystem.create(NodeGuardian.create(ctx),
                 NodeExtension.ACTOR_SYSTEM_NAME, config);
+            ctx.objects = new LocalObjects(system.systemActorOf(ObjectHost.create(config.getBytes(
+                "troupe.manager.max-bytes")), "troupe-objects", Props.empty()), codec, loader, ctx.nodeId);
             node = new Node(ctx, provider, system, extensionNames);
         } catch (IOException | RuntimeException e) {
             if (remoteServer != null && remoteServer != server) {
@@ -264,6 +269,11 @@ public final class Node implements AutoCloseable {
         return context.server.address();
     }
 
+    /** The maps and lists of {@link dev.troupe.Troupe#manager()}. */
+    public dev.troupe.internal.objects.ObjectBackend objects() {
+        return context.objects;
+    }
+
     /** The address remote workers dial in to ({@code troupe.tcp.listen}), or {@code null} when none. */
     public String remoteAddress() {
         NodeServer r = context.remoteServer;
@@ -277,6 +287,67 @@ public final class Node implements AutoCloseable {
             out.add(new ProcessHandleImpl(r));
         }
         return out;
+    }
+
+    /**
+     * What this node runs now; see {@link NodeExtension.Context#snapshot()}. Reads the records the process actors
+     * publish (no actor is asked) and each local process's figures from the operating system.
+     */
+    dev.troupe.spi.NodeSnapshot snapshot() {
+        boolean clustered = context.lending != null && context.remoteServer != null;
+        Map<String, dev.troupe.PoolOptions> poolOptions = new java.util.HashMap<>();
+        synchronized (pools) {
+            for (dev.troupe.Pool p : pools) {
+                PoolImpl impl = (PoolImpl) p;
+                poolOptions.put(impl.name(), impl.options());
+            }
+        }
+        Map<String, int[]> poolCounts = new java.util.TreeMap<>();
+        List<dev.troupe.spi.NodeSnapshot.ProcessEntry> processes = new ArrayList<>();
+        for (ProcessRecord r : context.processes.values()) {
+            if (r.exited.isDone()) {
+                continue;
+            }
+            String pool = PoolImpl.poolOf(r);
+            boolean lent = r.lentTo != null;
+            dev.troupe.spi.NodeSnapshot.Role role;
+            if (pool == null) {
+                role = r.id.startsWith(NodeContext.EXEC_ID_PREFIX) ? dev.troupe.spi.NodeSnapshot.Role.EXECUTABLE
+                    : dev.troupe.spi.NodeSnapshot.Role.SPAWNED;
+            } else {
+                role = lent ? dev.troupe.spi.NodeSnapshot.Role.LENT : r.isRemote()
+                    ? dev.troupe.spi.NodeSnapshot.Role.REMOTE : dev.troupe.spi.NodeSnapshot.Role.POOL_WORKER;
+                WorkerConnection c = r.connection;
+                int[] counts = poolCounts.computeIfAbsent(pool, k -> new int[3]);
+                counts[0]++;
+                counts[1] += lent ? 1 : 0;
+                counts[2] += c == null ? 0 : c.inFlightCount();
+            }
+            dev.troupe.ProcessStats stats = null;
+            long pid = r.pid();
+            // A lent worker's figures are read by the member that runs it.
+            if (!lent && r.isRemote()) {
+                WorkerConnection c = r.connection;
+                if (c != null) {
+                    dev.troupe.wire.Stats s = c.lastStats();
+                    stats = new dev.troupe.ProcessStats(pid, Duration.ofNanos(Math.max(0, s.getCpuTimeNanos())), -1,
+                        s.getThreadCount());
+                }
+            } else if (!lent && pid > 0) {
+                stats = OsStats.tryRead(pid).orElse(null);
+            }
+            String host = r.remoteHost == null ? "localhost" : r.remoteHost;
+            processes.add(new dev.troupe.spi.NodeSnapshot.ProcessEntry(r.id, pid, host, role, pool, r.lentTo,
+                r.state(), stats));
+        }
+        List<dev.troupe.spi.NodeSnapshot.PoolEntry> poolEntries = new ArrayList<>();
+        for (Map.Entry<String, dev.troupe.PoolOptions> e : new java.util.TreeMap<>(poolOptions).entrySet()) {
+            int[] counts = poolCounts.getOrDefault(e.getKey(), new int[3]);
+            dev.troupe.Placement placement = clustered ? e.getValue().placement() : dev.troupe.Placement.LOCAL;
+            poolEntries.add(new dev.troupe.spi.NodeSnapshot.PoolEntry(e.getKey(), placement, counts[0], counts[1],
+                counts[2]));
+        }
+        return new dev.troupe.spi.NodeSnapshot(processes, poolEntries);
     }
 
     /** See {@link dev.troupe.Troupe#spawn}. */
@@ -414,6 +485,10 @@ public final class Node implements AutoCloseable {
     }
 
     private void doClose() {
+        LocalObjects objects = context.objects;
+        if (objects != null) {
+            objects.close("node " + context.nodeId + " is closing");
+        }
         NodeServer remote = context.remoteServer;
         if (remote != null && remote != context.server) {
             // No new remote workers while the node closes; those released by closing pools find it gone.
@@ -548,6 +623,16 @@ public final class Node implements AutoCloseable {
             OutputPump.start(process.getInputStream(), false, id, process.pid());
             OutputPump.start(process.getErrorStream(), true, id, process.pid());
             return process;
+        }
+
+        @Override
+        public dev.troupe.spi.NodeSnapshot snapshot() {
+            return Node.this.snapshot();
+        }
+
+        @Override
+        public Optional<dev.troupe.ProcessStats> processStats(long pid) {
+            return OsStats.tryRead(pid);
         }
     }
 

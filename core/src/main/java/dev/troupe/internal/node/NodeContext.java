@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * INTERNAL API. The node-wide services actors and handles share. Thread-safe.
  */
 final class NodeContext {
+    /** How the ids of executables ({@code Troupe.exec}) begin; workers' ids begin otherwise. */
+    static final String EXEC_ID_PREFIX = "x-";
     final NodeSettings settings;
     final NodeServer server;
     final PayloadCodec codec;
@@ -41,6 +43,8 @@ final class NodeContext {
     final RemoteWorkers remoteWorkers;
     /** Where pools get workers on other nodes (a cluster member's), or {@code null}. */
     volatile dev.troupe.spi.WorkerLending lending;
+    /** The maps and lists of {@link dev.troupe.Manager}; set right after the actor system starts. */
+    volatile dev.troupe.internal.objects.LocalObjects objects;
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong execIds = new AtomicLong();
     private final AtomicLong taskIds = new AtomicLong();
@@ -91,7 +95,7 @@ final class NodeContext {
     }
 
     String nextExecId() {
-        return "x-" + execIds.incrementAndGet();
+        return EXEC_ID_PREFIX + execIds.incrementAndGet();
     }
 
     long nextTaskId() {

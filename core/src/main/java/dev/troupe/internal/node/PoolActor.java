@@ -70,6 +70,8 @@ final class PoolActor {
     private final ArrayDeque<InFlightTask> queue = new ArrayDeque<>();
     /** Chunks each worker has finished, for maxTasksPerChild. */
     private final Map<WorkerConnection, Integer> finished = new java.util.HashMap<>();
+    /** The ids of lent workers whose node is unreachable: no new work until it is reachable again. */
+    private final java.util.Set<String> suspended = new java.util.HashSet<>();
     /** Workers past maxTasksPerChild: no new work; stopped once idle. */
     private final Map<WorkerConnection, ProcessRecord> retiring = new java.util.HashMap<>();
     private CompletableFuture<Void> closed;
@@ -227,7 +229,12 @@ final class PoolActor {
         // Deal queued tasks out one at a time to the workers with room in their window, so a burst of chunks is
         // shared evenly; then write each worker's share with one call.
         Map<WorkerConnection, List<InFlightTask>> shares = new LinkedHashMap<>();
-        List<WorkerConnection> open = new ArrayList<>(ready.keySet());
+        List<WorkerConnection> open = new ArrayList<>(ready.size());
+        for (Map.Entry<WorkerConnection, ProcessRecord> e : ready.entrySet()) {
+            if (suspended.isEmpty() || !suspended.contains(e.getValue().id)) {
+                open.add(e.getKey());
+            }
+        }
         if (open.size() > 1) {
             // The least busy first: chunks that arrive one at a time (imap) go round the workers instead of filling
             // the first one's window while another, on this node or another, waits with none.
@@ -325,12 +332,36 @@ final class PoolActor {
             }
         } else if (e instanceof ProcessActor.WorkerExited) {
             onWorkerExited((ProcessActor.WorkerExited) e);
+        } else if (e instanceof ProcessActor.WorkerSuspended) {
+            onWorkerSuspended((ProcessActor.WorkerSuspended) e);
         }
         return next();
     }
 
+    /**
+     * A lent worker's node became unreachable, or reachable again: while it is, the worker keeps the tasks it has
+     * (they run again elsewhere only if the node is lost) and gets no new ones.
+     */
+    private void onWorkerSuspended(ProcessActor.WorkerSuspended s) {
+        String id = s.record().id;
+        if (!live.containsKey(id)) {
+            return;
+        }
+        if (s.suspended()) {
+            if (suspended.add(id)) {
+                context.getLog().info("pool {}: {} gets no new tasks while its node {} is unreachable", spec.name(),
+                    id, s.record().lentTo);
+            }
+        } else if (suspended.remove(id)) {
+            context.getLog().info("pool {}: {} takes tasks again: its node {} is reachable", spec.name(), id,
+                s.record().lentTo);
+            dispatch();
+        }
+    }
+
     private void onWorkerExited(ProcessActor.WorkerExited x) {
         live.remove(x.record().id);
+        suspended.remove(x.record().id);
         ready.values().remove(x.record());
         retiring.values().remove(x.record());
         finished.keySet().removeIf(c -> c.workerId.equals(x.record().id));

@@ -1,5 +1,6 @@
 package dev.troupe.internal.node;
 
+import com.google.protobuf.ByteString;
 import dev.troupe.ManagedProcess;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
@@ -12,6 +13,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.RandomAccess;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -28,6 +30,10 @@ import org.apache.pekko.actor.typed.Props;
  */
 final class PoolImpl implements Pool {
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
+    /** How many encoded input bytes {@link #mapAsync} gathers before it hands chunks to the pool. */
+    private static final long ENQUEUE_BATCH_BYTES = 64 * 1024;
+    /** How pools' names (and their actors' names) begin. */
+    private static final String POOL_NAME_PREFIX = "pool-";
 
     private final Node node;
     private final NodeContext context;
@@ -48,7 +54,7 @@ final class PoolImpl implements Pool {
             throw new IllegalStateException("this node takes no remote workers: set troupe.tcp.listen (HOST:PORT) and"
                 + " a secret (troupe.tcp.secret-file or TROUPE_SECRET), with troupe-transport-tcp on the class path");
         }
-        String name = "pool-" + POOL_IDS.incrementAndGet();
+        String name = POOL_NAME_PREFIX + POOL_IDS.incrementAndGet();
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
         TaskFunction init = options.initializer() == null ? null : node.functions().of(options.initializer());
         if (init != null) {
@@ -120,7 +126,9 @@ final class PoolImpl implements Pool {
     public <I, O> CompletableFuture<List<O>> mapAsync(Task<I, O> task, Iterable<I> inputs) {
         checkOpen();
         List<I> all;
-        if (inputs instanceof Collection) {
+        if (inputs instanceof List && inputs instanceof RandomAccess) {
+            all = (List<I>) inputs; // every chunk is encoded before this returns: no copy needed
+        } else if (inputs instanceof Collection) {
             all = new ArrayList<>((Collection<I>) inputs);
         } else {
             all = new ArrayList<>();
@@ -139,19 +147,33 @@ final class PoolImpl implements Pool {
         CompletableFuture<Void> done = new CallbackFuture<>(context.callbacks);
         AtomicInteger remaining = new AtomicInteger((all.size() + chunk - 1) / chunk);
         Progress progress = Progress.start(options, all.size());
+        // Chunks go to the pool as they are encoded, in batches of about ENQUEUE_BATCH_BYTES (the first one alone),
+        // so the workers start on the first chunk while this thread encodes the rest.
         List<InFlightTask> tasks = new ArrayList<>();
+        long batchBytes = ENQUEUE_BATCH_BYTES;
         try {
             for (int from = 0; from < all.size(); from += chunk) {
                 List<I> slice = all.subList(from, Math.min(all.size(), from + chunk));
-                tasks.add(new InFlightTask(context.nextTaskId(), f, WorkerConnection.checkInputsFit(
-                    context.codec.encodeList(slice), slice.size(), context.settings.maxFrameBytes), slice.size(),
+                ByteString encoded = WorkerConnection.checkInputsFit(context.codec.encodeList(slice), slice.size(),
+                    context.settings.maxFrameBytes);
+                tasks.add(new InFlightTask(context.nextTaskId(), f, encoded, slice.size(),
                     new ChunkSink(results, from, remaining, done, progress)));
+                batchBytes += encoded.size();
+                if (batchBytes >= ENQUEUE_BATCH_BYTES) {
+                    actor.tell(new PoolActor.Enqueue(tasks));
+                    tasks = new ArrayList<>();
+                    batchBytes = 0;
+                }
             }
         } catch (RuntimeException e) {
+            // The chunks already sent run on; fail the map for the caller with the encoding error.
+            done.completeExceptionally(e);
             progress.close();
             throw e;
         }
-        actor.tell(new PoolActor.Enqueue(tasks));
+        if (!tasks.isEmpty()) {
+            actor.tell(new PoolActor.Enqueue(tasks));
+        }
         return done.whenComplete((v, e) -> progress.close())
             .thenApply(v -> new ArrayList<>((List<O>) Arrays.asList(results)));
     }
@@ -204,6 +226,29 @@ final class PoolImpl implements Pool {
             }
         }
         return out;
+    }
+
+    /** The pool's name on this node: its actor's. */
+    String name() {
+        return actor.path().name();
+    }
+
+    PoolOptions options() {
+        return options;
+    }
+
+    /**
+     * The name of the pool whose worker {@code r} is, or {@code null} for a process of no pool: pool actors are
+     * system actors named {@code pool-N}, the parents of their workers' actors.
+     */
+    static String poolOf(ProcessRecord r) {
+        ActorRef<ProcessActor.Command> a = r.actor;
+        if (a == null) {
+            return null;
+        }
+        org.apache.pekko.actor.ActorPath parent = a.path().parent();
+        return parent.name().startsWith(POOL_NAME_PREFIX) && parent.parent().name().equals("system")
+            ? parent.name() : null;
     }
 
     @Override

@@ -74,6 +74,10 @@ final class ProcessActor {
     private record NodeLost(String reason) implements Command {
     }
 
+    /** A lent worker's node became unreachable ({@code true}) or reachable again. */
+    private record LentSuspended(boolean suspended) implements Command {
+    }
+
     private enum LinkLostGraceOver implements Command { INSTANCE }
 
     private enum StartTimedOut implements Command { INSTANCE }
@@ -92,6 +96,13 @@ final class ProcessActor {
 
     /** The worker is to get no more tasks and stop once those it has are done. */
     record WorkerRetiring(ProcessRecord record, WorkerConnection connection, String reason) implements Event {
+    }
+
+    /**
+     * A lent worker's node became unreachable ({@code suspended}) or reachable again: no new tasks for the worker
+     * while it is; those it has stay.
+     */
+    record WorkerSuspended(ProcessRecord record, boolean suspended) implements Event {
     }
 
     /** A task left the worker with an outcome; its slot is free. Sent from the link's thread. */
@@ -237,6 +248,11 @@ final class ProcessActor {
                 public void lost(String reason) {
                     self.tell(new NodeLost(reason));
                 }
+
+                @Override
+                public void suspended(boolean suspended) {
+                    self.tell(new LentSuspended(suspended));
+                }
             });
         return receiving();
     }
@@ -351,6 +367,12 @@ final class ProcessActor {
             .onMessage(LentFailed.class, this::onLentFailed)
             .onMessage(LentExited.class, this::onLentExited)
             .onMessage(NodeLost.class, this::onNodeLost)
+            .onMessage(LentSuspended.class, m -> {
+                if (owner != null && record.state != ProcessState.EXITED) {
+                    owner.tell(new WorkerSuspended(record, m.suspended()));
+                }
+                return Behaviors.same();
+            })
             .onMessage(Retire.class, this::onRetire)
             .onMessageEquals(LinkLostGraceOver.INSTANCE, () -> finish(pendingExit, null))
             .build();
@@ -383,7 +405,7 @@ final class ProcessActor {
                 public void onLinkClosed(WorkerConnection conn, Throwable cause) {
                     self.tell(new LinkClosed(cause));
                 }
-            });
+            }, node.objects);
         c.handshake().attach(connection);
         NodeSettings s = node.settings;
         connection.link.send(Envelope.newBuilder().setWelcome(Welcome.newBuilder()

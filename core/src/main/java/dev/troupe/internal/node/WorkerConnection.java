@@ -5,6 +5,7 @@ import dev.troupe.CodecException;
 import dev.troupe.RemoteTaskException;
 import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.internal.codec.RemoteErrors;
+import dev.troupe.internal.objects.LocalObjects;
 import dev.troupe.wire.Cancel;
 import dev.troupe.wire.DefineFunction;
 import dev.troupe.wire.Envelope;
@@ -68,6 +69,8 @@ final class WorkerConnection implements LinkHandler {
     private final ClassLoader loader;
     private final Executor decoder;
     private final Listener listener;
+    /** Where the worker's calls on managed objects go. */
+    private final LocalObjects objects;
     private final ConcurrentHashMap<Long, InFlightTask> inFlight = new ConcurrentHashMap<>();
     private final AtomicLong dispatchSequence = new AtomicLong();
     /** Functions this worker knows, least recently used first; also the lock that orders sends and the drain. */
@@ -83,8 +86,9 @@ final class WorkerConnection implements LinkHandler {
     private volatile Stats lastStats = Stats.getDefaultInstance();
 
     WorkerConnection(String workerId, long pid, Link link, PayloadCodec codec, ClassLoader loader,
-                     int maxFrameBytes, Executor decoder, Listener listener) {
+                     int maxFrameBytes, Executor decoder, Listener listener, LocalObjects objects) {
         this.decoder = decoder;
+        this.objects = objects;
         this.maxFrameBytes = maxFrameBytes;
         this.workerId = workerId;
         this.pid = pid;
@@ -321,6 +325,10 @@ final class WorkerConnection implements LinkHandler {
                 // A remote worker's output: its own stdout and stderr go to its own host, not to this node.
                 OutputPump.forward(e.getLog().getStream() == dev.troupe.wire.LogLine.Stream.STDERR, workerId, pid,
                     e.getLog().getLine());
+                break;
+            case OBJECT_CALL:
+                objects.forward(e.getObjectCall(),
+                    reply -> l.send(Envelope.newBuilder().setObjectReply(reply).build()));
                 break;
             default:
                 l.close(new MalformedFrameException("worker " + workerId + " (pid " + pid + ") sent an unexpected "

@@ -7,6 +7,8 @@ import dev.troupe.internal.WorkerLaunch;
 import dev.troupe.wire.WireProtocol;
 import dev.troupe.internal.codec.JavaSerialization;
 import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.internal.objects.LinkObjects;
+import dev.troupe.internal.objects.ObjectBackends;
 import dev.troupe.internal.codec.RemoteErrors;
 import dev.troupe.wire.Cancel;
 import dev.troupe.wire.DefineFunction;
@@ -95,6 +97,8 @@ final class WorkerRuntime implements LinkHandler {
     private volatile long tasksCompleted;
     private volatile long tasksFailed;
     private Link link;
+    /** Calls on the node's managed objects; set once the node welcomed this worker. */
+    private volatile LinkObjects objects;
 
     WorkerRuntime(Map<String, String> env) {
         this(env, WorkerLaunch.decodeOptions(env.get(WorkerLaunch.ENV_TRANSPORT_OPTIONS)), false);
@@ -192,6 +196,8 @@ final class WorkerRuntime implements LinkHandler {
                 + ", this worker " + WireProtocol.VERSION);
             return WorkerLaunch.EXIT_HANDSHAKE_FAILED;
         }
+        objects = new LinkObjects(link, codec, loader);
+        ObjectBackends.bindWorker(objects);
         long beat = Math.max(50, w.getHeartbeatIntervalMs());
         timer.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
         taskThread = Thread.currentThread();
@@ -438,6 +444,13 @@ final class WorkerRuntime implements LinkHandler {
             case CANCEL:
                 cancel(e.getCancel());
                 break;
+            case OBJECT_REPLY: {
+                LinkObjects o = objects;
+                if (o != null) {
+                    o.complete(e.getObjectReply());
+                }
+                break;
+            }
             case HEARTBEAT:
                 break;
             case DEFINE:
@@ -465,6 +478,10 @@ final class WorkerRuntime implements LinkHandler {
 
     @Override
     public void onClosed(Link l, Throwable cause) {
+        LinkObjects o = objects;
+        if (o != null) {
+            o.close("the link to the node closed" + (cause == null ? "" : ": " + cause.getMessage()));
+        }
         if (remote && !stopping) {
             lost = true;
             System.err.println("troupe worker " + workerId + ": link to node lost ("

@@ -71,6 +71,35 @@ class PayloadCodecTest {
     }
 
     @Test
+    void shouldWritePackedListsAsProtobufDoesAndReadThemBack() {
+        for (int n : new int[] {2, 31, 32, 4096, 25_000}) {
+            List<Object> ints = new ArrayList<>();
+            List<Object> longs = new ArrayList<>();
+            List<Object> doubles = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                ints.add(i * 7919 - n);
+                longs.add((long) i << 40);
+                doubles.add(i / 3.0);
+            }
+            for (List<Object> values : List.of(ints, longs, doubles)) {
+                ByteString bytes = codec.encodeList(values);
+                assertThat(bytes).isEqualTo(codec.encodeValues(values).toByteString());
+                assertThat(codec.decodeList(bytes, loader)).isEqualTo(values);
+            }
+        }
+        List<Object> nullAtTheEnd = Arrays.asList(1, 2, null);
+        assertThat(codec.decodeList(codec.encodeList(nullAtTheEnd), loader)).isEqualTo(nullAtTheEnd);
+        List<Object> intThenLong = Arrays.asList(1, 2L);
+        assertThat(codec.decodeList(codec.encodeList(intThenLong), loader)).isEqualTo(intThenLong);
+        ByteString torn = PayloadList.newBuilder().setInt32Le(ByteString.copyFrom(new byte[7])).build().toByteString();
+        assertThatThrownBy(() -> codec.decodeList(torn, loader)).isInstanceOf(CodecException.class)
+            .hasMessageContaining("7 bytes is not a multiple of 4");
+        ByteString cut = torn.substring(0, torn.size() - 1);
+        assertThatThrownBy(() -> codec.decodeList(cut, loader)).isInstanceOf(CodecException.class)
+            .hasMessageContaining("malformed list of values");
+    }
+
+    @Test
     void shouldRejectAPackedListThatIsNotWholeElements() {
         PayloadList torn = PayloadList.newBuilder().setInt64Le(ByteString.copyFrom(new byte[12])).build();
         assertThatThrownBy(() -> codec.decodeValues(torn, loader)).isInstanceOf(CodecException.class)

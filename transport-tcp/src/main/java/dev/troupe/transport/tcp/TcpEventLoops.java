@@ -102,25 +102,51 @@ final class TcpEventLoops {
      * {@code troupe.tcp.spin-micros} (0 turns it off): a reply that comes within that time is
      * read without a thread wake-up, which is most of a loopback round trip's cost. A task posted by a link while the
      * loop spins ends the spin (Netty does not wake a loop that is not blocked).
+     *
+     * <p>The spin adapts: when the loop's last block lasted more than {@link #WORTH_SPINNING} spins, the next idle
+     * round blocks at once (traffic that comes in bursts, such as a map's chunks, would only burn a core the
+     * workers need), except for a probe every {@link #PROBE_EVERY} rounds. A block short enough turns the spin back
+     * on. One instance per event loop.
      */
     private static final class SpinThenSelect implements SelectStrategy {
+        /** How many spins long a block may last and still count as one a spin would have saved. */
+        static final int WORTH_SPINNING = 2;
+        /** Spin anyway once in this many idle rounds, a power of two. */
+        static final int PROBE_EVERY = 64;
+
+        /** When this loop last chose to block; 0 when it did not. */
+        private long blockedAt;
+        private boolean spinning = true;
+        private int rounds;
+
         @Override
         public int calculateStrategy(IntSupplier selectNow, boolean hasTasks) throws Exception {
             long spin = spinNanos;
             if (hasTasks || spin <= 0) {
                 return hasTasks ? selectNow.get() : SelectStrategy.SELECT;
             }
-            long posted = POSTED.get();
             long start = System.nanoTime();
+            if (blockedAt != 0) {
+                spinning = start - blockedAt < WORTH_SPINNING * spin;
+                blockedAt = 0;
+            }
+            if (!spinning && (++rounds & (PROBE_EVERY - 1)) != 0) {
+                blockedAt = start;
+                return SelectStrategy.SELECT;
+            }
+            long posted = POSTED.get();
             while (true) {
                 int ready = selectNow.get();
                 if (ready > 0) {
+                    spinning = true;
                     return ready;
                 }
                 if (POSTED.get() != posted) {
                     return 0;
                 }
-                if (System.nanoTime() - start >= spin) {
+                long now = System.nanoTime();
+                if (now - start >= spin) {
+                    blockedAt = now;
                     return SelectStrategy.SELECT;
                 }
                 Thread.onSpinWait();
