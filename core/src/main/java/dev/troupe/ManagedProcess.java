@@ -44,10 +44,19 @@ public interface ManagedProcess {
     boolean join(Duration timeout) throws InterruptedException;
 
     /**
+     * The {@link #exitCode()} of a process on another host whose link was lost without word of how it ended (a
+     * remote worker whose connection dropped, a lent worker lost with its node): neither an exit status (0 to 255)
+     * nor a signal (-1 to -64).
+     */
+    int EXIT_LOST = -1000;
+
+    /**
      * The exit code, as Python reports it.
      *
-     * @return {@code null} while the process runs; the exit status once it exited; the negative signal number
-     *     when a signal ended it ({@code -9} after {@link #kill()}, {@code -15} after {@link #terminate()}).
+     * @return {@code null} while the process runs (and for a remote worker its pool let go, which runs on); the
+     *     exit status once it exited; the negative signal number when a signal ended it ({@code -9} after
+     *     {@link #kill()}, {@code -15} after {@link #terminate()}); {@link #EXIT_LOST} for a process on another host
+     *     that was lost.
      */
     Integer exitCode();
 

@@ -34,6 +34,8 @@ public final class WorkerLaunch {
     public static final String ENV_SERIAL_FILTER = "TROUPE_SERIAL_FILTER";
     /** Environment variable: whether values may use Java serialization ({@code true}/{@code false}). */
     public static final String ENV_JAVA_VALUES = "TROUPE_JAVA_VALUES";
+    /** Environment variable: how long reading one Java-serialized value may take, in nanoseconds (0: no limit). */
+    public static final String ENV_MAX_DECODE_NANOS = "TROUPE_MAX_DECODE_NANOS";
 
     /**
      * Environment variable: the options of the transport ({@code troupe.<transport>} settings such as the TCP

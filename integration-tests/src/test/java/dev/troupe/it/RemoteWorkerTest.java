@@ -2,6 +2,8 @@ package dev.troupe.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.troupe.ManagedProcess;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
@@ -19,6 +21,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.slf4j.LoggerFactory;
 
 /** Workers started by hand ({@code dev.troupe.RemoteWorker}) that dial in over TCP and join a node's pools. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -77,10 +80,58 @@ class RemoteWorkerTest {
             CompletableFuture<List<Integer>> map = pool.mapAsync(Tasks::slowSquare, inputs(400));
             Thread.sleep(500);
             assertThat(map).isNotDone();
+            ManagedProcess lost = pool.workers().stream().filter(w -> w.pid() == a.pid()).findFirst().orElseThrow();
             a.destroyForcibly();
             assertThat(map.get(60, TimeUnit.SECONDS)).isEqualTo(squares(400));
             await(() -> pool.size() == 1, "the killed worker left the pool");
             assertThat(pool.workers().get(0).pid()).isEqualTo(b.pid());
+            assertThat(lost.join(java.time.Duration.ofSeconds(30))).isTrue();
+            assertThat(lost.exitCode()).as("a remote worker lost, not one that runs on")
+                .isEqualTo(ManagedProcess.EXIT_LOST);
+        }
+    }
+
+    /** Prints a line on each stream, and one longer than a log line, with no newline at its end. */
+    static Integer shout(Integer x) {
+        System.out.println("remote says " + x);
+        System.err.println("remote warns " + x);
+        System.out.print("y".repeat(10_000));
+        System.out.flush();
+        return x;
+    }
+
+    @Test
+    void aRemoteWorkersOutputReachesTheNodesLog() throws Exception {
+        ch.qos.logback.classic.Logger out = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+            "dev.troupe.process.out");
+        ch.qos.logback.classic.Logger err = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+            "dev.troupe.process.err");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        out.addAppender(lines);
+        err.addAppender(lines);
+        try (Troupe troupe = Troupe.local(Remote.nodeConfig("127.0.0.1:0", Map.of()));
+             Pool pool = troupe.pool(PoolOptions.workers(0).acceptRemoteWorkers(true))) {
+            Process w = worker(troupe.remoteAddress().orElseThrow(), Remote.secretFile());
+            await(() -> pool.size() == 1, "the remote worker joined");
+            String id = pool.workers().get(0).id();
+            assertThat(pool.submit(RemoteWorkerTest::shout, 7).get(30, TimeUnit.SECONDS)).isEqualTo(7);
+            String prefix = "[" + id + " pid " + w.pid() + "] ";
+            await(() -> messages(lines).contains(prefix + "remote says 7")
+                && messages(lines).contains(prefix + "remote warns 7"), "both lines reached the node's log");
+            await(() -> messages(lines).contains(prefix + "y".repeat(8192)), "the first piece of the long line");
+            assertThat(lines.list.stream().filter(e -> e.getFormattedMessage().equals(prefix + "remote warns 7")))
+                .allSatisfy(e -> assertThat(e.getLoggerName()).isEqualTo("dev.troupe.process.err"));
+            assertThat(Remote.output(w)).as("still printed on its own host").contains("remote says 7");
+        } finally {
+            out.detachAppender(lines);
+            err.detachAppender(lines);
+        }
+    }
+
+    private static List<String> messages(ListAppender<ILoggingEvent> appender) {
+        synchronized (appender.list) {
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
 

@@ -2,17 +2,25 @@ package dev.troupe.shared;
 
 import dev.troupe.TroupeException;
 import dev.troupe.spi.support.ProcessConfig;
+import dev.troupe.transport.shm.FileSpace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
 import java.util.Set;
@@ -23,6 +31,11 @@ import org.agrona.concurrent.UnsafeBuffer;
  * The file behind a named shared object: {@code KIND.NAME} in an owner-only (0700) directory of this user under
  * {@code /dev/shm} (the setting {@code troupe.shared.directory} overrides it), itself owner-only (0600). A 64-byte
  * header (magic, kind, version, data size) precedes the object's data.
+ *
+ * <p>The directory is checked without following symbolic links (it must be a directory itself, this user's,
+ * {@code rwx------}) and then held open: objects are opened, created and removed relative to that open directory
+ * ({@code openat}), so that a symbolic link planted in its place later is not followed. Each use looks at the path
+ * again (without following links) and refuses it when it no longer names the directory that was checked.
  *
  * <p>Creating is race-free between processes: the creator writes and initializes a private temporary file and
  * then links it under the name, which fails if another process got there first; that process's object is then
@@ -74,7 +87,7 @@ final class NamedSegment {
                 return open(kind, name, path, size);
             } catch (NoSuchFileException e) {
                 try {
-                    create(kind, path, size, init);
+                    create(kind, name, path, size, init);
                 } catch (FileAlreadyExistsException raced) {
                     // another process created it first: open theirs
                 } catch (IOException io) {
@@ -108,7 +121,8 @@ final class NamedSegment {
     private static NamedSegment open(String kind, String name, Path path, int size) throws IOException {
         MappedByteBuffer m;
         long fileSize;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel ch = checkedDirectory().open(path.getFileName(), EnumSet.of(StandardOpenOption.READ,
+            StandardOpenOption.WRITE))) {
             fileSize = ch.size();
             m = ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize);
         }
@@ -132,7 +146,7 @@ final class NamedSegment {
     /** Reads the data size of an existing object, for objects whose size the opener does not know. */
     static int sizeOf(String kind, String name) {
         Path path = pathOf(kind, name);
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = checkedDirectory().open(path.getFileName(), EnumSet.of(StandardOpenOption.READ))) {
             MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(ch.size(), HEADER_BYTES));
             return new UnsafeBuffer(m).getInt(SIZE_OFFSET);
         } catch (NoSuchFileException e) {
@@ -142,14 +156,16 @@ final class NamedSegment {
         }
     }
 
-    private static void create(String kind, Path path, int size, Initializer init) throws IOException {
+    private static void create(String kind, String name, Path path, int size, Initializer init)
+        throws IOException {
         Path tmp = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid() + "."
             + Thread.currentThread().getId() + ".new");
         long fileSize = HEADER_BYTES + (long) size;
+        CheckedDirectory dir = checkedDirectory();
         try {
-            try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW,
+            try (FileChannel ch = dir.open(tmp.getFileName(), EnumSet.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE), ownerOnly("rw-------"))) {
-                ch.write(java.nio.ByteBuffer.allocate(1), fileSize - 1);
+                FileSpace.reserve(tmp, ch, fileSize, "shared " + kind + " '" + name + "'");
                 MappedByteBuffer m = ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize);
                 UnsafeBuffer h = new UnsafeBuffer(m, 0, HEADER_BYTES);
                 h.putInt(KIND_OFFSET, kind.hashCode());
@@ -159,9 +175,12 @@ final class NamedSegment {
                 h.putLongVolatile(MAGIC_OFFSET, MAGIC);
                 m.force();
             }
-            Files.createLink(path, tmp); // fails if the name exists: the first creator wins
+            // Fails if the name exists: the first creator wins. Java has no linkat, so this one step goes by path;
+            // the directory was checked again just before, and the object is then opened relative to it.
+            dir.recheck();
+            Files.createLink(path, tmp);
         } finally {
-            Files.deleteIfExists(tmp);
+            dir.deleteIfExists(tmp.getFileName());
         }
     }
 
@@ -172,7 +191,7 @@ final class NamedSegment {
      */
     static boolean unlink(String kind, String name) {
         try {
-            return Files.deleteIfExists(pathOf(kind, name));
+            return checkedDirectory().deleteIfExists(pathOf(kind, name).getFileName());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -193,39 +212,190 @@ final class NamedSegment {
 
     /** This user's owner-only directory of shared objects, created on first use. */
     static Path directory() {
-        String configured = ProcessConfig.get().getString("troupe.shared.directory");
-        Path dir;
-        if (!configured.isBlank()) {
-            dir = Path.of(configured);
-        } else {
-            Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
-                : Path.of(System.getProperty("java.io.tmpdir"));
-            dir = base.resolve("troupe-shared-" + System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]",
-                "_"));
-        }
-        try {
-            if (!Files.isDirectory(dir)) {
-                try {
-                    Files.createDirectories(dir.getParent());
-                    Files.createDirectory(dir, ownerOnly("rwx------"));
-                } catch (FileAlreadyExistsException raced) {
-                    // created by another process meanwhile
+        return checkedDirectory().path;
+    }
+
+    /**
+     * The directory of shared objects, checked and held open; checked again (by path, without following links) at
+     * each call.
+     */
+    private static CheckedDirectory checkedDirectory() {
+        Path dir = configuredDirectory();
+        CheckedDirectory held = checked;
+        if (held != null && held.path.equals(dir)) {
+            try {
+                held.recheck();
+                return held;
+            } catch (TroupeException replaced) {
+                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    throw replaced;
                 }
+                // Removed and made again (by this user): check the new one below.
             }
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir);
-                String owner = Files.getOwner(dir).getName();
-                if (!perms.equals(PosixFilePermissions.fromString("rwx------"))
+        }
+        synchronized (NamedSegment.class) {
+            held = checked;
+            if (held != null && held.path.equals(dir) && held.stillHere()) {
+                return held;
+            }
+            CheckedDirectory fresh = CheckedDirectory.open(dir);
+            checked = fresh;
+            if (held != null) {
+                held.close();
+            }
+            return fresh;
+        }
+    }
+
+    private static volatile CheckedDirectory checked;
+
+    private static Path configuredDirectory() {
+        String configured = ProcessConfig.get().getString("troupe.shared.directory");
+        if (!configured.isBlank()) {
+            return Path.of(configured).toAbsolutePath();
+        }
+        Path base = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm")
+            : Path.of(System.getProperty("java.io.tmpdir"));
+        return base.resolve("troupe-shared-" + System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]",
+            "_"));
+    }
+
+    /**
+     * The directory as checked: its path, its identity (device and inode) and, where the platform can, an open
+     * handle.
+     */
+    private static final class CheckedDirectory {
+        final Path path;
+        private final Object fileKey;
+        private final SecureDirectoryStream<Path> handle;
+
+        private CheckedDirectory(Path path, Object fileKey, SecureDirectoryStream<Path> handle) {
+            this.path = path;
+            this.fileKey = fileKey;
+            this.handle = handle;
+        }
+
+        static CheckedDirectory open(Path dir) {
+            try {
+                if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                    try {
+                        Files.createDirectories(dir.getParent());
+                        Files.createDirectory(dir, ownerOnly("rwx------"));
+                    } catch (FileAlreadyExistsException raced) {
+                        // created by another process meanwhile
+                    }
+                }
+                BasicFileAttributes before = checkAttributes(dir);
+                DirectoryStream<Path> stream = Files.newDirectoryStream(dir);
+                if (!(stream instanceof SecureDirectoryStream)) {
+                    stream.close();
+                    return new CheckedDirectory(dir, before.fileKey(), null);
+                }
+                SecureDirectoryStream<Path> sds = (SecureDirectoryStream<Path>) stream;
+                Object opened = sds.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
+                if (before.fileKey() == null || !before.fileKey().equals(opened)) {
+                    sds.close();
+                    throw new TroupeException("refusing to use " + dir + " for shared objects: it was replaced while"
+                        + " being opened");
+                }
+                return new CheckedDirectory(dir, opened, sds);
+            } catch (IOException e) {
+                throw new TroupeException("cannot create the shared-object directory " + dir + ": " + e, e);
+            }
+        }
+
+        /** Reads the directory's own attributes, not a link's target, and refuses anything but this user's 0700. */
+        private static BasicFileAttributes checkAttributes(Path dir) throws IOException {
+            boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+            BasicFileAttributes a = posix
+                ? Files.readAttributes(dir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                : Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            if (a.isSymbolicLink()) {
+                throw new TroupeException("refusing to use " + dir + " for shared objects: it is a symbolic link"
+                    + " (to " + Files.readSymbolicLink(dir) + "); it must be a directory of this user's, rwx------");
+            }
+            if (!a.isDirectory()) {
+                throw new TroupeException("refusing to use " + dir + " for shared objects: it is not a directory");
+            }
+            if (posix) {
+                PosixFileAttributes p = (PosixFileAttributes) a;
+                String owner = p.owner().getName();
+                if (!p.permissions().equals(PosixFilePermissions.fromString("rwx------"))
                     || !owner.equals(System.getProperty("user.name"))) {
                     throw new TroupeException("refusing to use " + dir + " for shared objects: it belongs to " + owner
-                        + " with permissions " + PosixFilePermissions.toString(perms)
+                        + " with permissions " + PosixFilePermissions.toString(p.permissions())
                         + "; it must be this user's and rwx------");
                 }
             }
-        } catch (IOException e) {
-            throw new TroupeException("cannot create the shared-object directory " + dir + ": " + e, e);
+            return a;
         }
-        return dir;
+
+        /** Whether the path still names, not following links, the directory that was checked. */
+        boolean stillHere() {
+            try {
+                BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS);
+                return a.isDirectory() && fileKey != null && fileKey.equals(a.fileKey());
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        /** @throws TroupeException when the path no longer names the checked directory. */
+        void recheck() throws TroupeException {
+            if (!stillHere()) {
+                String now;
+                try {
+                    now = Files.isSymbolicLink(path) ? "a symbolic link (to " + Files.readSymbolicLink(path) + ")"
+                        : Files.exists(path, LinkOption.NOFOLLOW_LINKS) ? "another file" : "gone";
+                } catch (IOException e) {
+                    now = "unreadable (" + e + ")";
+                }
+                throw new TroupeException("refusing to use " + path + " for shared objects: it is now " + now
+                    + ", not the directory that was checked");
+            }
+        }
+
+        FileChannel open(Path name, Set<? extends OpenOption> options,
+                         java.nio.file.attribute.FileAttribute<?>... attrs)
+            throws IOException {
+            Set<OpenOption> all = new java.util.HashSet<>(options);
+            all.add(LinkOption.NOFOLLOW_LINKS);
+            if (handle == null) {
+                recheck();
+                return FileChannel.open(path.resolve(name), all, attrs);
+            }
+            SeekableByteChannel ch = handle.newByteChannel(name, all, attrs);
+            if (ch instanceof FileChannel) {
+                return (FileChannel) ch;
+            }
+            ch.close();
+            recheck();
+            return FileChannel.open(path.resolve(name), all, attrs);
+        }
+
+        boolean deleteIfExists(Path name) throws IOException {
+            if (handle == null) {
+                recheck();
+                return Files.deleteIfExists(path.resolve(name));
+            }
+            try {
+                handle.deleteFile(name);
+                return true;
+            } catch (NoSuchFileException e) {
+                return false;
+            }
+        }
+
+        void close() {
+            if (handle != null) {
+                try {
+                    handle.close();
+                } catch (IOException ignored) {
+                    // only a descriptor to give back
+                }
+            }
+        }
     }
 
     private static java.nio.file.attribute.FileAttribute<?>[] ownerOnly(String perms) {

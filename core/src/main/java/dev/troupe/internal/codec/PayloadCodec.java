@@ -405,15 +405,20 @@ public final class PayloadCodec {
      * @throws CodecException when the bytes are not a list of values, or an element cannot be decoded.
      */
     public List<Object> decodeList(ByteString bytes, ClassLoader loader) {
-        List<Object> packed = unpack(bytes);
+        List<Object> packed = unpackNumbers(bytes);
         return packed != null ? packed : decodeValues(parseList(bytes), loader);
     }
 
     /**
      * Decodes a packed list of numbers straight from its bytes, as {@link #encodeList} writes it: one field, its tag,
-     * its length, then the elements. Anything else is left to the full parser ({@code null}).
+     * its length, then the elements. Anything else is left to the full parser.
+     *
+     * @param bytes a serialized {@link PayloadList}.
+     * @return the numbers, in a list whose elements may be set though not added; {@code null} when the bytes are not
+     *         one packed list of numbers.
+     * @throws CodecException when they are, but not of whole elements.
      */
-    private static List<Object> unpack(ByteString bytes) {
+    public static List<Object> unpackNumbers(ByteString bytes) {
         int size = bytes.size();
         if (size < 2) {
             return null;
@@ -484,6 +489,37 @@ public final class PayloadCodec {
         } catch (InvalidProtocolBufferException e) {
             throw new CodecException("malformed list of values (" + bytes.size() + " bytes): " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether any value of a list, or anything a value holds, is Java-serialized: the only kind whose decoding runs
+     * code of the value's own classes, and so may take long.
+     *
+     * @param list the encoded list.
+     * @return {@code true} when decoding it reads Java serialization.
+     */
+    public static boolean carriesJava(PayloadList list) {
+        if (list.getValuesCase() != PayloadList.ValuesCase.BOXED) {
+            return false;
+        }
+        for (Payload p : list.getBoxed().getItemsList()) {
+            if (carriesJava(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean carriesJava(Payload p) {
+        if (p.getKind() == PayloadKind.JAVA) {
+            return true;
+        }
+        for (int i = 0, n = p.getPartsCount(); i < n; i++) {
+            if (carriesJava(p.getParts(i))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -18,6 +18,11 @@ final class InFlightTask {
     int nodeFailovers;
     /** Order of dispatch on its current worker: the lowest in flight is the one running. */
     volatile long dispatchSequence;
+    /**
+     * Whether its result left the link's thread to be decoded: the worker is done with it, but its caller is not
+     * answered yet, and its time-out still holds.
+     */
+    volatile boolean decoding;
     /** System.nanoTime() after which the task has timed out; 0 for none. Owned by the dispatching actor. */
     long deadlineNanos;
 

@@ -111,7 +111,8 @@ public final class Node implements AutoCloseable {
                     : new NodeServer(Transports.find(REMOTE_TRANSPORT),
                     ts.withOptions(settings.transportOptions(REMOTE_TRANSPORT)), timer, settings.handshakeTimeout);
             }
-            PayloadCodec codec = new PayloadCodec(new JavaSerialization(settings.serialFilter, settings.javaValues));
+            PayloadCodec codec = new PayloadCodec(new JavaSerialization(settings.serialFilter, settings.javaValues,
+                settings.maxDecodeNanos));
             ClassLoader loader = Thread.currentThread().getContextClassLoader() != null
                 ? Thread.currentThread().getContextClassLoader() : Node.class.getClassLoader();
             NodeContext ctx = new NodeContext(settings, server, codec, runDir, timer,
@@ -538,6 +539,8 @@ public final class Node implements AutoCloseable {
             LOG.warn("actor system did not stop in time: {}", e.toString());
         }
         context.timer.shutdownNow();
+        context.decoder.shutdownNow();
+        context.callbacks.shutdown();
         context.runDirectory.close();
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);

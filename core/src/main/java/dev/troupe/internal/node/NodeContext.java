@@ -3,7 +3,11 @@ package dev.troupe.internal.node;
 import dev.troupe.internal.codec.PayloadCodec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -20,6 +24,20 @@ final class NodeContext {
     final String nodeId;
     final ClassLoader loader;
     final Map<String, ProcessRecord> processes = new ConcurrentHashMap<>();
+    /**
+     * Decodes results that carry Java-serialized values, off the links' threads: reading such a value may take
+     * long (up to {@code troupe.serialization.max-decode-time}, or for ever in a class's own code), and a link's
+     * thread also reads that worker's other results. At most one thread per core; when all are busy, the link's
+     * thread decodes the result itself.
+     */
+    final ExecutorService decoder = decoderPool();
+    /**
+     * Runs the callbacks users register on the futures of tasks ({@link CallbackFuture}), off the links' threads:
+     * threads made on demand and kept for a minute; when {@value #MAX_CALLBACK_THREADS} are busy (callbacks that
+     * block), the link's thread runs the callback itself.
+     */
+    final ExecutorService callbacks = callbackPool();
+    static final int MAX_CALLBACK_THREADS = 64;
     /** The server remote workers dial in to, or {@code null} when this node takes none. */
     volatile NodeServer remoteServer;
     final RemoteWorkers remoteWorkers;
@@ -41,6 +59,31 @@ final class NodeContext {
         this.nodeId = nodeId;
         this.loader = loader;
         this.remoteWorkers = new RemoteWorkers(settings, nodeId);
+    }
+
+    private static ExecutorService decoderPool() {
+        AtomicLong ids = new AtomicLong();
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, Math.max(2, Runtime.getRuntime().availableProcessors()),
+            30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "troupe-decode-" + ids.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }, NodeContext::runHere);
+        return pool;
+    }
+
+    private static ExecutorService callbackPool() {
+        AtomicLong ids = new AtomicLong();
+        return new ThreadPoolExecutor(0, MAX_CALLBACK_THREADS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "troupe-callback-" + ids.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }, NodeContext::runHere);
+    }
+
+    /** When every thread is busy, or the pool was shut down with the node: the submitting thread runs it. */
+    private static void runHere(Runnable r, ThreadPoolExecutor pool) {
+        r.run();
     }
 
     String nextRemoteId() {

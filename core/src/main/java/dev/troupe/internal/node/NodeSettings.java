@@ -29,6 +29,7 @@ final class NodeSettings {
     final Duration workerIdleSpin;
     final boolean javaValues;
     final String serialFilter;
+    final long maxDecodeNanos;
     /** {@code troupe.tcp.listen}: where remote workers dial in; empty when the node takes none. */
     final String remoteListen;
     private final Config root;
@@ -56,6 +57,11 @@ final class NodeSettings {
         javaValues = c.getBoolean("serialization.java-values");
         String filter = c.getString("serialization.filter");
         serialFilter = filter.isBlank() ? JavaSerialization.DEFAULT_FILTER : filter;
+        maxDecodeNanos = c.getDuration("serialization.max-decode-time").toNanos();
+        if (maxDecodeNanos < 0) {
+            throw new IllegalArgumentException("troupe.serialization.max-decode-time must not be negative: "
+                + c.getDuration("serialization.max-decode-time"));
+        }
         remoteListen = c.hasPath("tcp.listen") ? c.getString("tcp.listen").trim() : "";
         this.root = c;
     }

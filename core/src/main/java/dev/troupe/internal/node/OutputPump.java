@@ -85,6 +85,21 @@ final class OutputPump {
             }
             tail.addLast(line);
         }
+        log(line, log, stderr, id, pid);
+    }
+
+    /**
+     * Logs a line a remote worker sent in a {@code LogLine}, as a local worker's line is logged, in pieces of at most
+     * {@link #MAX_LINE_CHARS} characters.
+     */
+    static void forward(boolean stderr, String id, long pid, String line) {
+        for (int at = 0; at < line.length() || at == 0; at += MAX_LINE_CHARS) {
+            log(line.substring(at, Math.min(line.length(), at + MAX_LINE_CHARS)), stderr ? ERR : OUT, stderr, id,
+                pid);
+        }
+    }
+
+    private static void log(String line, Logger log, boolean stderr, String id, long pid) {
         if (NO_LOG) {
             (stderr ? System.err : System.out).println("[" + id + " pid " + pid + "] " + line);
         } else if (stderr) {

@@ -293,7 +293,8 @@ final class PoolActor {
     private Behavior<Command> onEvent(ProcessActor.Event e) {
         if (e instanceof ProcessActor.TaskFinished) {
             ProcessActor.TaskFinished f = (ProcessActor.TaskFinished) e;
-            if (spec.taskTimeout() != null) {
+            if (spec.taskTimeout() != null && !(f.task().decoding && !f.task().sink.isDone())) {
+                // A result still decoding keeps its time-out: the value itself may be what takes for ever.
                 timers.cancel(f.task());
             }
             ProcessRecord r = retiring.get(f.connection());
@@ -550,6 +551,13 @@ final class PoolActor {
     private Behavior<Command> onDeadline(Deadline m) {
         InFlightTask t = m.task();
         WorkerConnection c = holderOf(t.taskId);
+        if (c == null && t.decoding && !t.sink.isDone()) {
+            // The worker answered; it is the node that is still reading the answer. Nobody to stop: the decoder
+            // gives it up once its own budget runs out, and the caller hears now.
+            t.sink.fail(new java.util.concurrent.TimeoutException(t + " exceeded its timeout of "
+                + spec.taskTimeout().toMillis() + " ms: its result was still being decoded"));
+            return Behaviors.same();
+        }
         if (c == null || t.sink.isDone()) {
             return Behaviors.same();
         }

@@ -99,7 +99,7 @@ final class PoolImpl implements Pool {
         checkOpen();
         TaskFunction f = node.functions().of(task);
         long taskId = context.nextTaskId();
-        CompletableFuture<O> future = new TaskFuture<>(actor, taskId);
+        CompletableFuture<O> future = new TaskFuture<>(actor, taskId, context.callbacks);
         InFlightTask t = new InFlightTask(taskId, f, WorkerConnection.checkInputsFit(
             context.codec.encodeList(Collections.singletonList(input)), 1, context.settings.maxFrameBytes), 1,
             FutureSink.single(future));
@@ -143,7 +143,8 @@ final class PoolImpl implements Pool {
         // Chunks fill disjoint ranges from the link threads; each one's writes happen before its decrement of
         // {@code remaining}, and the last decrement completes {@code done}, so the reader sees every slot.
         Object[] results = new Object[all.size()];
-        CompletableFuture<Void> done = new CompletableFuture<>();
+        // Its stages, and so the callbacks on the future returned, run on the node's callback threads.
+        CompletableFuture<Void> done = new CallbackFuture<>(context.callbacks);
         AtomicInteger remaining = new AtomicInteger((all.size() + chunk - 1) / chunk);
         Progress progress = Progress.start(options, all.size());
         // Chunks go to the pool as they are encoded, in batches of about ENQUEUE_BATCH_BYTES (the first one alone),

@@ -1,5 +1,6 @@
 package dev.troupe.internal.node;
 
+import dev.troupe.ManagedProcess;
 import dev.troupe.ProcessState;
 import dev.troupe.WorkerCrashedException;
 import dev.troupe.WorkerStartException;
@@ -391,7 +392,7 @@ final class ProcessActor {
         }
         ActorRef<Command> self = context.getSelf();
         connection = new WorkerConnection(spec.id(), record.pid(), c.handshake().link, node.codec, node.loader,
-            node.settings.maxFrameBytes,
+            node.settings.maxFrameBytes, node.decoder,
             new WorkerConnection.Listener() {
                 @Override
                 public void onTaskFinished(WorkerConnection conn, InFlightTask task) {
@@ -412,7 +413,8 @@ final class ProcessActor {
             .setNodeId(node.nodeId)
             .setHeartbeatIntervalMs((int) s.heartbeatInterval.toMillis())
             .setLivenessTimeoutMs((int) s.livenessTimeout.toMillis())
-            .setMaxFrameBytes(s.maxFrameBytes)).build());
+            .setMaxFrameBytes(s.maxFrameBytes)
+            .addCapabilities(WorkerConnection.CAPABILITY_LOG)).build());
         timers.cancel(StartTimedOut.INSTANCE);
         record.connection = connection;
         record.state = ProcessState.READY;
@@ -534,7 +536,9 @@ final class ProcessActor {
         if (owner == null && exitCode != null && exitCode < 0 && !stopRequested && wasReady) {
             log.warn("{}", description);
         }
-        record.exited.complete(exitCode);
+        // A process elsewhere whose end nobody reported is lost, which its exit code says apart from "still runs".
+        record.exited.complete(exitCode == null && record.isRemote() && !stopRequested && launchFailure == null
+            ? Integer.valueOf(ManagedProcess.EXIT_LOST) : exitCode);
         node.processes.remove(record.id, record);
         return Behaviors.stopped();
     }

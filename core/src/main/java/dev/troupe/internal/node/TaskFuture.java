@@ -1,14 +1,17 @@
 package dev.troupe.internal.node;
 
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 
-/** INTERNAL API. A future whose {@code cancel} also stops the task: dropped if queued, interrupted if running. */
-final class TaskFuture<O> extends CompletableFuture<O> {
+/**
+ * INTERNAL API. A future whose {@code cancel} also stops the task: dropped if queued, interrupted if running. Its
+ * callbacks run on the node's callback threads ({@link CallbackFuture}).
+ */
+final class TaskFuture<O> extends CallbackFuture<O> {
     private final ActorRef<PoolActor.Command> pool;
     private final long taskId;
 
-    TaskFuture(ActorRef<PoolActor.Command> pool, long taskId) {
+    TaskFuture(ActorRef<PoolActor.Command> pool, long taskId, java.util.concurrent.Executor callbacks) {
+        super(callbacks);
         this.pool = pool;
         this.taskId = taskId;
     }
@@ -20,10 +23,5 @@ final class TaskFuture<O> extends CompletableFuture<O> {
             pool.tell(new PoolActor.Cancel(taskId));
         }
         return cancelled;
-    }
-
-    @Override
-    public <U> CompletableFuture<U> newIncompleteFuture() {
-        return new CompletableFuture<>();
     }
 }

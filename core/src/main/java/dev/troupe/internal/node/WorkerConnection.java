@@ -11,6 +11,7 @@ import dev.troupe.wire.DefineFunction;
 import dev.troupe.wire.Envelope;
 import dev.troupe.wire.Failure;
 import dev.troupe.wire.Forget;
+import dev.troupe.wire.PayloadList;
 import dev.troupe.wire.FrameCodec;
 import dev.troupe.wire.FrameTooLargeException;
 import dev.troupe.wire.Result;
@@ -28,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,8 +38,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Thread-safe. {@link #submit} may be called from any thread (the owning actor in practice); inbound
  * envelopes arrive on the link's thread, which completes the task sinks directly, so a result reaches its
- * caller without an actor hop. The in-flight map decides races: whoever removes a task from it delivers its
- * outcome.
+ * caller without an actor hop. A result that carries Java-serialized values is decoded on the node's decoder
+ * threads instead, so that a value whose decoding takes long (or never ends) holds up its own task only, not the
+ * worker's later results. The in-flight map decides races: whoever removes a task from it delivers its outcome.
  */
 final class WorkerConnection implements LinkHandler {
     /**
@@ -45,6 +48,8 @@ final class WorkerConnection implements LinkHandler {
      * 5-byte length of the inputs and of the envelope's field.
      */
     private static final int SUBMIT_OVERHEAD_BYTES = 34;
+    /** The {@code Welcome} capability that says this node takes {@code LogLine}s. */
+    static final String CAPABILITY_LOG = "log";
     /** Functions remembered per worker before the least recently used is forgotten. */
     private static final int MAX_DEFINED_FUNCTIONS = 256;
 
@@ -62,6 +67,7 @@ final class WorkerConnection implements LinkHandler {
     private final PayloadCodec codec;
     private final int maxFrameBytes;
     private final ClassLoader loader;
+    private final Executor decoder;
     private final Listener listener;
     /** Where the worker's calls on managed objects go. */
     private final LocalObjects objects;
@@ -80,7 +86,8 @@ final class WorkerConnection implements LinkHandler {
     private volatile Stats lastStats = Stats.getDefaultInstance();
 
     WorkerConnection(String workerId, long pid, Link link, PayloadCodec codec, ClassLoader loader,
-                     int maxFrameBytes, Listener listener, LocalObjects objects) {
+                     int maxFrameBytes, Executor decoder, Listener listener, LocalObjects objects) {
+        this.decoder = decoder;
         this.objects = objects;
         this.maxFrameBytes = maxFrameBytes;
         this.workerId = workerId;
@@ -314,6 +321,11 @@ final class WorkerConnection implements LinkHandler {
             case STATS:
                 lastStats = e.getStats();
                 break;
+            case LOG:
+                // A remote worker's output: its own stdout and stderr go to its own host, not to this node.
+                OutputPump.forward(e.getLog().getStream() == dev.troupe.wire.LogLine.Stream.STDERR, workerId, pid,
+                    e.getLog().getLine());
+                break;
             case OBJECT_CALL:
                 l.send(Envelope.newBuilder().setObjectReply(objects.handle(e.getObjectCall())).build());
                 break;
@@ -331,12 +343,42 @@ final class WorkerConnection implements LinkHandler {
         long run = Math.max(1, r.getRunNanos());
         long avg = averageRunNanos;
         averageRunNanos = avg == 0 ? run : avg + (run - avg) / 8; // only the link's reader thread writes it
+        PayloadList outputs = null;
+        List<Object> numbers;
         try {
-            t.sink.succeed(codec.decodeList(r.getOutputs(), loader));
+            // Packed numbers (a map's usual chunk) are read straight from the bytes; the rest is parsed first.
+            numbers = PayloadCodec.unpackNumbers(r.getOutputs());
+            if (numbers == null) {
+                outputs = PayloadCodec.parseList(r.getOutputs());
+            }
+        } catch (RuntimeException ex) {
+            t.sink.fail(ex);
+            listener.onTaskFinished(this, t);
+            return;
+        }
+        if (numbers != null) {
+            t.sink.succeed(numbers);
+            listener.onTaskFinished(this, t);
+        } else if (PayloadCodec.carriesJava(outputs)) {
+            t.decoding = true;
+            listener.onTaskFinished(this, t);
+            decoder.execute(() -> decode(t, outputs));
+        } else {
+            decode(t, outputs);
+            listener.onTaskFinished(this, t);
+        }
+    }
+
+    private void decode(InFlightTask t, PayloadList outputs) {
+        if (t.sink.isDone()) {
+            // Cancelled or timed out while it waited: nobody wants it decoded.
+            return;
+        }
+        try {
+            t.sink.succeed(codec.decodeValues(outputs, loader));
         } catch (RuntimeException ex) {
             t.sink.fail(ex);
         }
-        listener.onTaskFinished(this, t);
     }
 
     private void onFailure(Failure f) {

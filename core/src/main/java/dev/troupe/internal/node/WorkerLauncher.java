@@ -129,6 +129,7 @@ final class WorkerLauncher {
         env.put(WorkerLaunch.ENV_IDLE_SPIN_NANOS, Long.toString(settings.workerIdleSpin.toNanos()));
         env.put(WorkerLaunch.ENV_SERIAL_FILTER, settings.serialFilter);
         env.put(WorkerLaunch.ENV_JAVA_VALUES, Boolean.toString(settings.javaValues));
+        env.put(WorkerLaunch.ENV_MAX_DECODE_NANOS, Long.toString(settings.maxDecodeNanos));
         if (!options.isEmpty()) {
             env.put(WorkerLaunch.ENV_TRANSPORT_OPTIONS, WorkerLaunch.encodeOptions(options));
         }

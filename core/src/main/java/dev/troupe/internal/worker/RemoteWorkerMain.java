@@ -137,6 +137,8 @@ public final class RemoteWorkerMain {
             TransportSettings.DEFAULT_MAX_PENDING_WRITE_BYTES, options);
         long backoff = FIRST_BACKOFF_MILLIS;
         boolean reported = false;
+        // Its output is printed here and, while it serves a node that takes it, sent to that node too.
+        OutputForwarder.install();
         while (true) {
             Link link;
             try {

@@ -125,7 +125,9 @@ final class WorkerRuntime implements LinkHandler {
         this.idleSpinNanos = Long.parseLong(env.getOrDefault(WorkerLaunch.ENV_IDLE_SPIN_NANOS, "0"));
         this.codec = new PayloadCodec(new JavaSerialization(
             env.getOrDefault(WorkerLaunch.ENV_SERIAL_FILTER, JavaSerialization.DEFAULT_FILTER),
-            Boolean.parseBoolean(env.getOrDefault(WorkerLaunch.ENV_JAVA_VALUES, "true"))));
+            Boolean.parseBoolean(env.getOrDefault(WorkerLaunch.ENV_JAVA_VALUES, "true")),
+            Long.parseLong(env.getOrDefault(WorkerLaunch.ENV_MAX_DECODE_NANOS,
+                Long.toString(JavaSerialization.DEFAULT_MAX_DECODE_NANOS)))));
     }
 
     /** The settings it connects with (for tests). */
@@ -199,7 +201,18 @@ final class WorkerRuntime implements LinkHandler {
         long beat = Math.max(50, w.getHeartbeatIntervalMs());
         timer.scheduleAtFixedRate(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
         taskThread = Thread.currentThread();
-        return workLoop();
+        // A local worker's output reaches the node through its pipes; a remote one's only through the link.
+        boolean forward = remote && w.getCapabilitiesList().contains("log");
+        if (forward) {
+            OutputForwarder.attach(link);
+        }
+        try {
+            return workLoop();
+        } finally {
+            if (forward) {
+                OutputForwarder.attach(null);
+            }
+        }
     }
 
     private int workLoop() throws InterruptedException {

@@ -1,7 +1,6 @@
 package dev.troupe.transport.shm;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
@@ -91,9 +90,7 @@ final class Segment {
             ? FileChannel.open(path, options, PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rw-------")))
             : FileChannel.open(path, options)) {
-            ch.truncate(size);
-            ch.position(size - 1);
-            ch.write(ByteBuffer.wrap(new byte[1]));
+            FileSpace.reserve(path, ch, size, "the shared-memory link's segment");
             mapped = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(path);
