@@ -362,7 +362,8 @@ final class WorkerConnection implements LinkHandler {
         } else if (PayloadCodec.carriesJava(outputs)) {
             t.decoding = true;
             listener.onTaskFinished(this, t);
-            decoder.execute(() -> decode(t, outputs));
+            PayloadList java = outputs;
+            decoder.execute(() -> decode(t, java));
         } else {
             decode(t, outputs);
             listener.onTaskFinished(this, t);
