@@ -54,6 +54,8 @@ final class PipeEnd {
     private int refs;
     private volatile boolean released;
     private volatile boolean handedOff;
+    /** Once the other end is known to be gone, why: it does not come back. */
+    private volatile String gone;
 
     private PipeEnd(NamedSegment segment, int end) {
         this.segment = segment;
@@ -194,13 +196,17 @@ final class PipeEnd {
 
     /** Why the other end is gone, or {@code null} while it is there (held, or handed off by a live process). */
     String peerGone() {
+        String known = gone;
+        if (known != null) {
+            return known;
+        }
         long word = data.getLongVolatile(PipeDescriptor.owner(1 - end));
         int state = PipeDescriptor.state(word);
         if (state == CLOSED) {
-            return "the other end of " + description + " was closed";
+            return gone = "the other end of " + description + " was closed";
         }
         if (!holderAlive(word)) {
-            return "the process holding the other end of " + description + " (pid " + PipeDescriptor.pid(word)
+            return gone = "the process holding the other end of " + description + " (pid " + PipeDescriptor.pid(word)
                 + ") has exited";
         }
         return null;
@@ -225,8 +231,9 @@ final class PipeEnd {
             if (tx == null) {
                 throw new IllegalStateException(description + " only receives: send on the other end");
             }
-            if (PipeDescriptor.state(data.getLongVolatile(PipeDescriptor.owner(1 - end))) == CLOSED) {
-                throw new ConnectionClosedException("cannot send: the other end of " + description + " was closed");
+            String known = gone;
+            if (known != null || PipeDescriptor.state(data.getLongVolatile(PipeDescriptor.owner(1 - end))) == CLOSED) {
+                throw new ConnectionClosedException("cannot send: " + (known != null ? known : peerGone()));
             }
             int max = tx.maxMsgLength();
             if (length <= max) {

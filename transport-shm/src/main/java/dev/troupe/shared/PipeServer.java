@@ -4,6 +4,9 @@ import dev.troupe.TroupeException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -11,7 +14,10 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -43,9 +49,12 @@ public final class PipeServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Selector selector;
     private final int maxMessage;
+    private final FileChannel lockFile;
     private volatile boolean closed;
 
-    private PipeServer(String name, Path path, ServerSocketChannel server, Selector selector, int maxMessage) {
+    private PipeServer(String name, Path path, ServerSocketChannel server, Selector selector, int maxMessage,
+                       FileChannel lockFile) {
+        this.lockFile = lockFile;
         this.name = name;
         this.path = path;
         this.server = server;
@@ -54,7 +63,9 @@ public final class PipeServer implements AutoCloseable {
     }
 
     /**
-     * Listens on a name. A socket file left by a server that is gone is replaced.
+     * Listens on a name. A socket file left by a server that is gone is replaced. The server holds a lock on
+     * {@code npipe.NAME.lock} beside the socket while it listens: a second server on the name is refused without
+     * connecting to the first.
      *
      * @param name letters, digits, {@code . _ -}, short enough for a socket path.
      * @return the server; close it to stop listening and remove the name.
@@ -63,13 +74,9 @@ public final class PipeServer implements AutoCloseable {
     public static PipeServer listen(String name) {
         Path path = socketPath(name);
         int maxMessage = ConnectionCodec.configuredMaxMessage();
+        FileChannel lock = lockName(name, path);
         try {
-            if (Files.exists(path)) {
-                if (answers(path)) {
-                    throw new TroupeException("a server already listens on named pipe '" + name + "' (" + path + ")");
-                }
-                Files.deleteIfExists(path); // left by a server that died
-            }
+            Files.deleteIfExists(path); // left by a server that died: the lock is ours
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 server.bind(UnixDomainSocketAddress.of(path));
@@ -79,23 +86,79 @@ public final class PipeServer implements AutoCloseable {
                 server.configureBlocking(false);
                 Selector selector = Selector.open();
                 server.register(selector, SelectionKey.OP_ACCEPT);
-                return new PipeServer(name, path, server, selector, maxMessage);
+                return new PipeServer(name, path, server, selector, maxMessage, lock);
             } catch (IOException | RuntimeException e) {
                 server.close();
                 Files.deleteIfExists(path);
                 throw e;
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            unlock(lock, lockPath(path));
+            if (e instanceof RuntimeException) {
+                throw (RuntimeException) e;
+            }
             throw new TroupeException("cannot listen on named pipe '" + name + "' at " + path + ": " + e, e);
         }
     }
 
-    private static boolean answers(Path path) {
+    private static Path lockPath(Path socket) {
+        return socket.resolveSibling(socket.getFileName() + ".lock");
+    }
+
+    /**
+     * Takes the name's lock file, or refuses when a server holds it; a file that a closing server removed between
+     * the open and the lock is let go and the new one taken.
+     */
+    private static FileChannel lockName(String name, Path path) {
+        Path lockPath = lockPath(path);
+        for (int attempt = 0; attempt < 100; attempt++) {
+            FileChannel ch = null;
+            try {
+                ch = FileChannel.open(lockPath, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Object opened = Files.readAttributes(lockPath, BasicFileAttributes.class).fileKey();
+                FileLock lock;
+                try {
+                    lock = ch.tryLock();
+                } catch (OverlappingFileLockException e) {
+                    lock = null; // this JVM listens on it already
+                }
+                if (lock == null) {
+                    ch.close();
+                    throw new TroupeException("a server already listens on named pipe '" + name + "' (" + path + ")");
+                }
+                Object locked = Files.readAttributes(lockPath, BasicFileAttributes.class).fileKey();
+                if (locked == null || locked.equals(opened)) {
+                    return ch;
+                }
+                ch.close(); // the file was replaced between opening and locking: take the new one
+            } catch (NoSuchFileException e) {
+                closeQuietly(ch); // removed by a server that was closing: try again
+            } catch (IOException e) {
+                closeQuietly(ch);
+                throw new TroupeException("cannot lock named pipe '" + name + "' at " + lockPath + ": " + e, e);
+            }
+        }
+        throw new TroupeException("the lock file of named pipe '" + name + "' at " + lockPath
+            + " keeps changing while being locked");
+    }
+
+    private static void unlock(FileChannel lock, Path lockPath) {
         try {
-            SocketChannel.open(UnixDomainSocketAddress.of(path)).close();
-            return true;
-        } catch (IOException e) {
-            return false;
+            Files.deleteIfExists(lockPath);
+        } catch (IOException ignored) {
+            // closing: nothing more to do
+        }
+        closeQuietly(lock);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // closing: nothing more to do
+            }
         }
     }
 
@@ -289,6 +352,7 @@ public final class PipeServer implements AutoCloseable {
         } catch (IOException ignored) {
             // closing: nothing more to do
         }
+        unlock(lockFile, lockPath(path));
         synchronized (server) {
             try {
                 selector.close();

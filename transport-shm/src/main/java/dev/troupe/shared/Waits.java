@@ -238,7 +238,7 @@ public final class Waits {
 
         @Override
         public void beginWait() {
-            if (local != null) {
+            if (local != null && local.pid() != SharedObject.PID) {
                 local.onExit().thenRun(Signals::bump);
             }
             if (alsoWakeOn != null) {
