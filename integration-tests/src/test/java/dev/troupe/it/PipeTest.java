@@ -61,10 +61,17 @@ class PipeTest {
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         started.forEach(WorkerProcess::kill);
         troupe.close();
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count()).isZero();
+        // Pipes of this JVM whose other end died after this end closed: the next Pipe.create would sweep them.
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith(
+                "pipe.p" + ProcessHandle.current().pid() + "-")).toList()) {
+                Files.deleteIfExists(f);
+            }
+        }
     }
 
     private <I, O> WorkerProcess<O> spawn(dev.troupe.Task<I, O> task, I input) {

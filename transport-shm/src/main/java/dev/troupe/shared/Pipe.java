@@ -2,8 +2,14 @@ package dev.troupe.shared;
 
 import dev.troupe.spi.support.ProcessConfig;
 import dev.troupe.transport.shm.Futex;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An anonymous pipe between two processes, Python's {@code multiprocessing.Pipe()}: two {@link Connection} ends over
@@ -27,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * process together to notice that too.
  *
  * <p>The segment is owner-only (0600 in this user's 0700 directory, see {@code troupe.shared.directory}) and
- * removed when both ends are closed or gone. Sizes come from {@code troupe.shared.pipe} (ring bytes per direction,
+ * removed when both ends are closed or gone (the segment of a pipe whose last holder was killed is removed by the
+ * next process that creates a pipe, at most a minute later). Sizes come from {@code troupe.shared.pipe} (ring bytes per direction,
  * largest message). Thread-safe.
  *
  * @param <T> the type of the values it carries.
@@ -35,6 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Pipe<T> implements AutoCloseable {
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final long SWEEP_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final AtomicLong LAST_SWEEP = new AtomicLong();
 
     private final Connection<T> first;
     private final Connection<T> second;
@@ -88,7 +97,42 @@ public final class Pipe<T> implements AutoCloseable {
                 d.putLong(PipeDescriptor.owner(1), owner);
             });
         PipeEnd[] ends = PipeEnd.create(segment);
+        sweep();
         return new Pipe<>(new ShmConnection<>(ends[0]), new ShmConnection<>(ends[1]), duplex);
+    }
+
+    /**
+     * Removes the segments of pipes whose ends are both closed or held by processes that are gone (a pipe whose
+     * last holder was killed cannot remove its own); at most once a minute, when a pipe is created.
+     */
+    private static void sweep() {
+        long now = System.nanoTime();
+        long last = LAST_SWEEP.get();
+        if ((last != 0 && now - last < SWEEP_EVERY_NANOS) || !LAST_SWEEP.compareAndSet(last, now | 1)) {
+            return;
+        }
+        String prefix = PipeDescriptor.KIND + ".";
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(NamedSegment.directory(), prefix + "*")) {
+            for (Path file : files) {
+                String name = file.getFileName().toString().substring(prefix.length());
+                try {
+                    NamedSegment s = NamedSegment.openExisting(PipeDescriptor.KIND, name,
+                        NamedSegment.sizeOf(PipeDescriptor.KIND, name));
+                    if (gone(s.data.getLongVolatile(PipeDescriptor.owner(0)))
+                        && gone(s.data.getLongVolatile(PipeDescriptor.owner(1)))) {
+                        NamedSegment.unlink(PipeDescriptor.KIND, name);
+                    }
+                } catch (RuntimeException e) {
+                    // removed meanwhile, or not a pipe this version knows: leave it
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // sweeping is housekeeping: a pipe that works matters more
+        }
+    }
+
+    private static boolean gone(long owner) {
+        return PipeDescriptor.state(owner) == PipeDescriptor.CLOSED || !PipeEnd.holderAlive(owner);
     }
 
     /**
