@@ -34,8 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The segment is owner-only (0600 in this user's 0700 directory, see {@code troupe.shared.directory}) and
  * removed when both ends are closed or gone (the segment of a pipe whose last holder was killed is removed by the
- * next process that creates a pipe, at most a minute later). Sizes come from {@code troupe.shared.pipe} (ring bytes per direction,
- * largest message). Thread-safe.
+ * next process that creates a pipe, at most a minute later). Sizes come from {@code troupe.shared.pipe} (ring bytes
+ * per direction, largest message). Thread-safe.
  *
  * @param <T> the type of the values it carries.
  */
