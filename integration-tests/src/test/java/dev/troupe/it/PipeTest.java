@@ -32,7 +32,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -44,18 +46,39 @@ class PipeTest {
     record Point(int x, String label) {
     }
 
+    private static Path directory;
+    /** Whether the directory was there before this class: one it brings back (a deleted one another test class
+     * configured) it removes again. */
+    private static boolean directoryExisted;
     private Troupe troupe;
-    private Path directory;
     private final List<WorkerProcess<?>> started = new ArrayList<>();
 
-    @BeforeEach
-    void start() {
+    @BeforeAll
+    static void findDirectory() {
         // Workers must find this process's shared objects: they get the directory this process uses.
         String configured = ProcessConfig.get().getString("troupe.shared.directory");
         directory = configured.isBlank()
             ? Path.of(Files.isDirectory(Path.of("/dev/shm")) ? "/dev/shm" : System.getProperty("java.io.tmpdir"))
                 .resolve("troupe-shared-" + System.getProperty("user.name").replaceAll("[^A-Za-z0-9._-]", "_"))
             : Path.of(configured);
+        // The default directory is shared with every process of this user: never removed here.
+        directoryExisted = configured.isBlank() || Files.isDirectory(directory);
+    }
+
+    @AfterAll
+    static void removeDirectoryIfBroughtBack() throws Exception {
+        if (!directoryExisted && Files.isDirectory(directory)) {
+            try (Stream<Path> files = Files.list(directory)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(directory);
+        }
+    }
+
+    @BeforeEach
+    void start() {
         troupe = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.worker.jvm-options", List.of(
             "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED", "-Dtroupe.shared.directory=" + directory))));
     }
