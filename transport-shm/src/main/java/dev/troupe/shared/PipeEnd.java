@@ -56,6 +56,8 @@ final class PipeEnd {
     private volatile boolean handedOff;
     /** Once the other end is known to be gone, why: it does not come back. */
     private volatile String gone;
+    /** When the other end's process was last looked at; racy on purpose (a look too many costs nothing). */
+    private long lastProcessCheck = System.nanoTime();
 
     private PipeEnd(NamedSegment segment, int end) {
         this.segment = segment;
@@ -196,6 +198,15 @@ final class PipeEnd {
 
     /** Why the other end is gone, or {@code null} while it is there (held, or handed off by a live process). */
     String peerGone() {
+        return peerGone(true);
+    }
+
+    /**
+     * As {@link #peerGone()}, but the holder's process (a look at {@code /proc}, tens of microseconds) is checked at
+     * most once a {@linkplain SharedObject#SLICE_NANOS slice}, unless {@code always}: a waiter about to sleep must
+     * not pay that on every round trip.
+     */
+    private String peerGone(boolean always) {
         String known = gone;
         if (known != null) {
             return known;
@@ -205,6 +216,11 @@ final class PipeEnd {
         if (state == CLOSED) {
             return gone = "the other end of " + description + " was closed";
         }
+        long now = System.nanoTime();
+        if (!always && now - lastProcessCheck < SharedObject.SLICE_NANOS) {
+            return null;
+        }
+        lastProcessCheck = now;
         if (!holderAlive(word)) {
             return gone = "the process holding the other end of " + description + " (pid " + PipeDescriptor.pid(word)
                 + ") has exited";
@@ -290,9 +306,9 @@ final class PipeEnd {
                     return index;
                 }
                 checkUsable();
-                String gone = peerGone();
-                if (gone != null) {
-                    throw new ConnectionClosedException("cannot send " + length + " bytes: " + gone);
+                String why = peerGone(false);
+                if (why != null) {
+                    throw new ConnectionClosedException("cannot send " + length + " bytes: " + why);
                 }
                 FUTEX.get().await(segment.address(seq), seen, SharedObject.SLICE_NANOS);
             }
@@ -412,7 +428,7 @@ final class PipeEnd {
     private int awaitMessage(long nanos) {
         int index = peek();
         if (index >= 0 || nanos <= 0) {
-            if (index < 0 && peerGone() != null) {
+            if (index < 0 && peerGone(false) != null) {
                 index = peek();
                 if (index < 0) {
                     throw new ConnectionClosedException(peerGone());
@@ -439,13 +455,13 @@ final class PipeEnd {
                     return index;
                 }
                 checkUsable();
-                String gone = peerGone();
-                if (gone != null) {
+                String why = peerGone(false);
+                if (why != null) {
                     // What it committed before it went is still to be read.
                     if ((index = peek()) >= 0) {
                         return index;
                     }
-                    throw new ConnectionClosedException(gone);
+                    throw new ConnectionClosedException(why);
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -488,7 +504,7 @@ final class PipeEnd {
             return false; // another thread of this process is receiving
         }
         try {
-            return peek() >= 0 || peerGone() != null;
+            return peek() >= 0 || peerGone(false) != null;
         } finally {
             recvLock.unlock();
         }
