@@ -20,7 +20,12 @@ import java.util.function.Function;
  * pipe closes.
  */
 final class PipeBench {
-    private static final int WARM = 5_000;
+    /**
+     * Untimed round trips first: on 2 cores with both processes spinning, the JIT's compiler threads get little CPU,
+     * and until the send and receive paths are compiled a round trip takes the futex path (about 30 us here) for the
+     * first 50,000 or so.
+     */
+    private static final int WARM = 60_000;
     private static final int PINGS = 20_000;
 
     private PipeBench() {

@@ -10,6 +10,7 @@ import static dev.troupe.shared.PipeDescriptor.VALUE_FIRST;
 
 import dev.troupe.CodecException;
 import dev.troupe.TroupeException;
+import dev.troupe.spi.support.ProcessConfig;
 import dev.troupe.transport.shm.Futex;
 import dev.troupe.transport.shm.ShmRing;
 import java.io.IOException;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -27,7 +29,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * their positions. One per end and process, shared by every {@link ShmConnection} handle of that end in the process
  * (the rings are single-producer, single-consumer), and counted: the end closes when the last handle does.
  *
- * <p>Waiting (a reader for a message, a writer for room) spins for {@link SharedObject#SPIN_NANOS}, then sleeps on
+ * <p>Waiting (a reader for a message, a writer for room) spins for {@link #SPIN_NANOS}, then sleeps on
  * the ring's futex word a slice at a time, after raising the "sleeps" flag its peer reads after each write or read.
  * Between slices it looks at the other end's owner word: closed, or held by a process that no longer exists, ends
  * the wait with {@link ConnectionClosedException}.
@@ -36,6 +38,11 @@ final class PipeEnd {
     private static final ThreadLocal<Futex> FUTEX = ThreadLocal.withInitial(Futex::new);
     private static final Map<String, PipeEnd> OPEN = new ConcurrentHashMap<>();
     static final long MY_START = startSeconds(ProcessHandle.current());
+    /**
+     * How long a reader waiting for a message, or a writer waiting for room, spins before it sleeps
+     * ({@code troupe.shared.pipe.spin-micros}).
+     */
+    private static final long SPIN_NANOS = spinNanos();
 
     final NamedSegment segment;
     final UnsafeBuffer data;
@@ -72,6 +79,14 @@ final class PipeEnd {
         this.rxRing = 1 - end;
         this.tx = duplex || end == 1 ? ring(txRing, ringBytes) : null;
         this.rx = duplex || end == 0 ? ring(rxRing, ringBytes) : null;
+    }
+
+    private static long spinNanos() {
+        long micros = ProcessConfig.get().getLong("troupe.shared.pipe.spin-micros");
+        if (micros < 0) {
+            throw new IllegalArgumentException("troupe.shared.pipe.spin-micros must not be negative, got " + micros);
+        }
+        return TimeUnit.MICROSECONDS.toNanos(micros);
     }
 
     private ShmRing ring(int ring, int ringBytes) {
@@ -288,7 +303,7 @@ final class PipeEnd {
             return index;
         }
         wakeReader();
-        long spinUntil = System.nanoTime() + SharedObject.SPIN_NANOS;
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (System.nanoTime() < spinUntil) {
             Thread.onSpinWait();
             if ((index = tx.tryClaim(type, length)) >= 0) {
@@ -437,7 +452,7 @@ final class PipeEnd {
             return index;
         }
         long deadline = SharedObject.deadline(nanos);
-        long spinUntil = System.nanoTime() + SharedObject.SPIN_NANOS;
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (System.nanoTime() < spinUntil) {
             Thread.onSpinWait();
             if ((index = peek()) >= 0) {
