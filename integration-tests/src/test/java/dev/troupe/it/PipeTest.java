@@ -161,6 +161,7 @@ class PipeTest {
 
     @Test
     void shouldFailRecvPromptlyWhenThePeerIsKilled() throws Exception {
+        Set<Path> before = pipeFiles();
         try (Pipe<String> pipe = Pipe.create()) {
             WorkerProcess<Integer> child = spawn(PipeTasks::readyThenHang, pipe.second());
             assertThat(pipe.first().recv()).isEqualTo("ready");
@@ -171,10 +172,12 @@ class PipeTest {
                 .hasMessageContaining("pid " + pid).hasMessageContaining("has exited");
             assertThatThrownBy(() -> pipe.first().send("anyone?")).isInstanceOf(ConnectionClosedException.class);
         }
+        assertThat(pipeFiles()).as("closing the end whose peer was killed removes the segment").isEqualTo(before);
     }
 
     @Test
     void shouldNameTheOneThatFiredAmongAConnectionAProcessAndAnEvent() throws Exception {
+        Set<Path> before = pipeFiles();
         String eventName = "it-pipe-" + System.nanoTime();
         try (Pipe<String> pipe = Pipe.create(); Event event = Event.open(eventName)) {
             Connection<String> connection = pipe.first();
@@ -198,6 +201,10 @@ class PipeTest {
             assertThat(holder.result().get(60, TimeUnit.SECONDS)).isEqualTo(1);
         } finally {
             Event.unlink(eventName);
+        }
+        // The holder's worker ends without closing its end: this process removes the segment when it exits.
+        while (!pipeFiles().equals(before)) {
+            Thread.sleep(20);
         }
     }
 

@@ -592,8 +592,23 @@ final class PipeEnd {
             }
         }
         wakeAll();
-        if (!handedOff && peerGone() != null) {
+        if (handedOff) {
+            return;
+        }
+        if (peerGone() != null) {
             NamedSegment.unlink(PipeDescriptor.KIND, name); // both ends are gone: nobody can open it any more
+            return;
+        }
+        // The other end is still held. Its process may end without closing it (a worker halts), so while this
+        // process lives it removes the segment when that process exits; after, the next Pipe.create sweeps it.
+        long word = data.getLongVolatile(PipeDescriptor.owner(1 - end));
+        if (PipeDescriptor.state(word) == ATTACHED && PipeDescriptor.pid(word) != SharedObject.PID) {
+            ProcessHandle.of(PipeDescriptor.pid(word)).ifPresent(p -> p.onExit().thenRun(() -> {
+                long now = data.getLongVolatile(PipeDescriptor.owner(1 - end));
+                if (PipeDescriptor.state(now) == CLOSED || !holderAlive(now)) {
+                    NamedSegment.unlink(PipeDescriptor.KIND, name);
+                }
+            }));
         }
     }
 
