@@ -143,6 +143,40 @@ class PipeTest {
     }
 
     @Test
+    void shouldEchoMessagesOfRandomSizesWholeAndInOrderWhileBothSidesSendAhead() throws Exception {
+        try (Pipe<Object> pipe = Pipe.create()) {
+            Connection<Object> parent = pipe.first();
+            WorkerProcess<Integer> child = spawn(PipeTasks::echo, pipe.second());
+            java.util.Random random = new java.util.Random(11);
+            java.util.ArrayDeque<byte[]> inFlight = new java.util.ArrayDeque<>();
+            int sent = 0;
+            int echoed = 0;
+            int inFlightBytes = 0;
+            while (echoed < 400) {
+                // Messages from empty to several rings' worth, sent ahead of the echoes, so that fragments of one
+                // message and whole messages interleave with the echoes coming back. Only while the echoes owed
+                // fit in the child's ring (256 KiB): otherwise both sides would wait to send, as with any pipe.
+                if (sent < 400 && inFlightBytes < 150_000 && random.nextBoolean()) {
+                    byte[] m = new byte[random.nextInt(4) == 0 ? random.nextInt(700_000) : random.nextInt(300)];
+                    random.nextBytes(m);
+                    parent.send("bytes");
+                    parent.sendBytes(m);
+                    inFlight.add(m);
+                    inFlightBytes += m.length;
+                    sent++;
+                } else if (!inFlight.isEmpty()) {
+                    byte[] expected = inFlight.poll();
+                    inFlightBytes -= expected.length;
+                    assertThat(parent.recvBytes()).as("echo " + echoed).isEqualTo(expected);
+                    echoed++;
+                }
+            }
+            parent.send("stop");
+            assertThat(child.result().get(60, TimeUnit.SECONDS)).isEqualTo(400);
+        }
+    }
+
+    @Test
     void shouldRefuseTheWrongDirectionOfAOneWayPipe() throws Exception {
         Pipe<String> pipe = Pipe.create(false);
         Connection<String> reader = pipe.first();
