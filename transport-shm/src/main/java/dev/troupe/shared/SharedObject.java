@@ -10,7 +10,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  * named kernel objects. Thread-safe. {@link #close()} only stops this handle; the object lives on until
  * {@code unlink}ed, as a POSIX shared-memory object does.
  */
-public abstract class SharedObject implements AutoCloseable {
+public abstract class SharedObject implements Waitable, AutoCloseable {
     /** How long a blocked waiter sleeps before it re-checks, for example for a lock holder that died. */
     static final long SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final ThreadLocal<Futex> FUTEX = ThreadLocal.withInitial(Futex::new);

@@ -132,6 +132,76 @@ public final class ShmRing {
     }
 
     /**
+     * Producer side: continues after the last committed record, for a ring that another process (or an earlier
+     * {@code ShmRing} over the same memory) produced into. A record that was claimed but never committed is
+     * written over.
+     *
+     * @throws IllegalStateException when the records between the consumer's position and the first empty header
+     *                               are not records of this protocol.
+     */
+    public void resumeProducer() {
+        long start = buffer.getLongVolatile(headIndex);
+        long position = start;
+        while (true) {
+            int index = (int) position & mask;
+            int recordLength = buffer.getIntVolatile(index);
+            if (recordLength == 0) {
+                break;
+            }
+            if (recordLength < HEADER_BYTES || recordLength > capacity - index || position - start > capacity) {
+                throw new IllegalStateException("corrupt ring: a record of " + recordLength + " bytes at offset "
+                    + index + " of " + capacity);
+            }
+            position += BitUtil.align(recordLength, ALIGNMENT);
+        }
+        tail = position;
+        headCache = start;
+        claimedIndex = -1;
+    }
+
+    /**
+     * Consumer side: finds the next committed message without consuming it (padding before it is consumed).
+     *
+     * @return the index of its body in {@link #buffer()}, or -1 when none is committed; its type and length are then
+     *         {@link #peekedType()} and {@link #peekedLength()} until {@link #consumePeeked()}.
+     * @throws IllegalStateException when the ring holds a record no producer of this protocol writes.
+     */
+    public int peek() {
+        while (true) {
+            int index = (int) head & mask;
+            int recordLength = buffer.getIntVolatile(index);
+            if (recordLength == 0) {
+                return -1;
+            }
+            if (recordLength < HEADER_BYTES || recordLength > capacity - index) {
+                throw new IllegalStateException("corrupt ring: a record of " + recordLength + " bytes at offset "
+                    + index + " of " + capacity);
+            }
+            if (buffer.getInt(index + Integer.BYTES) != PADDING_TYPE) {
+                return index + HEADER_BYTES;
+            }
+            head += BitUtil.align(recordLength, ALIGNMENT);
+            buffer.putLongOrdered(headIndex, head);
+        }
+    }
+
+    /** The type of the message {@link #peek()} found. */
+    public int peekedType() {
+        return buffer.getInt(((int) head & mask) + Integer.BYTES);
+    }
+
+    /** The body length of the message {@link #peek()} found. */
+    public int peekedLength() {
+        return buffer.getInt((int) head & mask) - HEADER_BYTES;
+    }
+
+    /** Consumes the message {@link #peek()} found and hands its room back to the producer. */
+    public void consumePeeked() {
+        head += BitUtil.align(buffer.getInt((int) head & mask), ALIGNMENT);
+        buffer.putLongOrdered(headIndex, head);
+    }
+
+    /**
      * Delivers up to {@code limit} committed messages to {@code handler}, then tells the producer their room is free.
      *
      * @param handler gets each message's type and body.

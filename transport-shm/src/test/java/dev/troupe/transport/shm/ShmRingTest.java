@@ -40,6 +40,50 @@ class ShmRingTest {
     }
 
     @Test
+    void shouldResumeAProducerAndPeekWithoutConsumingAcrossManyLapsAndHandOvers() {
+        UnsafeBuffer memory = new UnsafeBuffer(ByteBuffer.allocateDirect(4096 + ShmRing.TRAILER_BYTES));
+        ShmRing producer = new ShmRing(memory);
+        ShmRing consumer = new ShmRing(memory);
+        Random random = new Random(7);
+        ArrayDeque<int[]> sent = new ArrayDeque<>(); // {seq, length}
+        long nextSeq = 0;
+        long received = 0;
+        while (received < 100_000) {
+            if (random.nextInt(50) == 0) {
+                // The end moves to another process: a fresh producer over the same memory carries on after the
+                // last committed record, and a half-claimed record it never committed is written over.
+                producer.tryClaim(1, random.nextInt(producer.maxMsgLength() + 1));
+                producer = new ShmRing(memory);
+                producer.resumeProducer();
+            }
+            if (random.nextInt(50) == 0) {
+                consumer = new ShmRing(memory);
+            }
+            int length = random.nextInt(producer.maxMsgLength() + 1);
+            if (offer(producer, nextSeq, length)) {
+                sent.add(new int[] {(int) nextSeq, length});
+                nextSeq++;
+            }
+            if (random.nextInt(3) == 0 || sent.size() > 100) {
+                int index;
+                while ((index = consumer.peek()) >= 0) {
+                    int[] expected = sent.poll();
+                    assertThat(expected).as("a message nobody sent").isNotNull();
+                    assertThat(consumer.peek()).as("peeking again finds the same message").isEqualTo(index);
+                    assertThat(consumer.peekedType()).isEqualTo(1 + expected[0] % 7);
+                    assertThat(consumer.peekedLength()).isEqualTo(expected[1]);
+                    for (int i = 0; i < expected[1]; i++) {
+                        assertThat(consumer.buffer().getByte(index + i)).isEqualTo(pattern(expected[0], i));
+                    }
+                    consumer.consumePeeked();
+                    received++;
+                }
+                assertThat(sent).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void messagesOfEverySizeArriveInOrderAcrossManyLaps() {
         ShmRing ring = ring(4096);
         Random random = new Random(42);
