@@ -120,7 +120,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
             }
             throw e;
         }
-        checkOwner(segment);
+        checkOwner(flavor, segment);
         int storedMax = segment.data.getInt(MAX_MESSAGES);
         if (storedMax != maxMessages) {
             throw new TroupeException(flavor.className + " '" + name + "' exists with maxMessages " + storedMax
@@ -130,7 +130,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
     }
 
     /** Refuses a file that another user owns or others may read, even where the directory's check passed. */
-    private static void checkOwner(NamedSegment segment) {
+    private static void checkOwner(Flavor flavor, NamedSegment segment) {
         if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             return;
         }
@@ -138,11 +138,12 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
             String owner = Files.getOwner(segment.path).getName();
             String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(segment.path));
             if (!owner.equals(System.getProperty("user.name")) || !perms.equals("rw-------")) {
-                throw new TroupeException("refusing to open " + segment + " at " + segment.path + ": it belongs to "
-                    + owner + " with permissions " + perms + "; it must be this user's and rw-------");
+                throw new TroupeException("refusing to open " + flavor.className + " '" + segment.name + "' at "
+                    + segment.path + ": it belongs to " + owner + " with permissions " + perms + "; it must be this user's and rw-------");
             }
         } catch (IOException e) {
-            throw new TroupeException("cannot check the owner of " + segment + " at " + segment.path + ": " + e, e);
+            throw new TroupeException("cannot check the owner of " + flavor.className + " '" + segment.name + "' at "
+                + segment.path + ": " + e, e);
         }
     }
 
@@ -525,7 +526,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
     // ---- passing a handle to another process
 
     /** A handle travels as its flavor, name, type and parameters, and is reopened by name on arrival. */
-    private Object writeReplace() {
+    final Object writeReplace() {
         return new Ref(flavor.name(), segment.name, type, maxMessages, capacity);
     }
 
