@@ -4,9 +4,10 @@ import dev.troupe.transport.shm.Futex;
 import java.time.Duration;
 
 /**
- * Waiting on several shared objects at once, as Win32's {@code WaitForMultipleObjects} does. Locks, semaphores
- * and events can be waited on; "signaled" means: a lock acquired, a permit taken, an event set (an auto-reset
- * event is cleared by the wait that sees it).
+ * Waiting on several shared objects at once, as Win32's {@code WaitForMultipleObjects} does. Locks, semaphores,
+ * events and queues can be waited on; "signaled" means: a lock acquired, a permit taken, an event set (an
+ * auto-reset event is cleared by the wait that sees it), a queue readable (it holds a message; the wait takes
+ * none, so another reader may get it first: follow with a get that does not block forever).
  */
 public final class Waits {
     private static final ThreadLocal<Futex> FUTEX = ThreadLocal.withInitial(Futex::new);
