@@ -219,10 +219,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
         while (true) {
             int seen = data.getIntVolatile(NOT_FULL);
             if (tryPut(message)) {
-                data.getAndAddInt(NOT_EMPTY, 1);
-                if (data.getIntVolatile(GET_WAITERS) > 0) {
-                    wake(NOT_EMPTY, 1);
-                }
+                signal(NOT_EMPTY, GET_WAITERS);
                 Signals.bump();
                 return true;
             }
@@ -275,10 +272,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
             int seen = data.getIntVolatile(NOT_EMPTY);
             byte[] message = snapshotCount() > 0 ? tryGet() : null;
             if (message != null) {
-                data.getAndAddInt(NOT_FULL, 1);
-                if (data.getIntVolatile(PUT_WAITERS) > 0) {
-                    wake(NOT_FULL, 1);
-                }
+                signal(NOT_FULL, PUT_WAITERS);
                 return message;
             }
             if (!awaitChange(NOT_EMPTY, GET_WAITERS, seen, deadline, spinUntil, "get")) {
@@ -365,12 +359,21 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
                 Thread.onSpinWait();
                 continue;
             }
-            data.getAndAddInt(waiters, 1);
-            try {
-                sleepOn(word, seen, left);
-            } finally {
-                data.getAndAddInt(waiters, -1);
-            }
+            // Raised before the sleep, which returns at once if the word moved on meanwhile (no lost wake-up).
+            data.putIntVolatile(waiters, 1);
+            sleepOn(word, seen, left);
+        }
+    }
+
+    /**
+     * Moves a futex word on and wakes its sleepers, if any: the flag of sleepers is cleared by the one waker that
+     * wakes them, so a stream of puts (or gets) facing a sleeping peer costs one system call, not one each. A
+     * sleeper that wakes and must sleep again raises the flag again.
+     */
+    private void signal(int word, int sleepers) {
+        data.getAndAddInt(word, 1);
+        if (data.getIntVolatile(sleepers) != 0 && data.compareAndSetInt(sleepers, 1, 0)) {
+            wake(word, Integer.MAX_VALUE);
         }
     }
 
@@ -469,10 +472,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
             unlock();
         }
         if (left == 0) {
-            data.getAndAddInt(ALL_DONE, 1);
-            if (data.getIntVolatile(JOIN_WAITERS) > 0) {
-                wake(ALL_DONE, Integer.MAX_VALUE);
-            }
+            signal(ALL_DONE, JOIN_WAITERS);
         }
     }
 

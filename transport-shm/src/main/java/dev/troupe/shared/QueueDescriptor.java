@@ -32,12 +32,15 @@ final class QueueDescriptor {
     static final int GETS = 32;
     /** int: bumped after every put, the futex word of getters waiting for a message. */
     static final int NOT_EMPTY = 320;
+    /** int: 1 while a getter may sleep on {@link #NOT_EMPTY}; cleared by the put that wakes them all. */
     static final int GET_WAITERS = 324;
     /** int: bumped after every get, the futex word of putters waiting for room. */
     static final int NOT_FULL = 384;
+    /** int: 1 while a putter may sleep on {@link #NOT_FULL}; cleared by the get that wakes them all. */
     static final int PUT_WAITERS = 388;
     /** int: bumped when the unfinished count reaches zero, the futex word of {@code join}. */
     static final int ALL_DONE = 448;
+    /** int: 1 while a joiner may sleep on {@link #ALL_DONE}. */
     static final int JOIN_WAITERS = 452;
     /** int: the most messages it holds, 0 for no bound other than bytes; fixed at creation. */
     static final int MAX_MESSAGES = 512;
