@@ -137,13 +137,10 @@ class QueueTest {
             });
             Thread.sleep(200);
             assertThat(putter).isNotDone();
-            long start = System.nanoTime();
             handle.close();
             assertThatThrownBy(() -> putter.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("Queue '" + name + "' was closed while waiting to put");
-            assertThat(System.nanoTime() - start).as("woken at once, not after a slice")
-                .isLessThan(TimeUnit.SECONDS.toNanos(5));
             assertThatThrownBy(() -> handle.get()).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("closed");
             assertThat(queue.get()).as("other handles go on").isEqualTo(2);
