@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
  * the link benchmarks of {@link TransportBench}, the named-queue benchmarks of {@link QueueBench} and the pool
  * benchmarks of {@link PoolBench}. Usage: {@code BenchMain [--peers DIR] [--reps N]
  * [spawn|echo|transport|pingpong|handoff|queue|pool|tcp|cluster|all]}, run from the project root; the Python peers
- * are the scripts in {@code benchmarks/python} unless {@code --peers} names another folder; {@code tcp} runs {@link TcpBench}; {@code cluster} runs {@link ClusterBench} (Troupe nodes beside Hazelcast
- * members); {@code pingpong} and {@code handoff} run one benchmark of {@link TransportBench} alone.
+ * are the scripts in {@code benchmarks/python} unless {@code --peers} names another folder; {@code tcp} runs
+ * {@link TcpBench}; {@code cluster} runs {@link ClusterBench} (Troupe nodes beside Hazelcast members);
+ * {@code pingpong} and {@code handoff} run one benchmark of {@link TransportBench} alone.
  */
 public final class BenchMain {
     private BenchMain() {

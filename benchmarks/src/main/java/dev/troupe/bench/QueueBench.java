@@ -77,7 +77,8 @@ final class QueueBench {
                 Double pyQueueP50 = pingPeer.get("queue_pingpong_64B_p50");
                 Double pySimpleP50 = pingPeer.get("simplequeue_pingpong_64B_p50");
                 m = new LinkedHashMap<>();
-                m.put("bench", spinMicros == DEFAULT_SPIN_MICROS ? "queue_pingpong_64B" : "queue_pingpong_64B_spinning");
+                m.put("bench", spinMicros == DEFAULT_SPIN_MICROS ? "queue_pingpong_64B"
+                    : "queue_pingpong_64B_spinning");
                 m.put("rep", rep + 1);
                 m.put("unit", "us");
                 m.put("spin_micros", spinMicros);
@@ -94,7 +95,7 @@ final class QueueBench {
                 m.put("what", "two processes: one puts on a named Queue, the other gets and puts on a second, the first"
                     + " gets; one round trip. Waiters spin troupe.shared.spin-micros=" + spinMicros
                     + " before they sleep on a futex");
-                    TransportBench.print(m);
+                TransportBench.print(m);
             }
         }
     }

@@ -139,7 +139,8 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
             String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(segment.path));
             if (!owner.equals(System.getProperty("user.name")) || !perms.equals("rw-------")) {
                 throw new TroupeException("refusing to open " + flavor.className + " '" + segment.name + "' at "
-                    + segment.path + ": it belongs to " + owner + " with permissions " + perms + "; it must be this user's and rw-------");
+                    + segment.path + ": it belongs to " + owner + " with permissions " + perms
+                    + "; it must be this user's and rw-------");
             }
         } catch (IOException e) {
             throw new TroupeException("cannot check the owner of " + flavor.className + " '" + segment.name + "' at "
