@@ -217,14 +217,15 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
         checkOpen();
         long deadline = deadline(nanos);
         long spinUntil = System.nanoTime() + SPIN_NANOS;
+        long record = QueueDescriptor.recordBytes(message.length);
         while (true) {
-            int seen = data.getIntVolatile(NOT_FULL);
+            long seen = data.getLongVolatile(VERSION);
             if (tryPut(message)) {
                 signal(NOT_EMPTY, GET_WAITERS);
                 Signals.bump();
                 return true;
             }
-            if (!awaitChange(NOT_FULL, PUT_WAITERS, seen, deadline, spinUntil, "put")) {
+            if (!await(NOT_FULL, PUT_WAITERS, record, seen, deadline, spinUntil, "put")) {
                 return false;
             }
         }
@@ -270,13 +271,13 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
         long deadline = deadline(nanos);
         long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (true) {
-            int seen = data.getIntVolatile(NOT_EMPTY);
+            long seen = data.getLongVolatile(VERSION);
             byte[] message = snapshotCount() > 0 ? tryGet() : null;
             if (message != null) {
                 signal(NOT_FULL, PUT_WAITERS);
                 return message;
             }
-            if (!awaitChange(NOT_EMPTY, GET_WAITERS, seen, deadline, spinUntil, "get")) {
+            if (!await(NOT_EMPTY, GET_WAITERS, 0, seen, deadline, spinUntil, "get")) {
                 return null;
             }
         }
@@ -333,22 +334,24 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
     }
 
     /**
-     * Waits for the futex {@code word} to move on from {@code seen}: spins until {@code spinUntil}, then sleeps a
-     * slice at a time, counted in {@code waiters}.
+     * Waits until the queue's state moves on from version {@code seen}, or until the condition that the futex
+     * {@code word} stands for may hold: spins on the version until {@code spinUntil}, then raises the
+     * {@code sleepers} flag and sleeps on the word for at most a slice.
      *
-     * @return {@code false} when the deadline passed.
+     * <p>No wake-up is lost: the sleeper raises the flag, reads the word, checks the condition and sleeps only if
+     * the word still holds what it read; an operation that makes the condition true publishes its state first, then
+     * reads the flag, and moves the word on and wakes when it is raised. Either the sleeper sees the new state or
+     * the waker sees the flag. Operations that find the flag down cost no atomic update of the word.
+     *
+     * @param record for a put, the bytes its record needs.
+     * @return {@code true} to try again, {@code false} when the deadline passed.
      * @throws IllegalStateException when this handle was closed.
      */
-    private boolean awaitChange(int word, int waiters, int seen, long deadline, long spinUntil, String what)
-        throws InterruptedException {
+    private boolean await(int word, int sleepers, long record, long seen, long deadline, long spinUntil,
+                          String what) throws InterruptedException {
         while (true) {
-            if (isClosed()) {
-                throw new IllegalStateException(description + " was closed while waiting to " + what);
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException("interrupted while waiting to " + what + " on " + description);
-            }
-            if (data.getIntVolatile(word) != seen) {
+            checkWaiting(what);
+            if (data.getLongVolatile(VERSION) != seen) {
                 return true;
             }
             long now = System.nanoTime();
@@ -360,20 +363,52 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
                 Thread.onSpinWait();
                 continue;
             }
-            // Raised before the sleep, which returns at once if the word moved on meanwhile (no lost wake-up).
-            data.putIntVolatile(waiters, 1);
-            sleepOn(word, seen, left);
+            data.putIntVolatile(sleepers, 1);
+            int value = data.getIntVolatile(word);
+            checkWaiting(what); // close() sets its flag before it moves the word on
+            if (mayProceed(word, record)) {
+                return true;
+            }
+            sleepOn(word, value, left);
+            return true;
+        }
+    }
+
+    private void checkWaiting(String what) throws InterruptedException {
+        if (isClosed()) {
+            throw new IllegalStateException(description + " was closed while waiting to " + what);
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException("interrupted while waiting to " + what + " on " + description);
+        }
+    }
+
+    /** Whether the condition of a futex word holds in the published state. */
+    private boolean mayProceed(int word, long record) {
+        if (word == NOT_EMPTY) {
+            return snapshotCount() > 0;
+        } else if (word == ALL_DONE) {
+            return snapshot(UNFINISHED) == 0;
+        }
+        while (true) {
+            long version = data.getLongVolatile(VERSION);
+            int slot = QueueDescriptor.slot(version);
+            long used = data.getLongVolatile(slot + TAIL) - data.getLongVolatile(slot + HEAD);
+            long count = data.getLongVolatile(slot + COUNT);
+            if (data.getLongVolatile(VERSION) == version) {
+                return used + record <= capacity && (maxMessages == 0 || count < maxMessages);
+            }
         }
     }
 
     /**
-     * Moves a futex word on and wakes its sleepers, if any: the flag of sleepers is cleared by the one waker that
-     * wakes them, so a stream of puts (or gets) facing a sleeping peer costs one system call, not one each. A
-     * sleeper that wakes and must sleep again raises the flag again.
+     * After an operation that may let sleepers on the futex {@code word} proceed: if their flag is raised, lowers
+     * it, moves the word on and wakes them all (one system call for a stream of operations facing a sleeping peer).
+     * A sleeper that wakes and must sleep again raises the flag again.
      */
     private void signal(int word, int sleepers) {
-        data.getAndAddInt(word, 1);
         if (data.getIntVolatile(sleepers) != 0 && data.compareAndSetInt(sleepers, 1, 0)) {
+            data.getAndAddInt(word, 1);
             wake(word, Integer.MAX_VALUE);
         }
     }
@@ -482,11 +517,11 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
         long deadline = deadline(nanos);
         long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (true) {
-            int seen = data.getIntVolatile(ALL_DONE);
+            long seen = data.getLongVolatile(VERSION);
             if (snapshot(UNFINISHED) == 0) {
                 return true;
             }
-            if (!awaitChange(ALL_DONE, JOIN_WAITERS, seen, deadline, spinUntil, "join")) {
+            if (!await(ALL_DONE, JOIN_WAITERS, 0, seen, deadline, spinUntil, "join")) {
                 return false;
             }
         }

@@ -30,15 +30,15 @@ final class QueueDescriptor {
     static final int UNFINISHED = 24;
     /** long, in a state slot: messages ever taken, the sequence number of the next message to get. */
     static final int GETS = 32;
-    /** int: bumped after every put, the futex word of getters waiting for a message. */
+    /** int: the futex word of getters waiting for a message, moved on by a put that finds them sleeping. */
     static final int NOT_EMPTY = 320;
     /** int: 1 while a getter may sleep on {@link #NOT_EMPTY}; cleared by the put that wakes them all. */
     static final int GET_WAITERS = 324;
-    /** int: bumped after every get, the futex word of putters waiting for room. */
+    /** int: the futex word of putters waiting for room, moved on by a get that finds them sleeping. */
     static final int NOT_FULL = 384;
     /** int: 1 while a putter may sleep on {@link #NOT_FULL}; cleared by the get that wakes them all. */
     static final int PUT_WAITERS = 388;
-    /** int: bumped when the unfinished count reaches zero, the futex word of {@code join}. */
+    /** int: the futex word of {@code join}, moved on when the unfinished count reaches zero and joiners sleep. */
     static final int ALL_DONE = 448;
     /** int: 1 while a joiner may sleep on {@link #ALL_DONE}. */
     static final int JOIN_WAITERS = 452;
