@@ -103,55 +103,81 @@ class QueueProcessTest {
     }
 
     @Test
-    void shouldKeepEveryCompletedPutWhenAProducerAndAConsumerAreKilledMidStream() throws Exception {
-        int total = 400_000;
-        int capacity = 4096; // small: producers block often, so kills land in every phase
+    void shouldKeepEveryCompletedPutWhenProducersAndConsumersAreKilledMidStream() throws Exception {
+        int producers = 6;
+        int perProducer = 50_000;
+        int total = producers * perProducer;
+        int capacity = 4096; // small: producers block often, so kills land in every phase of a put and a get
+        int victims = 4; // producers 0-3 and consumers 0-3 are killed; producers 4-5 and consumer 4 finish
         try (Queue<Long> queue = Queue.open(prefix + "q", Long.class, 0, capacity);
-             Array.OfInt received = Array.ofInt(prefix + "received", total);
-             Value.OfLong progress0 = Value.ofLong(prefix + "progress0");
-             Value.OfLong count0 = Value.ofLong(prefix + "count0")) {
-            progress0.set(-1);
-            Process victimProducer = producer(capacity, 0, total / 2, "progress0");
-            Process survivorProducer = producer(capacity, total / 2, total, "progress1");
-            Process victimConsumer = consumer(capacity, total, "count0");
-            Process survivorConsumer = consumer(capacity, total, "count1");
-            while (progress0.get() < 20_000 || count0.get() < 20_000) {
-                assertThat(victimProducer.isAlive() && victimConsumer.isAlive()).as("still running").isTrue();
-                Thread.sleep(1);
+             Array.OfInt received = Array.ofInt(prefix + "received", total)) {
+            List<Value.OfLong> progress = new ArrayList<>();
+            List<Value.OfLong> counts = new ArrayList<>();
+            List<Process> putters = new ArrayList<>();
+            List<Process> getters = new ArrayList<>();
+            for (int i = 0; i < producers; i++) {
+                Value.OfLong p = Value.ofLong(prefix + "progress" + i);
+                p.set(-1);
+                progress.add(p);
+                putters.add(producer(capacity, (long) i * perProducer, (long) (i + 1) * perProducer, "progress" + i));
             }
-            victimProducer.destroyForcibly(); // SIGKILL
-            victimConsumer.destroyForcibly();
-            assertThat(victimProducer.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            assertThat(victimConsumer.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            long completed = progress0.get(); // the last put of the killed producer that returned
-
-            assertThat(survivorProducer.waitFor(100, TimeUnit.SECONDS)).as("the other producer finished").isTrue();
-            assertThat(survivorProducer.exitValue()).isZero();
+            for (int i = 0; i <= victims; i++) {
+                counts.add(Value.ofLong(prefix + "count" + i));
+                getters.add(consumer(capacity, total, "count" + i));
+            }
+            long[] completed = new long[producers];
+            for (int v = 0; v < victims; v++) {
+                long threshold = 3_000L * (v + 1);
+                long from = (long) v * perProducer;
+                while (progress.get(v).get() - from < threshold || counts.get(v).get() < threshold) {
+                    if (!putters.get(v).isAlive() || !getters.get(v).isAlive()) {
+                        break; // it finished or failed before its turn: checked below
+                    }
+                    Thread.sleep(0, 200_000);
+                }
+                putters.get(v).destroyForcibly(); // SIGKILL
+                getters.get(v).destroyForcibly();
+                assertThat(putters.get(v).waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(getters.get(v).waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+            for (int i = 0; i < producers; i++) {
+                if (i >= victims) {
+                    assertThat(putters.get(i).waitFor(100, TimeUnit.SECONDS)).as("producer %d finished", i).isTrue();
+                    assertThat(putters.get(i).exitValue()).isZero();
+                }
+                completed[i] = progress.get(i).get(); // the last put that returned
+            }
             queue.put(-1L);
-            assertThat(survivorConsumer.waitFor(100, TimeUnit.SECONDS)).as("the other consumer finished").isTrue();
-            assertThat(survivorConsumer.exitValue()).isZero();
+            Process survivor = getters.get(victims);
+            assertThat(survivor.waitFor(100, TimeUnit.SECONDS)).as("the surviving consumer finished").isTrue();
+            assertThat(survivor.exitValue()).isZero();
             assertThat(queue.isEmpty()).isTrue();
 
-            int[] counts = received.toArray();
+            int[] arrivals = received.toArray();
             List<Integer> missing = new ArrayList<>();
             for (int i = 0; i < total; i++) {
-                assertThat(counts[i]).as("times message %d arrived", i).isLessThanOrEqualTo(1);
-                boolean put = i <= completed || i >= total / 2;
-                if (put && counts[i] == 0) {
+                int producer = i / perProducer;
+                assertThat(arrivals[i]).as("times message %d arrived", i).isLessThanOrEqualTo(1);
+                if (i <= completed[producer] && arrivals[i] == 0) {
                     missing.add(i);
                 }
-                if (i > completed + 1 && i < total / 2) {
-                    assertThat(counts[i]).as("message %d was never put", i).isZero();
+                if (i > completed[producer] + 1) {
+                    assertThat(arrivals[i]).as("message %d was never put", i).isZero();
                 }
             }
-            // Only the message the killed consumer had taken but not yet recorded may be missing.
-            assertThat(missing).as("completed puts that never arrived").hasSizeLessThanOrEqualTo(1);
-            System.out.println("killed producer after " + (completed + 1) + " puts, consumer after "
-                + count0.get() + " gets; completed puts not received: " + missing);
+            // A killed consumer may take with it the message it had got but not yet recorded: one each at most.
+            assertThat(missing).as("completed puts that never arrived").hasSizeLessThanOrEqualTo(victims);
+            long[] kills = new long[victims];
+            for (int v = 0; v < victims; v++) {
+                kills[v] = completed[v] - (long) v * perProducer + 1;
+            }
+            System.out.println("killed producers after " + java.util.Arrays.toString(kills)
+                + " puts; completed puts not received (taken by killed consumers): " + missing);
 
-            // Still usable by new processes.
-            queue.put(7L);
+            queue.put(7L); // still usable
             assertThat(queue.get()).isEqualTo(7L);
+            progress.forEach(Value::close);
+            counts.forEach(Value::close);
         }
     }
 }
