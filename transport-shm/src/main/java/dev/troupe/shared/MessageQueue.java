@@ -19,7 +19,7 @@ import static dev.troupe.shared.QueueDescriptor.TAIL;
 import static dev.troupe.shared.QueueDescriptor.UNFINISHED;
 import static dev.troupe.shared.QueueDescriptor.VERSION;
 
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.CodedInputStream;
 import com.typesafe.config.Config;
 import dev.troupe.CodecException;
 import dev.troupe.TroupeException;
@@ -193,8 +193,10 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
     final T decode(byte[] bytes) {
         Payload payload;
         try {
-            payload = Payload.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true); // the array is this call's own: its fields need no copy of their own
+            payload = Payload.parseFrom(in);
+        } catch (IOException e) {
             throw new CodecException("a message of " + bytes.length + " bytes taken from " + description
                 + " is not an encoded value: " + e.getMessage(), e);
         }
