@@ -448,19 +448,16 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
                 }
                 continue;
             }
-            data.getAndAddInt(LOCK_WAITERS, 1);
-            try {
-                sleepOn(LOCK, holder, LOCK_SLEEP_NANOS);
-            } finally {
-                data.getAndAddInt(LOCK_WAITERS, -1);
-            }
+            // A flag, not a count: a sleeper killed in its sleep must not leave every later unlock a system call.
+            data.putIntVolatile(LOCK_WAITERS, 1);
+            sleepOn(LOCK, holder, LOCK_SLEEP_NANOS);
         }
     }
 
     private void unlock() {
         data.putIntVolatile(LOCK, 0);
-        if (data.getIntVolatile(LOCK_WAITERS) > 0) {
-            wake(LOCK, 1);
+        if (data.getIntVolatile(LOCK_WAITERS) != 0 && data.compareAndSetInt(LOCK_WAITERS, 1, 0)) {
+            wake(LOCK, Integer.MAX_VALUE); // those that find it taken again raise the flag again
         }
     }
 

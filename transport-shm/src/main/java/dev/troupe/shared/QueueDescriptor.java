@@ -14,7 +14,7 @@ package dev.troupe.shared;
 final class QueueDescriptor {
     /** int: the pid holding the lock, 0 when free; also the lock's futex word. */
     static final int LOCK = 0;
-    /** int: threads sleeping on {@link #LOCK}. */
+    /** int: 1 while a thread may sleep on {@link #LOCK}; cleared by the unlock that wakes them all. */
     static final int LOCK_WAITERS = 64;
     /** long: the number of the published state; {@code VERSION & 1} is its slot. */
     static final int VERSION = 128;

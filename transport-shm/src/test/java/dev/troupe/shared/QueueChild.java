@@ -3,8 +3,8 @@ package dev.troupe.shared;
 /**
  * A producer or consumer process for the queue tests. {@code produce QUEUE CAPACITY FROM TO PROGRESS} puts the
  * longs FROM..TO-1 and stores each one in the shared long PROGRESS once its put returned. {@code consume QUEUE
- * CAPACITY RECEIVED COUNT LENGTH} takes longs until it takes -1, adding 1 to element {@code id} of the shared int array
- * RECEIVED for each, and counting them in the shared long COUNT.
+ * CAPACITY RECEIVED COUNT LENGTH} adds 1 to the shared int QUEUE-ready, then takes longs until it takes -1, adding
+ * 1 to element {@code id} of the shared int array RECEIVED for each, and counting them in the shared long COUNT.
  */
 public final class QueueChild {
     private QueueChild() {
@@ -28,7 +28,9 @@ public final class QueueChild {
                 }
             } else {
                 try (Array.OfInt received = Array.ofInt(args[3], Integer.parseInt(args[5]));
-                     Value.OfLong count = Value.ofLong(args[4])) {
+                     Value.OfLong count = Value.ofLong(args[4]);
+                     Value.OfInt ready = Value.ofInt(args[1] + "-ready")) {
+                    ready.addAndGet(1);
                     while (true) {
                         long id = queue.get();
                         if (id < 0) {

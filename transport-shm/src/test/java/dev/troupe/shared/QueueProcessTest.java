@@ -31,7 +31,7 @@ class QueueProcessTest {
             p.waitFor(30, TimeUnit.SECONDS);
         }
         Queue.unlink(prefix + "q");
-        for (String kind : new String[] {"array-int", "value-long"}) {
+        for (String kind : new String[] {"array-int", "value-long", "value-int"}) {
             try (Stream<Path> files = Files.list(NamedSegment.directory())) {
                 for (Path p : files.filter(f -> f.getFileName().toString().startsWith(kind + "." + prefix))
                     .toArray(Path[]::new)) {
@@ -115,28 +115,44 @@ class QueueProcessTest {
             List<Value.OfLong> counts = new ArrayList<>();
             List<Process> putters = new ArrayList<>();
             List<Process> getters = new ArrayList<>();
+            try (Value.OfInt ready = Value.ofInt(prefix + "q-ready")) {
+                for (int i = 0; i <= victims; i++) {
+                    counts.add(Value.ofLong(prefix + "count" + i));
+                    getters.add(consumer(capacity, total, "count" + i));
+                }
+                while (ready.get() < getters.size()) { // every consumer takes its share from the start
+                    assertThat(getters).allMatch(Process::isAlive);
+                    Thread.sleep(10);
+                }
+            }
             for (int i = 0; i < producers; i++) {
                 Value.OfLong p = Value.ofLong(prefix + "progress" + i);
                 p.set(-1);
                 progress.add(p);
                 putters.add(producer(capacity, (long) i * perProducer, (long) (i + 1) * perProducer, "progress" + i));
             }
-            for (int i = 0; i <= victims; i++) {
-                counts.add(Value.ofLong(prefix + "count" + i));
-                getters.add(consumer(capacity, total, "count" + i));
-            }
             long[] completed = new long[producers];
-            for (int v = 0; v < victims; v++) {
-                long threshold = 3_000L * (v + 1);
-                long from = (long) v * perProducer;
-                while (progress.get(v).get() - from < threshold || counts.get(v).get() < threshold) {
-                    if (!putters.get(v).isAlive() || !getters.get(v).isAlive()) {
-                        break; // it finished or failed before its turn: checked below
+            boolean[] putterKilled = new boolean[victims];
+            boolean[] getterKilled = new boolean[victims];
+            int left = 2 * victims;
+            while (left > 0) {
+                for (int v = 0; v < victims; v++) {
+                    long threshold = 3_000L * (v + 1);
+                    if (!putterKilled[v] && (progress.get(v).get() - (long) v * perProducer >= threshold
+                        || !putters.get(v).isAlive())) {
+                        putters.get(v).destroyForcibly(); // SIGKILL
+                        putterKilled[v] = true;
+                        left--;
                     }
-                    Thread.sleep(0, 200_000);
+                    if (!getterKilled[v] && (counts.get(v).get() >= threshold || !getters.get(v).isAlive())) {
+                        getters.get(v).destroyForcibly();
+                        getterKilled[v] = true;
+                        left--;
+                    }
                 }
-                putters.get(v).destroyForcibly(); // SIGKILL
-                getters.get(v).destroyForcibly();
+                Thread.sleep(0, 100_000);
+            }
+            for (int v = 0; v < victims; v++) {
                 assertThat(putters.get(v).waitFor(30, TimeUnit.SECONDS)).isTrue();
                 assertThat(getters.get(v).waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
@@ -171,8 +187,14 @@ class QueueProcessTest {
             for (int v = 0; v < victims; v++) {
                 kills[v] = completed[v] - (long) v * perProducer + 1;
             }
-            System.out.println("killed producers after " + java.util.Arrays.toString(kills)
-                + " puts; completed puts not received (taken by killed consumers): " + missing);
+            long[] taken = new long[victims];
+            for (int v = 0; v < victims; v++) {
+                taken[v] = counts.get(v).get();
+            }
+            System.out.println("killed producers after " + java.util.Arrays.toString(kills) + " puts, consumers after "
+                + java.util.Arrays.toString(taken) + " gets; completed puts not received (taken by killed consumers): "
+                + missing);
+            assertThat(kills[0]).as("the first producer was killed mid-stream").isLessThan(perProducer);
 
             queue.put(7L); // still usable
             assertThat(queue.get()).isEqualTo(7L);
