@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,13 @@ class SharedQueueTest {
         Queue.unlink(name);
         JoinableQueue.unlink(name);
         if (createdDirectory != null) {
-            Files.deleteIfExists(createdDirectory);
+            // Recreated here after the test class that configured it removed it: all in it is this class's.
+            try (Stream<Path> files = Files.list(createdDirectory)) {
+                for (Path p : files.toArray(Path[]::new)) {
+                    Files.delete(p);
+                }
+            }
+            Files.delete(createdDirectory);
         }
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count()).isZero();
     }
