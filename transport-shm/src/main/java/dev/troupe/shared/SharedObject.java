@@ -53,6 +53,10 @@ public abstract class SharedObject implements Waitable, AutoCloseable {
         closed = true;
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
     void checkOpen() {
         if (closed) {
             throw new IllegalStateException(segment + " is closed");

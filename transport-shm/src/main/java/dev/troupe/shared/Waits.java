@@ -19,6 +19,8 @@ import java.util.Objects;
  * <ul>
  * <li>a {@link Lock}: acquired; a {@link Semaphore}: a permit taken; an {@link Event}: set (an auto-reset event is
  * cleared by the wait that sees it) — these are taken by the wait;</li>
+ * <li>a {@link Queue} (and its kin): readable, it holds a message; the wait takes none, so another reader may get it
+ * first: follow with a get that does not block forever;</li>
  * <li>a {@link Connection}: readable (a message arrived, or its other end is gone); a process
  * ({@link #exited(ProcessHandle)}, {@link #exited(ManagedProcess)}): exited — these are only observed.</li>
  * </ul>
