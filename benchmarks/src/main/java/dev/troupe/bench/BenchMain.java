@@ -15,10 +15,11 @@ import java.util.concurrent.TimeUnit;
  * The benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result),
  * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
  * the link benchmarks of {@link TransportBench} and the pool benchmarks of {@link PoolBench}. Usage:
- * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|pingpong|handoff|pool|tcp|cluster|all]}, run from
- * the project root; the Python peers are the scripts in {@code benchmarks/python} unless {@code --peers} names another
- * folder; {@code tcp} runs {@link TcpBench}; {@code cluster} runs {@link ClusterBench} (Troupe nodes beside Hazelcast
- * members); {@code pingpong} and {@code handoff} run one benchmark of {@link TransportBench} alone.
+ * {@code BenchMain [--peers DIR] [--reps N] [spawn|echo|transport|pingpong|handoff|topic|pool|tcp|cluster|all]},
+ * run from the project root; the Python peers are the scripts in {@code benchmarks/python} unless {@code --peers}
+ * names another folder; {@code tcp} runs {@link TcpBench}; {@code cluster} runs {@link ClusterBench} (Troupe nodes
+ * beside Hazelcast members); {@code pingpong} and {@code handoff} run one benchmark of {@link TransportBench} alone;
+ * {@code topic} runs {@link TopicBench}.
  */
 public final class BenchMain {
     private BenchMain() {
@@ -67,6 +68,9 @@ public final class BenchMain {
             }
             if (which.equals("handoff")) {
                 TransportBench.lockHandoff(reps, withPeer ? python : null);
+            }
+            if (which.equals("all") || which.equals("topic")) {
+                TopicBench.run(reps, withPeer ? python : null);
             }
             if (which.equals("all") || which.equals("pool")) {
                 PoolBench.run(troupe, reps, withPeer ? python : null);

@@ -140,8 +140,8 @@ class TopicTest {
                 .hasMessageContaining("topic '" + name + "'");
             byte[] big = new byte[objects.maxMessageBytes() + 1];
             assertThatThrownBy(() -> objects.publish(big)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageMatching("a message of \\d+ bytes \\(encoded byte\\[\\]\\) does not fit topic '.*': its capacity is"
-                    + " 4096 bytes, so a message may take at most 496 bytes")
+                .hasMessageMatching("a message of \\d+ bytes \\(encoded byte\\[\\]\\) does not fit topic '.*':"
+                    + " its capacity is 4096 bytes, so a message may take at most 496 bytes")
                 .hasMessageContaining("at most " + objects.maxMessageBytes() + " bytes");
             assertThat(objects.maxMessageBytes()).isEqualTo(4096 / 8 - 16);
             objects.publish("ok");
