@@ -11,12 +11,15 @@ import java.time.Duration;
  * them when COUNT is negative: until killed), sleeping 1 ms every PAUSE_EVERY messages, storing each index in the
  * shared long PROGRESS once its publish returned.</li>
  * <li>{@code subscribe TOPIC CAPACITY SLOW_MILLIS READY RESULT}: subscribes, adds 1 to the shared long READY, and
- * receives until -1. While SLOW_MILLIS is positive it sleeps that long after each message until it has lost one;
- * then it reads at full speed. It stores in the shared long array RESULT (6 elements): messages received (without
- * the -1), lost, messages out of order or repeated, messages of publisher 0, of publisher 1, and 1 when done.</li>
+ * receives until -1. While SLOW_MILLIS is positive it sleeps that long after each message until it has lost
+ * {@value #SLOW_UNTIL_LOST} or received {@value #SLOW_UNTIL_RECEIVED}; then it reads at full speed. It stores in
+ * the shared long array RESULT (6 elements): messages received (without the -1), lost, messages out of order or repeated, messages of publisher 0, of publisher 1, and 1 when done.</li>
  * </ul>
  */
 public final class TopicChild {
+    static final long SLOW_UNTIL_LOST = 50_000;
+    static final long SLOW_UNTIL_RECEIVED = 5_000;
+
     private TopicChild() {
     }
 
@@ -73,7 +76,7 @@ public final class TopicChild {
                 last[publisher] = index;
                 perPublisher[publisher]++;
                 received++;
-                if (slowMillis > 0 && subscription.lost() == 0) {
+                if (slowMillis > 0 && subscription.lost() < SLOW_UNTIL_LOST && received < SLOW_UNTIL_RECEIVED) {
                     Thread.sleep(slowMillis);
                 }
             }

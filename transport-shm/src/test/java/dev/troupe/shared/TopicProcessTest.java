@@ -116,27 +116,39 @@ class TopicProcessTest {
     }
 
     @Test
-    void shouldStayUsableWhenAPublisherIsKilledMidStream() throws Exception {
-        int capacity = 4 << 20;
+    void shouldStayUsableWhenPublishersAreKilledMidStream() throws Exception {
+        int capacity = 64 << 20; // about 2,000,000 records: the subscriber here cannot be lapped
         int perPublisher = 100_000;
+        int victims = 4;
         try (Topic<Long> topic = Topic.open(prefix + "t", Long.class, capacity);
-             Subscription<Long> subscription = topic.subscribe();
-             Value.OfLong progress0 = Value.ofLong(prefix + "progress0")) {
-            progress0.set(-1);
-            Process victim = publisher(capacity, 0, -1, 100);
+             Subscription<Long> subscription = topic.subscribe()) {
             Process survivor = publisher(capacity, 1, perPublisher, 100);
-            long[] last = {-1, -1};
-            long[] count = new long[2];
-            boolean killed = false;
-            long completed = -1;
-            while (survivor.isAlive() || !killed || subscription.backlog() > 0) {
-                if (!killed && progress0.get() >= 20_000) {
-                    victim.destroyForcibly(); // SIGKILL, most likely in the middle of a publish
-                    assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue();
-                    completed = progress0.get();
-                    killed = true;
+            long[] last = new long[2 + victims];
+            java.util.Arrays.fill(last, -1);
+            long[] count = new long[2 + victims];
+            long[] completed = new long[2 + victims];
+            int killed = 0;
+            int killedHoldingTheLock = 0;
+            Process victim = null;
+            Value.OfLong progress = null;
+            while (survivor.isAlive() || killed < victims || subscription.backlog() > 0) {
+                if (killed < victims && victim == null) {
+                    progress = Value.ofLong(prefix + "progress" + (2 + killed));
+                    progress.set(-1);
+                    victim = publisher(capacity, 2 + killed, -1, 0); // as fast as it can: kills land mid-publish
                 }
-                Long m = subscription.receive(Duration.ofMillis(10));
+                if (victim != null && progress.get() >= 5_000) {
+                    victim.destroyForcibly(); // SIGKILL
+                    assertThat(victim.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                    if (topic.data.getIntVolatile(Lock.STATE) == (int) victim.pid()) {
+                        killedHoldingTheLock++;
+                    }
+                    completed[2 + killed] = progress.get();
+                    progress.close();
+                    victim = null;
+                    killed++;
+                }
+                Long m = subscription.receive(Duration.ofMillis(1));
                 if (m == null) {
                     continue;
                 }
@@ -149,8 +161,11 @@ class TopicProcessTest {
             assertThat(survivor.exitValue()).isZero();
             assertThat(subscription.lost()).isZero();
             assertThat(count[1]).as("messages of the surviving publisher").isEqualTo(perPublisher);
-            // Every publish that returned before the kill arrived; at most the one in progress did too.
-            assertThat(last[0]).as("last message of the killed publisher").isBetween(completed, completed + 1);
+            for (int v = 2; v < 2 + victims; v++) {
+                // Every publish that returned before the kill arrived; at most the one in progress did too.
+                assertThat(last[v]).as("last message of killed publisher %d", v)
+                    .isBetween(completed[v], completed[v] + 1);
+            }
 
             // Still usable, by this process and by a new publisher process.
             topic.publish(7L);
@@ -161,7 +176,8 @@ class TopicProcessTest {
             for (long i = 0; i < 3; i++) {
                 assertThat(subscription.receive(Duration.ofSeconds(10))).isEqualTo(i);
             }
-            System.out.println("killed a publisher after " + (completed + 1) + " publishes; the topic went on");
+            System.out.println("killed " + victims + " publishers, " + killedHoldingTheLock
+                + " of them holding the topic's lock; the topic went on");
         }
     }
 }
