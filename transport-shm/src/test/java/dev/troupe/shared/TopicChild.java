@@ -13,7 +13,8 @@ import java.time.Duration;
  * <li>{@code subscribe TOPIC CAPACITY SLOW_MILLIS READY RESULT}: subscribes, adds 1 to the shared long READY, and
  * receives until -1. While SLOW_MILLIS is positive it sleeps that long after each message until it has lost
  * {@value #SLOW_UNTIL_LOST} or received {@value #SLOW_UNTIL_RECEIVED}; then it reads at full speed. It stores in
- * the shared long array RESULT (6 elements): messages received (without the -1), lost, messages out of order or repeated, messages of publisher 0, of publisher 1, and 1 when done.</li>
+ * the shared long array RESULT (6 elements): messages received (without the -1), lost, messages out of order or
+ * repeated, messages of publisher 0, of publisher 1, and 1 when done.</li>
  * </ul>
  */
 public final class TopicChild {
