@@ -142,12 +142,15 @@ public final class Subscription<T> implements AutoCloseable {
             if (cursor >= data.getLongVolatile(TAIL)) {
                 return null;
             }
-            int at = RING + (int) (cursor & mask);
+            int offset = (int) (cursor & mask);
+            int at = RING + offset;
             int length = data.getInt(at + LENGTH);
             int type = data.getInt(at + TYPE);
             long sequence = data.getLong(at + SEQUENCE);
             byte[] copy = null;
-            if (type == MESSAGE_TYPE && length >= 0 && length <= topic.maxMessageBytes()) {
+            // A header being overwritten may hold anything: copy only what lies inside the ring.
+            if (type == MESSAGE_TYPE && length >= 0 && length <= topic.maxMessageBytes()
+                && offset + RECORD_HEADER + length <= capacity) {
                 copy = new byte[length];
                 data.getBytes(at + RECORD_HEADER, copy);
             }

@@ -112,6 +112,59 @@ class TopicTest {
     }
 
     @Test
+    void shouldNeverHandOutATornMessageToASubscriberLappedWhileItReads() throws Exception {
+        int perPublisher = 100_000;
+        try (Topic<byte[]> topic = Topic.open(name, byte[].class, 4096);
+             Subscription<byte[]> s = topic.subscribe()) {
+            List<Thread> publishers = new ArrayList<>();
+            for (int p = 0; p < 2; p++) {
+                int publisher = p;
+                publishers.add(new Thread(() -> {
+                    Random random = new Random(publisher);
+                    for (int i = 0; i < perPublisher; i++) {
+                        // publisher, index, then bytes that follow from both: a torn copy cannot pass the check
+                        byte[] m = new byte[8 + random.nextInt(topic.maxMessageBytes() - 16)];
+                        m[0] = (byte) publisher;
+                        m[1] = (byte) (i >>> 16);
+                        m[2] = (byte) (i >>> 8);
+                        m[3] = (byte) i;
+                        for (int j = 4; j < m.length; j++) {
+                            m[j] = (byte) (i * 31 + j * 7 + publisher);
+                        }
+                        topic.publish(m);
+                    }
+                }));
+            }
+            publishers.forEach(Thread::start);
+            int[] last = {-1, -1};
+            long received = 0;
+            while (publishers.stream().anyMatch(Thread::isAlive) || s.backlog() > 0) {
+                byte[] m = s.poll();
+                if (m == null) {
+                    continue;
+                }
+                int publisher = m[0];
+                int i = (m[1] & 0xff) << 16 | (m[2] & 0xff) << 8 | (m[3] & 0xff);
+                int wrong = -1;
+                for (int j = 4; j < m.length && wrong < 0; j++) {
+                    if (m[j] != (byte) (i * 31 + j * 7 + publisher)) {
+                        wrong = j;
+                    }
+                }
+                assertThat(wrong).as("first wrong byte of message %d of publisher %d", i, publisher).isNegative();
+                assertThat(i).as("order of publisher %d", publisher).isGreaterThan(last[publisher]);
+                last[publisher] = i;
+                received++;
+            }
+            for (Thread t : publishers) {
+                t.join();
+            }
+            assertThat(received + s.lost()).isEqualTo(2L * perPublisher);
+            System.out.println("lapped reader: received " + received + ", lost " + s.lost());
+        }
+    }
+
+    @Test
     void shouldWakeAWaitingSubscriberAndTimeOutWhenNothingComes() throws Exception {
         try (Topic<Long> topic = Topic.open(name, Long.class, 4096);
              Subscription<Long> s = topic.subscribe()) {
