@@ -1,0 +1,349 @@
+package dev.troupe.shared;
+
+import static dev.troupe.shared.TopicDescriptor.CAPACITY;
+import static dev.troupe.shared.TopicDescriptor.HEAD;
+import static dev.troupe.shared.TopicDescriptor.LENGTH;
+import static dev.troupe.shared.TopicDescriptor.MESSAGE_TYPE;
+import static dev.troupe.shared.TopicDescriptor.NEXT_SEQ;
+import static dev.troupe.shared.TopicDescriptor.NOTIFY;
+import static dev.troupe.shared.TopicDescriptor.PADDING_TYPE;
+import static dev.troupe.shared.TopicDescriptor.RECORD_HEADER;
+import static dev.troupe.shared.TopicDescriptor.RING;
+import static dev.troupe.shared.TopicDescriptor.SEQUENCE;
+import static dev.troupe.shared.TopicDescriptor.TAIL;
+import static dev.troupe.shared.TopicDescriptor.TAIL_INTENT;
+import static dev.troupe.shared.TopicDescriptor.TYPE;
+import static dev.troupe.shared.TopicDescriptor.WAITERS;
+import static dev.troupe.shared.TopicDescriptor.recordBytes;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.typesafe.config.Config;
+import dev.troupe.CodecException;
+import dev.troupe.TroupeException;
+import dev.troupe.internal.codec.JavaSerialization;
+import dev.troupe.internal.codec.PayloadCodec;
+import dev.troupe.spi.support.ProcessConfig;
+import dev.troupe.wire.Payload;
+import java.io.IOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * A named topic: publish/subscribe between processes, the analog of a Win32 mailslot with many readers. Any
+ * number of processes of this user on this machine publish to it and subscribe to it by name. Every subscriber
+ * gets every message published after it subscribed, in the order the publishes completed (so in order per
+ * publisher), unless it falls behind.
+ *
+ * <p><b>Overflow policy: drop oldest.</b> Messages live in a ring of {@link #capacityBytes()} bytes in shared
+ * memory, the same for every subscriber: memory stays bounded whatever the subscribers do, and a publisher is
+ * never slowed by a subscriber. A subscriber that falls more than the ring behind loses the oldest messages it
+ * has not read: it continues with the oldest message still in the ring, and {@link Subscription#lost()} says how
+ * many it lost. Subscribers that keep up lose nothing.
+ *
+ * <p>Messages go through the codecs of task values (strings, boxed numbers, {@code byte[]}, enums, records,
+ * lists, sets, maps, protobuf messages, and {@code Serializable} values when allowed); an encoded message may take
+ * at most {@link #maxMessageBytes()} bytes (an eighth of the ring, less a 16-byte header).
+ *
+ * <p>Crash safety: publishers take a robust lock embedded in the topic, so a publisher killed at any moment
+ * leaves the lock to the next one; a message it had not finished is never seen, and the bytes it wrote are
+ * treated as overwritten. Subscribers write nothing shared: one killed costs nothing.
+ *
+ * <p>Thread-safe: a handle may be shared by threads that publish and subscribe.
+ *
+ * @param <T> the type of the messages.
+ */
+public final class Topic<T> extends SharedObject {
+    static final String KIND = "topic";
+    /** The ring size of {@link #open(String, Class)} when it creates the topic. */
+    public static final int DEFAULT_CAPACITY = 1 << 20;
+
+    private final Lock lock;
+    private final Class<T> type;
+    final int capacity;
+    final int mask;
+    private final int maxMessage;
+    private final String description;
+
+    private Topic(NamedSegment segment, Class<T> type) {
+        super(segment);
+        this.lock = new Lock(segment);
+        this.type = type;
+        this.capacity = data.getInt(CAPACITY);
+        this.mask = capacity - 1;
+        this.maxMessage = TopicDescriptor.maxMessageBytes(capacity);
+        this.description = "topic '" + segment.name + "'";
+    }
+
+    /**
+     * Opens the topic with this name, creating it with a ring of {@code capacityBytes} if no process has.
+     *
+     * @param name          letters, digits, {@code . _ -}.
+     * @param type          the type of the messages (a class, boxed for numbers).
+     * @param capacityBytes the ring's size: a power of two from 1 KiB to 1 GiB; an existing topic must have it.
+     * @param <T>           the type of the messages.
+     * @return a handle; close it when done.
+     * @throws IllegalArgumentException for a bad name, type or capacity.
+     * @throws TroupeException          when the topic exists with another capacity, or its file is not this user's.
+     */
+    public static <T> Topic<T> open(String name, Class<T> type, int capacityBytes) {
+        checkType(type);
+        if (Integer.bitCount(capacityBytes) != 1 || capacityBytes < TopicDescriptor.MIN_CAPACITY
+            || capacityBytes > TopicDescriptor.MAX_CAPACITY) {
+            throw new IllegalArgumentException("a topic's capacityBytes must be a power of two from "
+                + TopicDescriptor.MIN_CAPACITY + " to " + TopicDescriptor.MAX_CAPACITY + ", got " + capacityBytes);
+        }
+        NamedSegment segment;
+        try {
+            segment = NamedSegment.openOrCreate(KIND, name, RING + capacityBytes, d -> initialize(d, capacityBytes));
+        } catch (TroupeException e) {
+            if (e.getMessage() != null && e.getMessage().contains("created with other parameters")) {
+                int stored = NamedSegment.sizeOf(KIND, name) - RING;
+                throw new TroupeException("topic '" + name + "' exists with a capacity of " + stored + " bytes, not "
+                    + capacityBytes + " (opened with other parameters)", e);
+            }
+            throw e;
+        }
+        return new Topic<>(checkOwner(segment), type);
+    }
+
+    /**
+     * Opens the topic with this name whatever its capacity, creating it with {@link #DEFAULT_CAPACITY} if no process
+     * has.
+     *
+     * @param name letters, digits, {@code . _ -}.
+     * @param type the type of the messages.
+     * @param <T>  the type of the messages.
+     * @return a handle; close it when done.
+     * @throws IllegalArgumentException for a bad name or type.
+     * @throws TroupeException          when the topic's file is not this user's.
+     */
+    public static <T> Topic<T> open(String name, Class<T> type) {
+        checkType(type);
+        try {
+            return new Topic<>(checkOwner(NamedSegment.openExisting(KIND, name, -1)), type);
+        } catch (TroupeException e) {
+            if (e.getCause() instanceof NoSuchFileException) {
+                return open(name, type, DEFAULT_CAPACITY);
+            }
+            throw e;
+        }
+    }
+
+    private static void initialize(org.agrona.concurrent.UnsafeBuffer d, int capacity) {
+        d.putInt(CAPACITY, capacity);
+    }
+
+    private static void checkType(Class<?> type) {
+        if (type == null) {
+            throw new NullPointerException("type");
+        }
+        if (type.isPrimitive()) {
+            throw new IllegalArgumentException("a topic's type must be a class, not the primitive " + type
+                + ": use its boxed class");
+        }
+    }
+
+    /** Refuses a file that another user owns or others may read, even where the directory's check passed. */
+    private static NamedSegment checkOwner(NamedSegment segment) {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return segment;
+        }
+        try {
+            String owner = Files.getOwner(segment.path).getName();
+            String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(segment.path));
+            if (!owner.equals(System.getProperty("user.name")) || !perms.equals("rw-------")) {
+                throw new TroupeException("refusing to open topic '" + segment.name + "' at " + segment.path
+                    + ": it belongs to " + owner + " with permissions " + perms
+                    + "; it must be this user's and rw-------");
+            }
+        } catch (IOException e) {
+            throw new TroupeException("cannot check the owner of topic '" + segment.name + "' at " + segment.path
+                + ": " + e, e);
+        }
+        return segment;
+    }
+
+    /**
+     * Removes the name. Processes that have the topic open keep using it; new opens create a fresh one.
+     *
+     * @param name the name.
+     * @return whether it existed.
+     */
+    public static boolean unlink(String name) {
+        return NamedSegment.unlink(KIND, name);
+    }
+
+    /**
+     * @return the type of the messages.
+     */
+    public Class<T> type() {
+        return type;
+    }
+
+    /**
+     * @return the ring's size in bytes, shared by all subscribers.
+     */
+    public int capacityBytes() {
+        return capacity;
+    }
+
+    /**
+     * @return the largest encoded message it takes, in bytes.
+     */
+    public int maxMessageBytes() {
+        return maxMessage;
+    }
+
+    /**
+     * Publishes a message to every current subscriber. Never waits for subscribers; it waits only for another
+     * publisher's copy into the ring (or, when a publisher died holding the lock, takes the lock over).
+     *
+     * @param value the message, not {@code null}.
+     * @throws NullPointerException     for {@code null}.
+     * @throws ClassCastException       when it is not a {@link #type()}.
+     * @throws CodecException           when no codec can encode it.
+     * @throws IllegalArgumentException when its encoding is larger than {@link #maxMessageBytes()}; the message
+     *                                  names both sizes.
+     * @throws IllegalStateException    when this handle is closed.
+     */
+    public void publish(T value) {
+        checkOpen();
+        byte[] message = encode(value);
+        lock.acquireNanos(Long.MAX_VALUE);
+        try {
+            write(message);
+        } finally {
+            lock.release();
+        }
+        if (data.getIntVolatile(WAITERS) > 0) {
+            data.getAndAddInt(NOTIFY, 1);
+            wake(NOTIFY, Integer.MAX_VALUE);
+        }
+        Signals.bump();
+    }
+
+    /** Appends one record; called with the lock held. */
+    private void write(byte[] message) {
+        long tail = data.getLongVolatile(TAIL);
+        int at = (int) (tail & mask);
+        int record = recordBytes(message.length);
+        int toEnd = capacity - at;
+        boolean pad = toEnd < record;
+        long start = pad ? tail + toEnd : tail;
+        long newTail = start + record;
+        // A publisher that died mid-write may have raised the intent further: keep it, its bytes are garbage.
+        long intent = Math.max(data.getLongVolatile(TAIL_INTENT), newTail);
+        long head = data.getLongVolatile(HEAD);
+        while (head + capacity < intent) {
+            int length = data.getInt(RING + (int) (head & mask) + LENGTH);
+            if (length < 0 || length > capacity) {
+                head = start; // cannot happen with an intact ring; lapped subscribers then resume at this message
+                break;
+            }
+            head += recordBytes(length);
+        }
+        data.putLongVolatile(TAIL_INTENT, intent); // before any byte is overwritten
+        data.putLongVolatile(HEAD, head);
+        if (pad) {
+            data.putInt(RING + at + LENGTH, toEnd - RECORD_HEADER);
+            data.putInt(RING + at + TYPE, PADDING_TYPE);
+            data.putLong(RING + at + SEQUENCE, -1);
+        }
+        int s = RING + (int) (start & mask);
+        long sequence = data.getLong(NEXT_SEQ);
+        data.putInt(s + LENGTH, message.length);
+        data.putInt(s + TYPE, MESSAGE_TYPE);
+        data.putLong(s + SEQUENCE, sequence);
+        data.putBytes(s + RECORD_HEADER, message);
+        data.putLong(NEXT_SEQ, sequence + 1);
+        data.putLongVolatile(TAIL, newTail); // the publish happens here, or not at all
+    }
+
+    /**
+     * Subscribes: the subscription gets every message published from now on.
+     *
+     * @return a new subscription; close it when done.
+     * @throws IllegalStateException when this handle is closed.
+     */
+    public Subscription<T> subscribe() {
+        checkOpen();
+        lock.acquireNanos(Long.MAX_VALUE); // the tail and the next sequence number, read together
+        try {
+            return new Subscription<>(this, data.getLongVolatile(TAIL), data.getLong(NEXT_SEQ));
+        } finally {
+            lock.release();
+        }
+    }
+
+    /**
+     * @return how many messages were published to this topic since it was created.
+     */
+    public long published() {
+        return data.getLongVolatile(NEXT_SEQ);
+    }
+
+    byte[] encode(T value) {
+        if (value == null) {
+            throw new NullPointerException(description + " does not carry null");
+        }
+        if (!type.isInstance(value)) {
+            throw new ClassCastException(description + " carries " + type.getName() + ", not "
+                + value.getClass().getName());
+        }
+        byte[] bytes = Codecs.CODEC.encode(value).toByteArray();
+        if (bytes.length > maxMessage) {
+            throw new IllegalArgumentException("a message of " + bytes.length + " bytes (encoded "
+                + value.getClass().getTypeName() + ") does not fit " + description + ": its capacity is " + capacity
+                + " bytes, so a message may take at most " + maxMessage + " bytes");
+        }
+        return bytes;
+    }
+
+    T decode(byte[] bytes) {
+        Payload payload;
+        try {
+            payload = Payload.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new CodecException("a message of " + bytes.length + " bytes read from " + description
+                + " is not an encoded value: " + e.getMessage(), e);
+        }
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        Object value = Codecs.CODEC.decode(payload, loader != null ? loader : type.getClassLoader());
+        if (!type.isInstance(value)) {
+            throw new CodecException("a message read from " + description + " is a "
+                + (value == null ? "null" : value.getClass().getName()) + ", not a " + type.getName()
+                + " (the subscription skips it)");
+        }
+        return type.cast(value);
+    }
+
+    String description() {
+        return description;
+    }
+
+    @Override
+    int tryTake() {
+        throw new UnsupportedOperationException("a topic cannot be waited on with Waits: " + this);
+    }
+
+    @Override
+    void untake() {
+        throw new UnsupportedOperationException();
+    }
+
+    /** The codec, with the process's serialization settings, made when the first message is encoded. */
+    private static final class Codecs {
+        static final PayloadCodec CODEC = create();
+
+        private static PayloadCodec create() {
+            Config c = ProcessConfig.get();
+            String filter = c.hasPath("troupe.serialization.filter") ? c.getString("troupe.serialization.filter") : "";
+            boolean javaValues = !c.hasPath("troupe.serialization.java-values")
+                || c.getBoolean("troupe.serialization.java-values");
+            return new PayloadCodec(new JavaSerialization(filter.isBlank() ? JavaSerialization.DEFAULT_FILTER : filter,
+                javaValues));
+        }
+    }
+}
