@@ -227,10 +227,10 @@ final class NamedSegment {
                 held.recheck();
                 return held;
             } catch (TroupeException replaced) {
-                if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                     throw replaced;
                 }
-                // Removed and made again (by this user): check the new one below.
+                // Removed, or removed and made again: make (if gone) and check it anew below, as on first use.
             }
         }
         synchronized (NamedSegment.class) {

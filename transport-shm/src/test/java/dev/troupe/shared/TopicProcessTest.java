@@ -43,12 +43,7 @@ class TopicProcessTest {
     }
 
     private Process start(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-            "-Xmx64m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"), TopicChild.class.getName()));
-        command.addAll(List.of(args));
-        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT)
-            .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+        Process p = ChildJvm.start(TopicChild.class, args);
         children.add(p);
         return p;
     }
