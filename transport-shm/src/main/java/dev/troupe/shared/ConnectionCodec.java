@@ -1,10 +1,7 @@
 package dev.troupe.shared;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.typesafe.config.Config;
 import dev.troupe.CodecException;
-import dev.troupe.internal.codec.JavaSerialization;
-import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.spi.support.ProcessConfig;
 import dev.troupe.wire.Payload;
 
@@ -17,21 +14,7 @@ final class ConnectionCodec {
     static final int VALUE = 1;
     static final int BYTES = 2;
 
-    private static volatile PayloadCodec codec;
-
     private ConnectionCodec() {
-    }
-
-    private static PayloadCodec codec() {
-        PayloadCodec c = codec;
-        if (c == null) {
-            Config config = ProcessConfig.get();
-            String filter = config.getString("troupe.serialization.filter");
-            c = new PayloadCodec(new JavaSerialization(filter.isBlank() ? JavaSerialization.DEFAULT_FILTER : filter,
-                config.getBoolean("troupe.serialization.java-values")));
-            codec = c;
-        }
-        return c;
     }
 
     /** The largest message a connection carries, from {@code troupe.shared.pipe.max-message}. */
@@ -44,7 +27,7 @@ final class ConnectionCodec {
     }
 
     static byte[] encode(Object value, int maxMessage, Object where) {
-        byte[] bytes = codec().encode(value).toByteArray();
+        byte[] bytes = ProcessCodec.get().encode(value).toByteArray();
         checkSize(bytes.length, maxMessage, where);
         return bytes;
     }
@@ -65,7 +48,7 @@ final class ConnectionCodec {
                 + e.getMessage(), e);
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        return codec().decode(payload, loader != null ? loader : ConnectionCodec.class.getClassLoader());
+        return ProcessCodec.get().decode(payload, loader != null ? loader : ConnectionCodec.class.getClassLoader());
     }
 
     static <V> V cast(Object value, Class<V> type, Object where) {

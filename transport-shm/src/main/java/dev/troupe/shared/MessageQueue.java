@@ -20,20 +20,13 @@ import static dev.troupe.shared.QueueDescriptor.UNFINISHED;
 import static dev.troupe.shared.QueueDescriptor.VERSION;
 
 import com.google.protobuf.CodedInputStream;
-import com.typesafe.config.Config;
 import dev.troupe.CodecException;
 import dev.troupe.TroupeException;
-import dev.troupe.internal.codec.JavaSerialization;
-import dev.troupe.internal.codec.PayloadCodec;
-import dev.troupe.spi.support.ProcessConfig;
 import dev.troupe.wire.Payload;
 import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -120,32 +113,13 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
             }
             throw e;
         }
-        checkOwner(flavor, segment);
+        ProcessCodec.checkOwner(segment, flavor.className + " '" + segment.name + "'");
         int storedMax = segment.data.getInt(MAX_MESSAGES);
         if (storedMax != maxMessages) {
             throw new TroupeException(flavor.className + " '" + name + "' exists with maxMessages " + storedMax
                 + ", not " + maxMessages + " (opened with other parameters)");
         }
         return segment;
-    }
-
-    /** Refuses a file that another user owns or others may read, even where the directory's check passed. */
-    private static void checkOwner(Flavor flavor, NamedSegment segment) {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            return;
-        }
-        try {
-            String owner = Files.getOwner(segment.path).getName();
-            String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(segment.path));
-            if (!owner.equals(System.getProperty("user.name")) || !perms.equals("rw-------")) {
-                throw new TroupeException("refusing to open " + flavor.className + " '" + segment.name + "' at "
-                    + segment.path + ": it belongs to " + owner + " with permissions " + perms
-                    + "; it must be this user's and rw-------");
-            }
-        } catch (IOException e) {
-            throw new TroupeException("cannot check the owner of " + flavor.className + " '" + segment.name + "' at "
-                + segment.path + ": " + e, e);
-        }
     }
 
     /**
@@ -181,7 +155,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
             throw new ClassCastException(description + " carries " + type.getName() + ", not "
                 + value.getClass().getName());
         }
-        byte[] bytes = Codecs.CODEC.encode(value).toByteArray();
+        byte[] bytes = ProcessCodec.get().encode(value).toByteArray();
         if (bytes.length > maxMessageBytes()) {
             throw new IllegalArgumentException("a message of " + bytes.length + " bytes (encoded " + value.getClass()
                 .getName() + ") does not fit " + description + ": its capacity is " + capacity
@@ -201,7 +175,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
                 + " is not an encoded value: " + e.getMessage(), e);
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        Object value = Codecs.CODEC.decode(payload, loader != null ? loader : type.getClassLoader());
+        Object value = ProcessCodec.get().decode(payload, loader != null ? loader : type.getClassLoader());
         if (!type.isInstance(value)) {
             throw new CodecException("a message taken from " + description + " is a "
                 + (value == null ? "null" : value.getClass().getName()) + ", not a " + type.getName()
@@ -611,20 +585,6 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
                 refused.initCause(e);
                 throw refused;
             }
-        }
-    }
-
-    /** The codec of messages: the one tasks' values go through, set up from this process's configuration. */
-    private static final class Codecs {
-        static final PayloadCodec CODEC = create();
-
-        private static PayloadCodec create() {
-            Config c = ProcessConfig.get();
-            String filter = c.hasPath("troupe.serialization.filter") ? c.getString("troupe.serialization.filter") : "";
-            boolean javaValues = !c.hasPath("troupe.serialization.java-values")
-                || c.getBoolean("troupe.serialization.java-values");
-            return new PayloadCodec(new JavaSerialization(filter.isBlank() ? JavaSerialization.DEFAULT_FILTER : filter,
-                javaValues));
         }
     }
 }

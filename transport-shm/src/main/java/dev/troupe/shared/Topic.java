@@ -17,18 +17,10 @@ import static dev.troupe.shared.TopicDescriptor.WAITERS;
 import static dev.troupe.shared.TopicDescriptor.recordBytes;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.typesafe.config.Config;
 import dev.troupe.CodecException;
 import dev.troupe.TroupeException;
-import dev.troupe.internal.codec.JavaSerialization;
-import dev.troupe.internal.codec.PayloadCodec;
-import dev.troupe.spi.support.ProcessConfig;
 import dev.troupe.wire.Payload;
-import java.io.IOException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
-import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * A named topic: publish/subscribe between processes, the analog of a Win32 mailslot with many readers. Any
@@ -105,7 +97,7 @@ public final class Topic<T> extends SharedObject {
             }
             throw e;
         }
-        return new Topic<>(checkOwner(segment), type);
+        return new Topic<>(owned(segment), type);
     }
 
     /**
@@ -122,7 +114,7 @@ public final class Topic<T> extends SharedObject {
     public static <T> Topic<T> open(String name, Class<T> type) {
         checkType(type);
         try {
-            return new Topic<>(checkOwner(NamedSegment.openExisting(KIND, name, -1)), type);
+            return new Topic<>(owned(NamedSegment.openExisting(KIND, name, -1)), type);
         } catch (TroupeException e) {
             if (e.getCause() instanceof NoSuchFileException) {
                 return open(name, type, DEFAULT_CAPACITY);
@@ -143,26 +135,6 @@ public final class Topic<T> extends SharedObject {
             throw new IllegalArgumentException("a topic's type must be a class, not the primitive " + type
                 + ": use its boxed class");
         }
-    }
-
-    /** Refuses a file that another user owns or others may read, even where the directory's check passed. */
-    private static NamedSegment checkOwner(NamedSegment segment) {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            return segment;
-        }
-        try {
-            String owner = Files.getOwner(segment.path).getName();
-            String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(segment.path));
-            if (!owner.equals(System.getProperty("user.name")) || !perms.equals("rw-------")) {
-                throw new TroupeException("refusing to open topic '" + segment.name + "' at " + segment.path
-                    + ": it belongs to " + owner + " with permissions " + perms
-                    + "; it must be this user's and rw-------");
-            }
-        } catch (IOException e) {
-            throw new TroupeException("cannot check the owner of topic '" + segment.name + "' at " + segment.path
-                + ": " + e, e);
-        }
-        return segment;
     }
 
     /**
@@ -284,6 +256,11 @@ public final class Topic<T> extends SharedObject {
         return data.getLongVolatile(NEXT_SEQ);
     }
 
+    private static NamedSegment owned(NamedSegment segment) {
+        ProcessCodec.checkOwner(segment, "topic '" + segment.name + "'");
+        return segment;
+    }
+
     byte[] encode(T value) {
         if (value == null) {
             throw new NullPointerException(description + " does not carry null");
@@ -292,7 +269,7 @@ public final class Topic<T> extends SharedObject {
             throw new ClassCastException(description + " carries " + type.getName() + ", not "
                 + value.getClass().getName());
         }
-        byte[] bytes = Codecs.CODEC.encode(value).toByteArray();
+        byte[] bytes = ProcessCodec.get().encode(value).toByteArray();
         if (bytes.length > maxMessage) {
             throw new IllegalArgumentException("a message of " + bytes.length + " bytes (encoded "
                 + value.getClass().getTypeName() + ") does not fit " + description + ": its capacity is " + capacity
@@ -310,7 +287,7 @@ public final class Topic<T> extends SharedObject {
                 + " is not an encoded value: " + e.getMessage(), e);
         }
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        Object value = Codecs.CODEC.decode(payload, loader != null ? loader : type.getClassLoader());
+        Object value = ProcessCodec.get().decode(payload, loader != null ? loader : type.getClassLoader());
         if (!type.isInstance(value)) {
             throw new CodecException("a message read from " + description + " is a "
                 + (value == null ? "null" : value.getClass().getName()) + ", not a " + type.getName()
@@ -331,19 +308,5 @@ public final class Topic<T> extends SharedObject {
     @Override
     void untake() {
         throw new UnsupportedOperationException();
-    }
-
-    /** The codec, with the process's serialization settings, made when the first message is encoded. */
-    private static final class Codecs {
-        static final PayloadCodec CODEC = create();
-
-        private static PayloadCodec create() {
-            Config c = ProcessConfig.get();
-            String filter = c.hasPath("troupe.serialization.filter") ? c.getString("troupe.serialization.filter") : "";
-            boolean javaValues = !c.hasPath("troupe.serialization.java-values")
-                || c.getBoolean("troupe.serialization.java-values");
-            return new PayloadCodec(new JavaSerialization(filter.isBlank() ? JavaSerialization.DEFAULT_FILTER : filter,
-                javaValues));
-        }
     }
 }
