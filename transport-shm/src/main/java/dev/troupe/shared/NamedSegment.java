@@ -227,7 +227,8 @@ final class NamedSegment {
                 held.recheck();
                 return held;
             } catch (TroupeException replaced) {
-                if (Files.exists(dir, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                boolean exists = Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
+                if (exists && !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                     throw replaced;
                 }
                 // Removed, or removed and made again: make (if gone) and check it anew below, as on first use.
