@@ -30,6 +30,7 @@ abstract class ManagedObject implements Serializable {
         return object.substring(object.indexOf(':') + 1);
     }
 
+    /** The node's own handles go to its host; a handle read in a worker goes over the worker's current link. */
     final ObjectBackend backend() {
         ObjectBackend b = backend;
         if (b == null) {
@@ -38,7 +39,6 @@ abstract class ManagedObject implements Serializable {
                 throw new IllegalStateException(this + " was deserialized outside a Troupe worker: get managed"
                     + " objects from Troupe.manager() on the node, and pass them to tasks");
             }
-            backend = b;
         }
         return b;
     }

@@ -119,6 +119,30 @@ class ManagerTest {
     }
 
     @Test
+    void shouldAnswerAWorkerWithAnErrorWhenTheAnswerWouldNotFitInAFrame() {
+        troupe = Transports.start("shm", Map.of("troupe.max-frame-size", "1MiB"));
+        ManagedMap<String, byte[]> blobs = troupe.manager().map("big");
+        for (int i = 0; i < 3; i++) {
+            blobs.put("part-" + i, new byte[600 * 1024]);
+        }
+        try (Pool pool = troupe.pool(PoolOptions.workers(1))) {
+            Task<String, String> snapshot = key -> {
+                String first;
+                try {
+                    first = "read " + blobs.snapshot().size();
+                } catch (TroupeException e) {
+                    first = e.getMessage();
+                }
+                return first + " | then " + blobs.get(key).length;
+            };
+            assertThat(pool.submit(snapshot, "part-1").join())
+                .contains("over the maximum frame size of 1048576 bytes (troupe.max-frame-size)")
+                .endsWith(" | then " + 600 * 1024);
+        }
+        assertThat(blobs.size()).isEqualTo(3);
+    }
+
+    @Test
     void shouldKeepWholeValuesWhenAWriterIsKilledMidWrite() throws Exception {
         troupe = Transports.start("shm");
         ManagedMap<String, byte[]> map = troupe.manager().map("whole");

@@ -21,6 +21,8 @@ import dev.troupe.wire.Submit;
 import dev.troupe.spi.Link;
 import dev.troupe.spi.LinkHandler;
 import dev.troupe.wire.MalformedFrameException;
+import dev.troupe.wire.ObjectCall;
+import dev.troupe.wire.ObjectReply;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -327,12 +329,23 @@ final class WorkerConnection implements LinkHandler {
                     e.getLog().getLine());
                 break;
             case OBJECT_CALL:
-                l.send(Envelope.newBuilder().setObjectReply(objects.handle(e.getObjectCall())).build());
+                l.send(Envelope.newBuilder().setObjectReply(objectReply(e.getObjectCall())).build());
                 break;
             default:
                 l.close(new MalformedFrameException("worker " + workerId + " (pid " + pid + ") sent an unexpected "
                     + e.getBodyCase() + " on " + l.description()));
         }
+    }
+
+    /** A managed object's reply to this worker, or an error when it would not fit in a frame. */
+    private ObjectReply objectReply(ObjectCall call) {
+        ObjectReply reply = objects.handle(call);
+        long frame = (long) reply.getSerializedSize() + FrameCodec.HEADER_BYTES + 16;
+        if (frame <= maxFrameBytes) {
+            return reply;
+        }
+        return ObjectReply.newBuilder().setCallId(call.getCallId()).setError("its answer of " + frame
+            + " bytes is over the maximum frame size of " + maxFrameBytes + " bytes (troupe.max-frame-size)").build();
     }
 
     private void onResult(Result r) {
