@@ -51,12 +51,14 @@ class ManagerTest {
             }
             return counts.get("total");
         };
+        // The 4 x 10,000 on shm; the other links carry the same calls, fewer of them, to keep the suite fast.
+        int each = transport.equals("shm") ? 10_000 : 2_000;
         try (Pool pool = troupe.pool(PoolOptions.workers(4).chunkSize(1))) {
-            List<Integer> seen = pool.map(count, List.of(10_000, 10_000, 10_000, 10_000));
-            assertThat(seen).allSatisfy(total -> assertThat(total).isBetween(10_000, 40_000));
+            List<Integer> seen = pool.map(count, List.of(each, each, each, each));
+            assertThat(seen).allSatisfy(total -> assertThat(total).isBetween(each, 4 * each));
         }
-        assertThat(counts.get("total")).isEqualTo(40_000);
-        assertThat(counts.snapshot()).containsEntry("key-0", 10_000).containsEntry("key-3", 10_000).hasSize(5);
+        assertThat(counts.get("total")).isEqualTo(4 * each);
+        assertThat(counts.snapshot()).containsEntry("key-0", each).containsEntry("key-3", each).hasSize(5);
         // Four different processes did the counting, none of them this one.
         assertThat(pids.snapshot()).hasSize(4).doesNotContain(ProcessHandle.current().pid())
             .doesNotHaveDuplicates();
