@@ -113,7 +113,12 @@ public final class ManagedMap<K, V> extends ManagedObject {
      * @return a copy of the keys, taken atomically.
      */
     public List<K> keys() {
-        return new ArrayList<>(snapshot().keySet());
+        ObjectReply r = call(Op.ENTRIES);
+        List<K> out = new ArrayList<>(r.getItemsCount() / 2);
+        for (int i = 0; i + 1 < r.getItemsCount(); i += 2) {
+            out.add(decode(r.getItems(i)));
+        }
+        return out;
     }
 
     /**

@@ -19,11 +19,7 @@ import static dev.troupe.shared.QueueDescriptor.TAIL;
 import static dev.troupe.shared.QueueDescriptor.UNFINISHED;
 import static dev.troupe.shared.QueueDescriptor.VERSION;
 
-import com.google.protobuf.CodedInputStream;
-import dev.troupe.CodecException;
 import dev.troupe.TroupeException;
-import dev.troupe.wire.Payload;
-import java.io.IOException;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
@@ -148,40 +144,11 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
 
     /** Encodes a value, refusing one of the wrong type, {@code null}, or too large for the ring. */
     final byte[] encode(T value) {
-        if (value == null) {
-            throw new NullPointerException(description + " does not carry null");
-        }
-        if (!type.isInstance(value)) {
-            throw new ClassCastException(description + " carries " + type.getName() + ", not "
-                + value.getClass().getName());
-        }
-        byte[] bytes = ProcessCodec.get().encode(value).toByteArray();
-        if (bytes.length > maxMessageBytes()) {
-            throw new IllegalArgumentException("a message of " + bytes.length + " bytes (encoded " + value.getClass()
-                .getName() + ") does not fit " + description + ": its capacity is " + capacity
-                + " bytes, so a message may take at most " + maxMessageBytes() + " bytes");
-        }
-        return bytes;
+        return ProcessCodec.encodeMessage(value, type, description, capacity, maxMessageBytes());
     }
 
     final T decode(byte[] bytes) {
-        Payload payload;
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(bytes);
-            in.enableAliasing(true); // the array is this call's own: its fields need no copy of their own
-            payload = Payload.parseFrom(in);
-        } catch (IOException e) {
-            throw new CodecException("a message of " + bytes.length + " bytes taken from " + description
-                + " is not an encoded value: " + e.getMessage(), e);
-        }
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        Object value = ProcessCodec.get().decode(payload, loader != null ? loader : type.getClassLoader());
-        if (!type.isInstance(value)) {
-            throw new CodecException("a message taken from " + description + " is a "
-                + (value == null ? "null" : value.getClass().getName()) + ", not a " + type.getName()
-                + " (the message is removed from the queue)");
-        }
-        return type.cast(value);
+        return ProcessCodec.decodeMessage(bytes, type, description, "the message is removed from the queue");
     }
 
     /**

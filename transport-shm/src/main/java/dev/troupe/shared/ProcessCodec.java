@@ -1,10 +1,13 @@
 package dev.troupe.shared;
 
+import com.google.protobuf.CodedInputStream;
 import com.typesafe.config.Config;
+import dev.troupe.CodecException;
 import dev.troupe.TroupeException;
 import dev.troupe.internal.codec.JavaSerialization;
 import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.spi.support.ProcessConfig;
+import dev.troupe.wire.Payload;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -37,6 +40,64 @@ final class ProcessCodec {
             codec = c;
         }
         return c;
+    }
+
+    /**
+     * Encodes a message of a queue or topic, refusing {@code null}, a value of another type, or one too large.
+     *
+     * @param value       the value.
+     * @param type        the type the object carries.
+     * @param description names the object in messages.
+     * @param capacity    the object's capacity in bytes, for the message.
+     * @param maxMessage  the most an encoded message may take.
+     * @return the encoded {@code Payload}.
+     */
+    static byte[] encodeMessage(Object value, Class<?> type, String description, int capacity, int maxMessage) {
+        if (value == null) {
+            throw new NullPointerException(description + " does not carry null");
+        }
+        if (!type.isInstance(value)) {
+            throw new ClassCastException(description + " carries " + type.getName() + ", not "
+                + value.getClass().getName());
+        }
+        byte[] bytes = get().encode(value).toByteArray();
+        if (bytes.length > maxMessage) {
+            throw new IllegalArgumentException("a message of " + bytes.length + " bytes (encoded "
+                + value.getClass().getTypeName() + ") does not fit " + description + ": its capacity is " + capacity
+                + " bytes, so a message may take at most " + maxMessage + " bytes");
+        }
+        return bytes;
+    }
+
+    /**
+     * Decodes a message of a queue or topic.
+     *
+     * @param bytes       the encoded {@code Payload}; this call's own (its fields alias it).
+     * @param type        the type the object carries.
+     * @param description names the object in messages.
+     * @param consequence what became of a message of another type, for the message, such as
+     *                    {@code "the message is removed from the queue"}.
+     * @return the value.
+     * @throws CodecException when the bytes are not a value, or not one of {@code type}.
+     */
+    static <T> T decodeMessage(byte[] bytes, Class<T> type, String description, String consequence) {
+        Payload payload;
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(bytes);
+            in.enableAliasing(true);
+            payload = Payload.parseFrom(in);
+        } catch (IOException e) {
+            throw new CodecException("a message of " + bytes.length + " bytes read from " + description
+                + " is not an encoded value: " + e.getMessage(), e);
+        }
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        Object value = get().decode(payload, loader != null ? loader : type.getClassLoader());
+        if (!type.isInstance(value)) {
+            throw new CodecException("a message read from " + description + " is a "
+                + (value == null ? "null" : value.getClass().getName()) + ", not a " + type.getName() + " ("
+                + consequence + ")");
+        }
+        return type.cast(value);
     }
 
     /**

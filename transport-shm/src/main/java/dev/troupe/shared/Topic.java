@@ -16,10 +16,8 @@ import static dev.troupe.shared.TopicDescriptor.TYPE;
 import static dev.troupe.shared.TopicDescriptor.WAITERS;
 import static dev.troupe.shared.TopicDescriptor.recordBytes;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.troupe.CodecException;
 import dev.troupe.TroupeException;
-import dev.troupe.wire.Payload;
 import java.nio.file.NoSuchFileException;
 
 /**
@@ -262,38 +260,11 @@ public final class Topic<T> extends SharedObject {
     }
 
     byte[] encode(T value) {
-        if (value == null) {
-            throw new NullPointerException(description + " does not carry null");
-        }
-        if (!type.isInstance(value)) {
-            throw new ClassCastException(description + " carries " + type.getName() + ", not "
-                + value.getClass().getName());
-        }
-        byte[] bytes = ProcessCodec.get().encode(value).toByteArray();
-        if (bytes.length > maxMessage) {
-            throw new IllegalArgumentException("a message of " + bytes.length + " bytes (encoded "
-                + value.getClass().getTypeName() + ") does not fit " + description + ": its capacity is " + capacity
-                + " bytes, so a message may take at most " + maxMessage + " bytes");
-        }
-        return bytes;
+        return ProcessCodec.encodeMessage(value, type, description, capacity, maxMessage);
     }
 
     T decode(byte[] bytes) {
-        Payload payload;
-        try {
-            payload = Payload.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-            throw new CodecException("a message of " + bytes.length + " bytes read from " + description
-                + " is not an encoded value: " + e.getMessage(), e);
-        }
-        ClassLoader loader = Thread.currentThread().getContextClassLoader();
-        Object value = ProcessCodec.get().decode(payload, loader != null ? loader : type.getClassLoader());
-        if (!type.isInstance(value)) {
-            throw new CodecException("a message read from " + description + " is a "
-                + (value == null ? "null" : value.getClass().getName()) + ", not a " + type.getName()
-                + " (the subscription skips it)");
-        }
-        return type.cast(value);
+        return ProcessCodec.decodeMessage(bytes, type, description, "the subscription skips it");
     }
 
     String description() {

@@ -228,17 +228,14 @@ public final class PayloadCodec {
      * @throws CodecException when an element cannot be encoded.
      */
     public ByteString encodeList(List<?> values) {
-        if (values.size() > 1) {
+        Object first = values.size() > 1 ? values.get(0) : null;
+        Class<?> type = first == null ? null : first.getClass();
+        if (type == Integer.class || type == Long.class || type == Double.class) {
             Object[] array = values.toArray();
-            Object first = array[0];
-            if (first != null) {
-                Class<?> type = first.getClass();
-                byte[] packed = type == Integer.class ? packInts(array)
-                    : type == Long.class ? packLongs(array)
-                    : type == Double.class ? packDoubles(array) : null;
-                if (packed != null) {
-                    return UnsafeByteOperations.unsafeWrap(packed);
-                }
+            byte[] packed = type == Integer.class ? packInts(array)
+                : type == Long.class ? packLongs(array) : packDoubles(array);
+            if (packed != null) {
+                return UnsafeByteOperations.unsafeWrap(packed);
             }
         }
         return encodeValues(values).toByteString();
