@@ -29,6 +29,11 @@ public final class ManagedMap<K, V> extends ManagedObject {
         super("map:" + name, backend);
     }
 
+    /** A map under another kind's id ({@code "ns:"} for a {@link ManagedNamespace}'s attributes). */
+    ManagedMap(String kind, String name, ObjectBackend backend) {
+        super(kind + name, backend);
+    }
+
     /**
      * @param key the key.
      * @return its value, or {@code null} when it has none.

@@ -78,6 +78,6 @@ abstract class ManagedObject implements Serializable {
 
     @Override
     public String toString() {
-        return object.replaceFirst(":", " '") + "'";
+        return object.startsWith("ns:") ? "namespace '" + name() + "'" : object.replaceFirst(":", " '") + "'";
     }
 }

@@ -3,9 +3,10 @@ package dev.troupe;
 import dev.troupe.internal.objects.ObjectBackend;
 
 /**
- * Named maps and lists that a node hosts for all its processes: Python's {@code multiprocessing.Manager().dict()}
- * and {@code .list()}. Get one from {@link Troupe#manager()}; a handle captured by a task (or passed as its input)
- * reaches the same object from the worker, over the worker's link to its node.
+ * Named maps, lists and namespaces that a node hosts for all its processes: Python's
+ * {@code multiprocessing.Manager().dict()}, {@code .list()} and {@code .Namespace()}. Get one from
+ * {@link Troupe#manager()}; a handle captured by a task (or passed as its input) reaches the same object from the
+ * worker, over the worker's link to its node.
  *
  * <p>Each call is atomic: the node applies calls one at a time, and a process killed during a call either made
  * its change whole or not at all. Beyond Python's proxies, {@link ManagedMap#merge}, {@link ManagedMap#compute}
@@ -44,6 +45,16 @@ public final class Manager {
      */
     public <T> ManagedList<T> list(String name) {
         return new ManagedList<>(checkName(name), backend);
+    }
+
+    /**
+     * The namespace of this name, created empty on first use: Python's {@code Manager().Namespace()}.
+     *
+     * @param name the namespace's name; namespaces, maps and lists have separate names.
+     * @return a handle to it.
+     */
+    public ManagedNamespace namespace(String name) {
+        return new ManagedNamespace(checkName(name), backend);
     }
 
     static String checkName(String name) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.troupe.ManagedList;
 import dev.troupe.ManagedMap;
+import dev.troupe.ManagedNamespace;
 import dev.troupe.Manager;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
@@ -97,6 +98,37 @@ class ManagerTest {
         assertThat(list.size()).isEqualTo(1);
         assertThatThrownBy(() -> manager.map("")).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("1 to 255 characters");
+    }
+
+    @Test
+    void shouldShareANamespaceBetweenProcesses() {
+        troupe = Transports.start("shm");
+        ManagedNamespace ns = troupe.manager().namespace("run");
+        ns.set("label", "first");
+        assertThat(troupe.manager().map("run").isEmpty()).isTrue(); // its own names, apart from maps'
+        Task<Integer, String> work = n -> {
+            for (int i = 0; i < n; i++) {
+                ns.update("hits", Integer.class, v -> v == null ? 1 : v + 1);
+            }
+            ns.set("by-" + ProcessHandle.current().pid(), n);
+            return ns.get("label", String.class);
+        };
+        try (Pool pool = troupe.pool(PoolOptions.workers(2).chunkSize(1))) {
+            assertThat(pool.map(work, List.of(500, 500))).containsExactly("first", "first");
+        }
+        assertThat(ns.get("hits", Integer.class)).isEqualTo(1000);
+        Map<String, Object> all = ns.snapshot();
+        assertThat(all).containsEntry("label", "first").containsEntry("hits", 1000).hasSize(4);
+        assertThat(all.keySet()).filteredOn(k -> k.startsWith("by-")).hasSize(2)
+            .noneMatch(k -> k.equals("by-" + ProcessHandle.current().pid()));
+        assertThatThrownBy(() -> ns.get("label", Integer.class)).isInstanceOf(ClassCastException.class)
+            .hasMessageContaining("attribute 'label' of namespace 'run' holds a java.lang.String, not a")
+            .hasMessageEndingWith("java.lang.Integer");
+        assertThat(ns.delete("label")).isTrue();
+        assertThat(ns.has("label")).isFalse();
+        assertThat(ns.delete("label")).isFalse();
+        assertThatThrownBy(() -> ns.set("x", null)).isInstanceOf(NullPointerException.class)
+            .hasMessageContaining("namespace 'run'");
     }
 
     @Test

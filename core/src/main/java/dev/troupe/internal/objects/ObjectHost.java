@@ -61,7 +61,7 @@ public final class ObjectHost {
 
     private void apply(ObjectCall c, ObjectReply.Builder r) {
         String object = c.getObject();
-        if (object.startsWith("map:")) {
+        if (object.startsWith("map:") || object.startsWith("ns:")) {
             applyMap(object, c, r);
         } else if (object.startsWith("list:")) {
             applyList(object, c, r);
