@@ -70,7 +70,7 @@ public final class JoinableQueue<T> extends Queue<T> {
      * @return how many messages were put and not yet marked done.
      */
     public long unfinished() {
-        return snapshot(QueueDescriptor.UNFINISHED);
+        return unfinishedNow();
     }
 
     /**

@@ -2,22 +2,25 @@ package dev.troupe.shared;
 
 import static dev.troupe.shared.QueueDescriptor.ALL_DONE;
 import static dev.troupe.shared.QueueDescriptor.CAPACITY;
-import static dev.troupe.shared.QueueDescriptor.COUNT;
+import static dev.troupe.shared.QueueDescriptor.DONE;
 import static dev.troupe.shared.QueueDescriptor.GETS;
+import static dev.troupe.shared.QueueDescriptor.GET_LOCK;
+import static dev.troupe.shared.QueueDescriptor.GET_LOCK_WAITERS;
+import static dev.troupe.shared.QueueDescriptor.GET_VERSION;
 import static dev.troupe.shared.QueueDescriptor.GET_WAITERS;
 import static dev.troupe.shared.QueueDescriptor.HEAD;
 import static dev.troupe.shared.QueueDescriptor.JOIN_WAITERS;
-import static dev.troupe.shared.QueueDescriptor.LOCK;
-import static dev.troupe.shared.QueueDescriptor.LOCK_WAITERS;
 import static dev.troupe.shared.QueueDescriptor.MAX_MESSAGES;
 import static dev.troupe.shared.QueueDescriptor.NOT_EMPTY;
 import static dev.troupe.shared.QueueDescriptor.NOT_FULL;
+import static dev.troupe.shared.QueueDescriptor.PUTS;
+import static dev.troupe.shared.QueueDescriptor.PUT_LOCK;
+import static dev.troupe.shared.QueueDescriptor.PUT_LOCK_WAITERS;
+import static dev.troupe.shared.QueueDescriptor.PUT_VERSION;
 import static dev.troupe.shared.QueueDescriptor.PUT_WAITERS;
 import static dev.troupe.shared.QueueDescriptor.RECORD_HEADER;
 import static dev.troupe.shared.QueueDescriptor.RING;
 import static dev.troupe.shared.QueueDescriptor.TAIL;
-import static dev.troupe.shared.QueueDescriptor.UNFINISHED;
-import static dev.troupe.shared.QueueDescriptor.VERSION;
 
 import dev.troupe.TroupeException;
 import java.io.InvalidObjectException;
@@ -29,9 +32,10 @@ import java.util.concurrent.TimeUnit;
  * What {@link SimpleQueue}, {@link Queue} and {@link JoinableQueue} share: a ring of encoded messages in a named
  * segment, laid out as {@link QueueDescriptor} says. Thread-safe; any number of processes and threads put and get.
  *
- * <p>Crash safety: every change is made under the segment's robust lock and published by one store of the
- * version word, so a process killed at any moment leaves either the state before its operation or the one after
- * it, and a lock it held is taken over by the next process that needs it (within about 10 ms of its death).
+ * <p>Crash safety: every change is made under its side's robust lock (puts under one, gets and task-done marks
+ * under the other) and published by one store of that side's version word, so a process killed at any moment
+ * leaves either the state before its operation or the one after it, and a lock it held is taken over by the next
+ * process that needs it (within about 10 ms of its death).
  *
  * @param <T> the type of the messages.
  */
@@ -62,6 +66,15 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
     final transient int capacity;
     final transient int maxMessages;
     private final transient String description;
+    /**
+     * What this handle last read of the get side (its head and gets) and of the put side (its tail and puts).
+     * Both sides only move forward, so these are behind the truth: a put that fits by them fits, and a message
+     * they show is there. Each pair is used under its side's lock, which also orders its use across threads.
+     */
+    private transient long knownHead;
+    private transient long knownGets;
+    private transient long knownTail;
+    private transient long knownPuts;
 
     MessageQueue(Flavor flavor, NamedSegment segment, Class<T> type) {
         super(segment);
@@ -158,50 +171,58 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
      */
     final boolean putBytes(byte[] message, long nanos) throws InterruptedException {
         checkOpen();
-        long deadline = deadline(nanos);
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
         long record = QueueDescriptor.recordBytes(message.length);
+        long deadline = 0;
+        long spinUntil = 0;
         while (true) {
-            long seen = data.getLongVolatile(VERSION);
-            if (tryPut(message)) {
+            long seen = data.getLongVolatile(GET_VERSION);
+            if (tryPut(message, record)) {
                 signal(NOT_EMPTY, GET_WAITERS);
                 Signals.bump();
                 return true;
             }
-            if (!await(NOT_FULL, PUT_WAITERS, record, seen, deadline, spinUntil, "put")) {
+            if (spinUntil == 0) { // the clock is read only when the queue is full: it costs as much as a put
+                deadline = deadline(nanos);
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
+            if (!await(NOT_FULL, PUT_WAITERS, GET_VERSION, record, seen, deadline, spinUntil, "put")) {
                 return false;
             }
         }
     }
 
-    private boolean tryPut(byte[] message) {
-        long record = QueueDescriptor.recordBytes(message.length);
-        lock();
+    private boolean tryPut(byte[] message, long record) {
+        lock(PUT_LOCK, PUT_LOCK_WAITERS);
         try {
-            long version = data.getLongVolatile(VERSION);
-            int from = QueueDescriptor.slot(version);
-            long head = data.getLong(from + HEAD);
+            long version = data.getLongVolatile(PUT_VERSION);
+            int from = QueueDescriptor.putSlot(version);
             long tail = data.getLong(from + TAIL);
-            long count = data.getLong(from + COUNT);
-            if (tail - head + record > capacity || (maxMessages > 0 && count >= maxMessages)) {
-                return false;
+            long puts = data.getLong(from + PUTS);
+            if (!fits(tail, puts, record)) {
+                readGetSide();
+                if (!fits(tail, puts, record)) {
+                    return false;
+                }
             }
-            long gets = data.getLong(from + GETS);
             int at = (int) (tail % capacity);
             data.putInt(RING + at, message.length);
-            data.putInt(RING + at + 4, (int) (gets + count)); // the message's sequence number, as a check
+            data.putInt(RING + at + 4, (int) puts); // the message's sequence number, as a check
             copyIn((int) ((tail + RECORD_HEADER) % capacity), message);
-            int to = QueueDescriptor.slot(version + 1);
-            data.putLong(to + HEAD, head);
+            int to = QueueDescriptor.putSlot(version + 1);
             data.putLong(to + TAIL, tail + record);
-            data.putLong(to + COUNT, count + 1);
-            data.putLong(to + UNFINISHED, data.getLong(from + UNFINISHED) + 1);
-            data.putLong(to + GETS, gets);
-            data.putLongVolatile(VERSION, version + 1); // the put happens here, or not at all
+            data.putLong(to + PUTS, puts + 1);
+            // The put happens here, or not at all. An ordered store: the unlock's full fence follows it, before
+            // signal() reads the getters' flag.
+            data.putLongOrdered(PUT_VERSION, version + 1);
             return true;
         } finally {
-            unlock();
+            unlock(PUT_LOCK, PUT_LOCK_WAITERS);
         }
+    }
+
+    /** Whether a record fits by what this process last read of the get side (behind the truth, so never wrongly). */
+    private boolean fits(long tail, long puts, long record) {
+        return tail - knownHead + record <= capacity && (maxMessages == 0 || puts - knownGets < maxMessages);
     }
 
     /**
@@ -211,52 +232,55 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
      */
     final byte[] getBytes(long nanos) throws InterruptedException {
         checkOpen();
-        long deadline = deadline(nanos);
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        long deadline = 0;
+        long spinUntil = 0;
         while (true) {
-            long seen = data.getLongVolatile(VERSION);
-            byte[] message = snapshotCount() > 0 ? tryGet() : null;
+            long seen = data.getLongVolatile(PUT_VERSION);
+            byte[] message = tryGet();
             if (message != null) {
                 signal(NOT_FULL, PUT_WAITERS);
                 return message;
             }
-            if (!await(NOT_EMPTY, GET_WAITERS, 0, seen, deadline, spinUntil, "get")) {
+            if (spinUntil == 0) {
+                deadline = deadline(nanos);
+                spinUntil = System.nanoTime() + SPIN_NANOS;
+            }
+            if (!await(NOT_EMPTY, GET_WAITERS, PUT_VERSION, 0, seen, deadline, spinUntil, "get")) {
                 return null;
             }
         }
     }
 
     private byte[] tryGet() {
-        lock();
+        lock(GET_LOCK, GET_LOCK_WAITERS);
         try {
-            long version = data.getLongVolatile(VERSION);
-            int from = QueueDescriptor.slot(version);
-            long count = data.getLong(from + COUNT);
-            if (count == 0) {
-                return null;
-            }
+            long version = data.getLongVolatile(GET_VERSION);
+            int from = QueueDescriptor.getSlot(version);
             long head = data.getLong(from + HEAD);
-            long tail = data.getLong(from + TAIL);
             long gets = data.getLong(from + GETS);
+            if (knownPuts <= gets) {
+                readPutSide();
+                if (knownPuts <= gets) {
+                    return null;
+                }
+            }
             int at = (int) (head % capacity);
             int length = data.getInt(RING + at);
             int sequence = data.getInt(RING + at + 4);
-            if (length < 0 || QueueDescriptor.recordBytes(length) > tail - head || sequence != (int) gets) {
+            if (length < 0 || QueueDescriptor.recordBytes(length) > knownTail - head || sequence != (int) gets) {
                 throw new TroupeException(description + " is corrupt at byte " + head + ": a record of " + length
                     + " bytes numbered " + sequence + " where message " + gets + " was expected");
             }
             byte[] message = new byte[length];
             copyOut((int) ((head + RECORD_HEADER) % capacity), message);
-            int to = QueueDescriptor.slot(version + 1);
+            int to = QueueDescriptor.getSlot(version + 1);
             data.putLong(to + HEAD, head + QueueDescriptor.recordBytes(length));
-            data.putLong(to + TAIL, tail);
-            data.putLong(to + COUNT, count - 1);
-            data.putLong(to + UNFINISHED, data.getLong(from + UNFINISHED));
             data.putLong(to + GETS, gets + 1);
-            data.putLongVolatile(VERSION, version + 1); // the get happens here, or not at all
+            data.putLong(to + DONE, data.getLong(from + DONE));
+            data.putLongOrdered(GET_VERSION, version + 1); // the get happens here, or not at all (see tryPut)
             return message;
         } finally {
-            unlock();
+            unlock(GET_LOCK, GET_LOCK_WAITERS);
         }
     }
 
@@ -277,9 +301,9 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
     }
 
     /**
-     * Waits until the queue's state moves on from version {@code seen}, or until the condition that the futex
-     * {@code word} stands for may hold: spins on the version until {@code spinUntil}, then raises the
-     * {@code sleepers} flag and sleeps on the word for at most a slice.
+     * Waits until the other side's state moves on from version {@code seen} (the word at {@code versionAt}), or
+     * until the condition that the futex {@code word} stands for may hold: spins on the version until
+     * {@code spinUntil}, then raises the {@code sleepers} flag and sleeps on the word for at most a slice.
      *
      * <p>No wake-up is lost: the sleeper raises the flag, reads the word, checks the condition and sleeps only if
      * the word still holds what it read; an operation that makes the condition true publishes its state first, then
@@ -290,11 +314,11 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
      * @return {@code true} to try again, {@code false} when the deadline passed.
      * @throws IllegalStateException when this handle was closed.
      */
-    private boolean await(int word, int sleepers, long record, long seen, long deadline, long spinUntil,
-                          String what) throws InterruptedException {
+    private boolean await(int word, int sleepers, int versionAt, long record, long seen, long deadline,
+                          long spinUntil, String what) throws InterruptedException {
         while (true) {
             checkWaiting(what);
-            if (data.getLongVolatile(VERSION) != seen) {
+            if (data.getLongVolatile(versionAt) != seen) {
                 return true;
             }
             long now = System.nanoTime();
@@ -326,22 +350,21 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
         }
     }
 
-    /** Whether the condition of a futex word holds in the published state. */
+    /**
+     * Whether the condition of a futex word may hold in the published state. Each side is read so that the answer
+     * errs towards "yes" (then the caller just tries again), never towards a sleep that nothing would end.
+     */
     private boolean mayProceed(int word, long record) {
         if (word == NOT_EMPTY) {
-            return snapshotCount() > 0;
+            return countNow() > 0;
         } else if (word == ALL_DONE) {
-            return snapshot(UNFINISHED) == 0;
+            return unfinishedNow() == 0;
         }
-        while (true) {
-            long version = data.getLongVolatile(VERSION);
-            int slot = QueueDescriptor.slot(version);
-            long used = data.getLongVolatile(slot + TAIL) - data.getLongVolatile(slot + HEAD);
-            long count = data.getLongVolatile(slot + COUNT);
-            if (data.getLongVolatile(VERSION) == version) {
-                return used + record <= capacity && (maxMessages == 0 || count < maxMessages);
-            }
-        }
+        long tail = readSide(PUT_VERSION, true, TAIL);
+        long puts = readSide(PUT_VERSION, true, PUTS);
+        long head = readSide(GET_VERSION, false, HEAD);
+        long gets = readSide(GET_VERSION, false, GETS);
+        return tail - head + record <= capacity && (maxMessages == 0 || puts - gets < maxMessages);
     }
 
     /**
@@ -356,19 +379,19 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
         }
     }
 
-    // ---- the robust lock
+    // ---- the robust locks
 
-    private void lock() {
-        if (data.compareAndSetInt(LOCK, 0, PID)) {
+    private void lock(int lock, int waiters) {
+        if (data.compareAndSetInt(lock, 0, PID)) {
             return;
         }
         int spins = 0;
         int lastHolder = 0;
         long holderSince = 0;
         while (true) {
-            int holder = data.getIntVolatile(LOCK);
+            int holder = data.getIntVolatile(lock);
             if (holder == 0) {
-                if (data.compareAndSetInt(LOCK, 0, PID)) {
+                if (data.compareAndSetInt(lock, 0, PID)) {
                     return;
                 }
                 continue;
@@ -384,68 +407,112 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
                 holderSince = now;
             } else if (now - holderSince > HOLDER_CHECK_NANOS && holder != PID && !alive(holder)) {
                 // Its holder died: the published state is whole (see QueueDescriptor), so just take it over.
-                if (data.compareAndSetInt(LOCK, holder, PID)) {
+                if (data.compareAndSetInt(lock, holder, PID)) {
                     return;
                 }
                 continue;
             }
             // A flag, not a count: a sleeper killed in its sleep must not leave every later unlock a system call.
-            data.putIntVolatile(LOCK_WAITERS, 1);
-            sleepOn(LOCK, holder, LOCK_SLEEP_NANOS);
+            data.putIntVolatile(waiters, 1);
+            sleepOn(lock, holder, LOCK_SLEEP_NANOS);
         }
     }
 
-    private void unlock() {
-        data.putIntVolatile(LOCK, 0);
-        if (data.getIntVolatile(LOCK_WAITERS) != 0 && data.compareAndSetInt(LOCK_WAITERS, 1, 0)) {
-            wake(LOCK, Integer.MAX_VALUE); // those that find it taken again raise the flag again
+    /** Frees a lock with a full fence, which also orders a state just published before any flag read after it. */
+    private void unlock(int lock, int waiters) {
+        data.putIntVolatile(lock, 0);
+        if (data.getIntVolatile(waiters) != 0 && data.compareAndSetInt(waiters, 1, 0)) {
+            wake(lock, Integer.MAX_VALUE); // those that find it taken again raise the flag again
         }
     }
 
     // ---- state read without the lock
 
-    /** Reads a long of the published state consistently, without the lock. */
-    final long snapshot(int field) {
+    /** Reads a long of one side's published state consistently, without its lock (a sequence lock's read). */
+    private long readSide(int versionAt, boolean putSide, int field) {
         while (true) {
-            long version = data.getLongVolatile(VERSION);
-            long value = data.getLongVolatile(QueueDescriptor.slot(version) + field);
-            if (data.getLongVolatile(VERSION) == version) {
+            long version = data.getLongVolatile(versionAt);
+            int slot = putSide ? QueueDescriptor.putSlot(version) : QueueDescriptor.getSlot(version);
+            long value = data.getLongVolatile(slot + field);
+            if (data.getLongVolatile(versionAt) == version) {
                 return value;
             }
         }
     }
 
-    final long snapshotCount() {
-        return snapshot(COUNT);
+    /** Reads the put side's tail and puts together into {@link #knownTail} and {@link #knownPuts}. */
+    private void readPutSide() {
+        while (true) {
+            long version = data.getLongVolatile(PUT_VERSION);
+            int slot = QueueDescriptor.putSlot(version);
+            long tail = data.getLongVolatile(slot + TAIL);
+            long puts = data.getLongVolatile(slot + PUTS);
+            if (data.getLongVolatile(PUT_VERSION) == version) {
+                knownTail = tail;
+                knownPuts = puts;
+                return;
+            }
+        }
+    }
+
+    /** Reads the get side's head and gets together into {@link #knownHead} and {@link #knownGets}. */
+    private void readGetSide() {
+        while (true) {
+            long version = data.getLongVolatile(GET_VERSION);
+            int slot = QueueDescriptor.getSlot(version);
+            long head = data.getLongVolatile(slot + HEAD);
+            long gets = data.getLongVolatile(slot + GETS);
+            if (data.getLongVolatile(GET_VERSION) == version) {
+                knownHead = head;
+                knownGets = gets;
+                return;
+            }
+        }
+    }
+
+    /** The messages in the queue now: the gets read before the puts, so never less than at some moment. */
+    final long countNow() {
+        long gets = readSide(GET_VERSION, false, GETS);
+        long puts = readSide(PUT_VERSION, true, PUTS);
+        return Math.max(0, puts - gets);
     }
 
     final int sizeNow() {
-        return (int) Math.min(Integer.MAX_VALUE, snapshotCount());
+        return (int) Math.min(Integer.MAX_VALUE, countNow());
+    }
+
+    /**
+     * The messages put and not yet marked done: the done count read before the puts, so a zero means that at some
+     * moment every message put had been marked done.
+     */
+    final long unfinishedNow() {
+        long done = readSide(GET_VERSION, false, DONE);
+        long puts = readSide(PUT_VERSION, true, PUTS);
+        return Math.max(0, puts - done);
     }
 
     // ---- task accounting (JoinableQueue)
 
     final void markDone() {
-        lock();
+        lock(GET_LOCK, GET_LOCK_WAITERS);
         long left;
         try {
-            long version = data.getLongVolatile(VERSION);
-            int from = QueueDescriptor.slot(version);
-            long unfinished = data.getLong(from + UNFINISHED);
-            if (unfinished <= 0) {
+            long version = data.getLongVolatile(GET_VERSION);
+            int from = QueueDescriptor.getSlot(version);
+            long done = data.getLong(from + DONE);
+            readPutSide();
+            if (done >= knownPuts) {
                 throw new IllegalStateException("taskDone() called on " + description
                     + " more times than messages were put");
             }
-            int to = QueueDescriptor.slot(version + 1);
+            int to = QueueDescriptor.getSlot(version + 1);
             data.putLong(to + HEAD, data.getLong(from + HEAD));
-            data.putLong(to + TAIL, data.getLong(from + TAIL));
-            data.putLong(to + COUNT, data.getLong(from + COUNT));
-            data.putLong(to + UNFINISHED, unfinished - 1);
             data.putLong(to + GETS, data.getLong(from + GETS));
-            data.putLongVolatile(VERSION, version + 1);
-            left = unfinished - 1;
+            data.putLong(to + DONE, done + 1);
+            data.putLongVolatile(GET_VERSION, version + 1);
+            left = knownPuts - done - 1;
         } finally {
-            unlock();
+            unlock(GET_LOCK, GET_LOCK_WAITERS);
         }
         if (left == 0) {
             signal(ALL_DONE, JOIN_WAITERS);
@@ -457,11 +524,11 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
         long deadline = deadline(nanos);
         long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (true) {
-            long seen = data.getLongVolatile(VERSION);
-            if (snapshot(UNFINISHED) == 0) {
+            long seen = data.getLongVolatile(GET_VERSION);
+            if (unfinishedNow() == 0) {
                 return true;
             }
-            if (!await(ALL_DONE, JOIN_WAITERS, 0, seen, deadline, spinUntil, "join")) {
+            if (!await(ALL_DONE, JOIN_WAITERS, GET_VERSION, 0, seen, deadline, spinUntil, "join")) {
                 return false;
             }
         }
@@ -486,7 +553,7 @@ abstract class MessageQueue<T> extends SharedObject implements Serializable {
     /** Reports a non-empty queue as signaled for {@link Waits}, without taking a message. */
     @Override
     int tryTake() {
-        return snapshotCount() > 0 ? 1 : 0;
+        return countNow() > 0 ? 1 : 0;
     }
 
     @Override

@@ -198,7 +198,7 @@ public class Queue<T> extends MessageQueue<T> {
      * @return whether it holds no message now.
      */
     public boolean isEmpty() {
-        return snapshotCount() == 0;
+        return countNow() == 0;
     }
 
     /**

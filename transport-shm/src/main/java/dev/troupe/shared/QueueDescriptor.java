@@ -1,51 +1,63 @@
 package dev.troupe.shared;
 
 /**
- * Where each field of a named queue lives in its segment's data area. A queue is a ring of records guarded by a
- * robust lock: the holder's pid in {@link #LOCK}, taken over when that process is dead. The queue's state (read
- * and write positions, message count, unfinished count) is kept twice, in {@link #STATE_0} and {@link #STATE_1};
- * a put or get writes the new state into the slot not in use and then publishes it with one store of
- * {@link #VERSION} (the slot in use is {@code VERSION & 1}). A process killed at any moment before that store
- * leaves the previous state, whole; one killed after it has finished the operation.
+ * Where each field of a named queue lives in its segment's data area. A queue is a ring of records with two sides,
+ * each under a robust lock of its own (the holder's pid, taken over when that process is dead): putters take
+ * {@link #PUT_LOCK} and move the tail, getters take {@link #GET_LOCK} and move the head. A putter and a getter
+ * never wait for each other's lock, and each side writes only its own lines, so a message costs the two processes
+ * a few cache-line transfers rather than a lock passed back and forth.
+ *
+ * <p>Each side keeps its state twice, in two slots, and publishes a change by one store of its version (the slot
+ * in use is {@code version & 1}): the put side's state is the tail and the number of puts ({@link #PUT_VERSION}),
+ * the get side's the head, the number of gets and the number of messages marked done ({@link #GET_VERSION}). A
+ * process killed at any moment before that store leaves its side's previous state, whole; one killed after it
+ * has finished the operation. A putter reads the get side's published state to know the room left, a getter the
+ * put side's to know what there is to take; both read the other side with a version check (a sequence lock).
  *
  * <p>A record is an 8-byte header (payload length, then the low 32 bits of the message's sequence number, a check)
- * followed by the payload, padded to 8 bytes; it may wrap around the end of the ring.
+ * followed by the payload, padded to 8 bytes; it may wrap around the end of the ring. A putter writes the record
+ * before it publishes its new state, and a getter copies it out before it publishes its own, so a record is
+ * neither read before it is whole nor overwritten before it was read.
  */
 final class QueueDescriptor {
-    /** int: the pid holding the lock, 0 when free; also the lock's futex word. */
-    static final int LOCK = 0;
-    /** int: 1 while a thread may sleep on {@link #LOCK}; cleared by the unlock that wakes them all. */
-    static final int LOCK_WAITERS = 64;
-    /** long: the number of the published state; {@code VERSION & 1} is its slot. */
-    static final int VERSION = 128;
-    static final int STATE_0 = 192;
-    static final int STATE_1 = 256;
-    /** long, in a state slot: bytes consumed since creation (the read position). */
+    /** int: the pid holding the put side's lock, 0 when free; also its futex word. */
+    static final int PUT_LOCK = 0;
+    /** int: 1 while a thread may sleep on {@link #PUT_LOCK}; cleared by the unlock that wakes them all. */
+    static final int PUT_LOCK_WAITERS = 64;
+    /** int: the pid holding the get side's lock, 0 when free; also its futex word. */
+    static final int GET_LOCK = 128;
+    /** int: 1 while a thread may sleep on {@link #GET_LOCK}. */
+    static final int GET_LOCK_WAITERS = 192;
+    /** long: the number of the put side's published state; its slots follow, in the same cache line. */
+    static final int PUT_VERSION = 256;
+    /** long: the number of the get side's published state; its slots follow, in the same cache line. */
+    static final int GET_VERSION = 320;
+    /** long, in a put state slot: bytes produced since creation (the write position). */
+    static final int TAIL = 0;
+    /** long, in a put state slot: messages ever put, the sequence number of the next message. */
+    static final int PUTS = 8;
+    /** long, in a get state slot: bytes consumed since creation (the read position). */
     static final int HEAD = 0;
-    /** long, in a state slot: bytes produced since creation (the write position). */
-    static final int TAIL = 8;
-    /** long, in a state slot: messages in the queue. */
-    static final int COUNT = 16;
-    /** long, in a state slot: messages put and not yet marked done ({@code JoinableQueue}). */
-    static final int UNFINISHED = 24;
-    /** long, in a state slot: messages ever taken, the sequence number of the next message to get. */
-    static final int GETS = 32;
+    /** long, in a get state slot: messages ever taken, the sequence number of the next message to get. */
+    static final int GETS = 8;
+    /** long, in a get state slot: messages marked done ({@code JoinableQueue}). */
+    static final int DONE = 16;
     /** int: the futex word of getters waiting for a message, moved on by a put that finds them sleeping. */
-    static final int NOT_EMPTY = 320;
+    static final int NOT_EMPTY = 384;
     /** int: 1 while a getter may sleep on {@link #NOT_EMPTY}; cleared by the put that wakes them all. */
-    static final int GET_WAITERS = 324;
+    static final int GET_WAITERS = 388;
     /** int: the futex word of putters waiting for room, moved on by a get that finds them sleeping. */
-    static final int NOT_FULL = 384;
+    static final int NOT_FULL = 448;
     /** int: 1 while a putter may sleep on {@link #NOT_FULL}; cleared by the get that wakes them all. */
-    static final int PUT_WAITERS = 388;
+    static final int PUT_WAITERS = 452;
     /** int: the futex word of {@code join}, moved on when the unfinished count reaches zero and joiners sleep. */
-    static final int ALL_DONE = 448;
+    static final int ALL_DONE = 512;
     /** int: 1 while a joiner may sleep on {@link #ALL_DONE}. */
-    static final int JOIN_WAITERS = 452;
+    static final int JOIN_WAITERS = 516;
     /** int: the most messages it holds, 0 for no bound other than bytes; fixed at creation. */
-    static final int MAX_MESSAGES = 512;
+    static final int MAX_MESSAGES = 576;
     /** int: the ring's size in bytes; fixed at creation. */
-    static final int CAPACITY = 516;
+    static final int CAPACITY = 580;
     /** Where the ring starts. */
     static final int RING = 1024;
 
@@ -58,9 +70,14 @@ final class QueueDescriptor {
     private QueueDescriptor() {
     }
 
-    /** The offset of the state slot of a version. */
-    static int slot(long version) {
-        return (version & 1) == 0 ? STATE_0 : STATE_1;
+    /** The offset of the put side's state slot of a version. */
+    static int putSlot(long version) {
+        return PUT_VERSION + 8 + (int) (version & 1) * 16;
+    }
+
+    /** The offset of the get side's state slot of a version. */
+    static int getSlot(long version) {
+        return GET_VERSION + 8 + (int) (version & 1) * 24;
     }
 
     /** The bytes a record with a payload of {@code length} takes in the ring. */

@@ -92,6 +92,6 @@ public final class SimpleQueue<T> extends MessageQueue<T> {
      * @return whether it holds no message now.
      */
     public boolean isEmpty() {
-        return snapshotCount() == 0;
+        return countNow() == 0;
     }
 }

@@ -223,20 +223,41 @@ class QueueTest {
             // past the tail, and the spare state slot half written.
             Process dead = new ProcessBuilder("true").start();
             dead.waitFor();
-            long version = queue.data.getLongVolatile(QueueDescriptor.VERSION);
-            long tail = queue.data.getLong(QueueDescriptor.slot(version) + QueueDescriptor.TAIL);
+            long version = queue.data.getLongVolatile(QueueDescriptor.PUT_VERSION);
+            long tail = queue.data.getLong(QueueDescriptor.putSlot(version) + QueueDescriptor.TAIL);
             queue.data.putInt(QueueDescriptor.RING + (int) (tail % 512), 999_999);
             queue.data.setMemory(QueueDescriptor.RING + (int) (tail % 512) + 8, 40, (byte) 0x5a);
-            queue.data.putLong(QueueDescriptor.slot(version + 1) + QueueDescriptor.TAIL, tail + 48);
-            queue.data.putLong(QueueDescriptor.slot(version + 1) + QueueDescriptor.COUNT, 3);
-            queue.data.putIntVolatile(QueueDescriptor.LOCK, (int) dead.pid());
-
+            queue.data.putLong(QueueDescriptor.putSlot(version + 1) + QueueDescriptor.TAIL, tail + 48);
+            queue.data.putLong(QueueDescriptor.putSlot(version + 1) + QueueDescriptor.PUTS, 3);
+            queue.data.putIntVolatile(QueueDescriptor.PUT_LOCK, (int) dead.pid());
             assertThat(queue.size()).isEqualTo(2);
             assertThat(queue.get(Duration.ofSeconds(10))).isEqualTo("first");
             queue.put("third");
             assertThat(queue.get()).isEqualTo("second");
             assertThat(queue.get()).isEqualTo("third");
             assertThat(queue.poll()).isNull();
+        }
+    }
+
+    @Test
+    void shouldKeepAMessageWhoseGetterDiedMidCopy() throws Exception {
+        try (Queue<String> queue = Queue.open(name, String.class, 0, 512)) {
+            queue.put("first");
+            queue.put("second");
+            // What a process killed in the middle of a get leaves: the get side's lock held by a dead pid and its
+            // spare state slot moved past the first message, unpublished.
+            Process dead = new ProcessBuilder("true").start();
+            dead.waitFor();
+            long version = queue.data.getLongVolatile(QueueDescriptor.GET_VERSION);
+            int spare = QueueDescriptor.getSlot(version + 1);
+            queue.data.putLong(spare + QueueDescriptor.HEAD, 24);
+            queue.data.putLong(spare + QueueDescriptor.GETS, 1);
+            queue.data.putIntVolatile(QueueDescriptor.GET_LOCK, (int) dead.pid());
+
+            assertThat(queue.get(Duration.ofSeconds(10))).isEqualTo("first");
+            assertThat(queue.get()).isEqualTo("second");
+            assertThat(queue.poll()).isNull();
+            assertThat(queue.size()).isZero();
         }
     }
 
