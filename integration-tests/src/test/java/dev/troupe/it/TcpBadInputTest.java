@@ -41,7 +41,7 @@ class TcpBadInputTest {
     private static final byte ACCEPT = 3;
     private static final byte REFUSE = 4;
     /** Long enough that a close caused by the bad input itself is told apart from one caused by the time-out. */
-    private static final int HANDSHAKE_SECONDS = 8;
+    private static final int HANDSHAKE_SECONDS = 4;
     private static final long PROMPT_MILLIS = 4000;
 
     private String host;
@@ -61,8 +61,8 @@ class TcpBadInputTest {
             port = address.getPort();
             workers.add(Remote.startWorker(address.toString(), Remote.secretFile()));
             RemoteWorkerTest.await(() -> pool.size() == 1, "the remote worker joined");
-            // About 30 s of work, running while the bad clients come and go.
-            CompletableFuture<List<Integer>> map = pool.mapAsync(Tasks::slowSquare, RemoteWorkerTest.inputs(3000));
+            // About 17 s of work, running while the bad clients come and go (two handshake time-outs and more).
+            CompletableFuture<List<Integer>> map = pool.mapAsync(Tasks::slowSquare, RemoteWorkerTest.inputs(1700));
 
             byte[] random = new byte[4096];
             new Random(1).nextBytes(random);
@@ -128,7 +128,7 @@ class TcpBadInputTest {
             }
 
             assertThat(map).as("the map still runs: the attacks came while it worked").isNotDone();
-            assertThat(map.get(90, TimeUnit.SECONDS)).isEqualTo(RemoteWorkerTest.squares(3000));
+            assertThat(map.get(90, TimeUnit.SECONDS)).isEqualTo(RemoteWorkerTest.squares(1700));
             assertThat(pool.size()).as("the authenticated worker is still there").isEqualTo(1);
             assertThat(pool.map(Tasks::slowSquare, RemoteWorkerTest.inputs(20)))
                 .isEqualTo(RemoteWorkerTest.squares(20));
