@@ -7,6 +7,7 @@ import dev.troupe.ManagedProcess;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
 import dev.troupe.RemoteTaskException;
+import dev.troupe.Task;
 import dev.troupe.Troupe;
 import dev.troupe.WorkerCrashedException;
 import java.util.ArrayList;
@@ -56,6 +57,15 @@ class PoolTest {
         try (Pool pool = troupe.pool(PoolOptions.workers(2))) {
             List<Integer> in = IntStream.range(0, 10_000).boxed().collect(Collectors.toList());
             assertThat(pool.map(x -> x * x, in)).isEqualTo(in.stream().map(x -> x * x).collect(Collectors.toList()));
+            // Results that change kind in the middle of a chunk of packed numbers, and nulls, come back as they were.
+            Task<Integer, Object> mixed = x -> x % 97 == 50 ? "s" + x : x % 89 == 7 ? null
+                : x % 2 == 0 ? (Object) x : (Object) (long) x;
+            List<Object> expected = new ArrayList<>();
+            for (Integer x : in) {
+                expected.add(x % 97 == 50 ? "s" + x : x % 89 == 7 ? null : x % 2 == 0 ? (Object) x : (Object) (long) x);
+            }
+            assertThat(pool.map(mixed, in)).isEqualTo(expected);
+            assertThat(pool.map(x -> x + 0.5, List.of(1.0, 2.0, 3.0))).containsExactly(1.5, 2.5, 3.5);
             List<CompletableFuture<String>> fs = new ArrayList<>();
             for (int i = 0; i < 500; i++) {
                 fs.add(pool.submit(s -> s + "!", "v" + i));

@@ -20,7 +20,6 @@ import java.lang.reflect.RecordComponent;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -245,7 +244,7 @@ public final class PayloadCodec {
      * A serialized {@link PayloadList} of {@code n} elements of {@code width} bytes in the field {@code field}: its tag
      * and length written, its last {@code n * width} bytes left for the elements.
      */
-    private static byte[] packedList(int field, int n, int width) {
+    static byte[] packedList(int field, int n, int width) {
         long bytes = (long) n * width;
         if (bytes > Integer.MAX_VALUE - 16) {
             throw new CodecException("a list of " + n + " numbers is too large to encode");
@@ -416,53 +415,8 @@ public final class PayloadCodec {
      * @throws CodecException when they are, but not of whole elements.
      */
     public static List<Object> unpackNumbers(ByteString bytes) {
-        int size = bytes.size();
-        if (size < 2) {
-            return null;
-        }
-        int tag = bytes.byteAt(0);
-        int width = tag == (INT32_FIELD << 3 | 2) ? Integer.BYTES
-            : tag == (INT64_FIELD << 3 | 2) ? Long.BYTES
-            : tag == (FLOAT64_FIELD << 3 | 2) ? Double.BYTES : 0;
-        if (width == 0) {
-            return null;
-        }
-        int length = 0;
-        int pos = 1;
-        for (int shift = 0; ; shift += 7) {
-            if (pos >= size || shift > 28) {
-                return null;
-            }
-            byte b = bytes.byteAt(pos++);
-            length |= (b & 0x7F) << shift;
-            if (b >= 0) {
-                break;
-            }
-        }
-        if (length < 0 || pos + length != size) {
-            return null; // not one whole field: the parser sorts out (or refuses) the rest
-        }
-        if (length % width != 0) {
-            throw new CodecException("malformed " + (width == Integer.BYTES ? "int" : width == Long.BYTES ? "long"
-                : "double") + " list: " + length + " bytes is not a multiple of " + width);
-        }
-        ByteBuffer buf = bytes.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        int base = buf.position() + pos;
-        Object[] out = new Object[length / width];
-        if (width == Integer.BYTES) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = buf.getInt(base + i * Integer.BYTES);
-            }
-        } else if (tag == (INT64_FIELD << 3 | 2)) {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = buf.getLong(base + i * Long.BYTES);
-            }
-        } else {
-            for (int i = 0; i < out.length; i++) {
-                out[i] = buf.getDouble(base + i * Double.BYTES);
-            }
-        }
-        return Arrays.asList(out);
+        PackedNumbers packed = PackedNumbers.read(bytes);
+        return packed == null ? null : packed.toList();
     }
 
     /**

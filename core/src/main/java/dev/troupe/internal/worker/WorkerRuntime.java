@@ -6,6 +6,7 @@ import dev.troupe.Task;
 import dev.troupe.internal.WorkerLaunch;
 import dev.troupe.wire.WireProtocol;
 import dev.troupe.internal.codec.JavaSerialization;
+import dev.troupe.internal.codec.PackedNumbers;
 import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.internal.objects.LinkObjects;
 import dev.troupe.internal.objects.ObjectBackends;
@@ -301,14 +302,21 @@ final class WorkerRuntime implements LinkHandler {
         }
         Task<Object, Object> task = (Task<Object, Object>) fn;
         long start = System.nanoTime();
-        List<Object> inputs;
+        // A packed list of numbers is read in place and its results packed as they come (see PackedNumbers).
+        PackedNumbers packed;
+        List<Object> inputs = null;
         try {
-            inputs = codec.decodeList(submit.getInputs(), loader);
+            packed = PackedNumbers.read(submit.getInputs());
+            if (packed == null) {
+                inputs = codec.decodeList(submit.getInputs(), loader);
+            }
         } catch (RuntimeException ex) {
             sendFailure(taskId, 0, ex, false);
             return;
         }
-        List<Object> outputs = new ArrayList<>(inputs.size());
+        int count = packed != null ? packed.size() : inputs.size();
+        PackedNumbers.Writer packing = packed != null && count > 1 ? new PackedNumbers.Writer(count) : null;
+        List<Object> outputs = packing != null ? null : new ArrayList<>(count);
         runningCancelled = false;
         synchronized (interruptLock) {
             runningTask = taskId;
@@ -320,15 +328,23 @@ final class WorkerRuntime implements LinkHandler {
         Throwable failure = runningCancelled ? new java.util.concurrent.CancellationException("cancelled") : null;
         int failedAt = 0;
         try {
-            for (int i = 0; i < inputs.size() && failure == null; i++) {
+            for (int i = 0; i < count && failure == null; i++) {
+                Object input = packed != null ? packed.get(i) : inputs.get(i);
                 try {
-                    outputs.add(task.apply(inputs.get(i)));
+                    Object output = task.apply(input);
+                    if (packing == null) {
+                        outputs.add(output);
+                    } else if (!packing.add(output)) { // not of the same kind as the first: go on with a list
+                        outputs = packing.toList();
+                        outputs.add(output);
+                        packing = null;
+                    }
                     if (runningCancelled) {
                         failure = new java.util.concurrent.CancellationException("cancelled");
                         failedAt = i;
                     }
                 } catch (Throwable t) {
-                    failure = explainInputMismatch(task, inputs.get(i), t);
+                    failure = explainInputMismatch(task, input, t);
                     failedAt = i;
                 }
             }
@@ -344,7 +360,7 @@ final class WorkerRuntime implements LinkHandler {
         }
         ByteString encoded;
         try {
-            encoded = codec.encodeList(outputs);
+            encoded = packing != null ? packing.finish() : codec.encodeList(outputs);
         } catch (RuntimeException ex) {
             sendFailure(taskId, 0, ex, false);
             return;

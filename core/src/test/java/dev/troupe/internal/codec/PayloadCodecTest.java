@@ -166,4 +166,33 @@ class PayloadCodecTest {
         List<Object> shallow = nested(90);
         assertThat(codec.decodeList(codec.encodeList(List.of(shallow)), loader)).containsExactly(shallow);
     }
+
+    @Test
+    void shouldPackResultsAsTheyComeExactlyAsEncodeListDoes() {
+        List<List<?>> cases = List.of(List.of(1, -2, 300_000), List.of(5L, Long.MIN_VALUE), List.of(0.5d, -1e300, 3d));
+        for (List<?> values : cases) {
+            PackedNumbers.Writer w = new PackedNumbers.Writer(values.size());
+            for (Object v : values) {
+                assertThat(w.add(v)).isTrue();
+            }
+            ByteString packed = w.finish();
+            assertThat(packed).isEqualTo(codec.encodeList(values));
+            PackedNumbers read = PackedNumbers.read(packed);
+            assertThat(read.size()).isEqualTo(values.size());
+            assertThat(read.get(1)).isEqualTo(values.get(1));
+            assertThat(read.toList()).isEqualTo(values);
+        }
+        // The first result of another kind is refused, and what was taken goes on as a list.
+        PackedNumbers.Writer w = new PackedNumbers.Writer(4);
+        assertThat(w.add(1)).isTrue();
+        assertThat(w.add(2)).isTrue();
+        assertThat(w.add(3L)).isFalse();
+        assertThat(w.toList()).containsExactly(1, 2);
+        assertThatThrownBy(w::finish).isInstanceOf(IllegalStateException.class).hasMessageContaining("2 of the 4");
+        assertThat(new PackedNumbers.Writer(2).add("a string")).isFalse();
+        assertThat(new PackedNumbers.Writer(2).add(null)).isFalse();
+        // Not a packed list of numbers: left to the parser.
+        assertThat(PackedNumbers.read(codec.encodeList(List.of("a", "b")))).isNull();
+        assertThat(PackedNumbers.read(ByteString.EMPTY)).isNull();
+    }
 }
