@@ -1,6 +1,7 @@
 package dev.troupe.internal.objects;
 
 import dev.troupe.TroupeException;
+import dev.troupe.internal.BriefPoll;
 import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.wire.ObjectCall;
 import dev.troupe.wire.ObjectReply;
@@ -54,6 +55,7 @@ public abstract class PendingCalls implements ObjectBackend {
                 throw new TroupeException("cannot reach the managed objects of " + where() + ": " + why);
             }
             send(call.setCallId(id).build());
+            BriefPoll.await(reply, BriefPoll.POLL_NANOS); // the answer of a call is usually due within that
             ObjectReply r = reply.get(CALL_TIMEOUT.toNanos(), TimeUnit.NANOSECONDS);
             if (!r.getError().isEmpty()) {
                 throw new TroupeException(call.getObject().replaceFirst(":", " ") + ": " + r.getError());
