@@ -17,6 +17,7 @@ import static dev.troupe.shared.TopicDescriptor.WAITERS;
 import static dev.troupe.shared.TopicDescriptor.recordBytes;
 
 import dev.troupe.CodecException;
+import dev.troupe.NamedTopic;
 import dev.troupe.TroupeException;
 import java.nio.file.NoSuchFileException;
 
@@ -44,7 +45,7 @@ import java.nio.file.NoSuchFileException;
  *
  * @param <T> the type of the messages.
  */
-public final class Topic<T> extends SharedObject {
+public final class Topic<T> extends SharedObject implements NamedTopic<T> {
     static final String KIND = "topic";
     /** The ring size of {@link #open(String, Class)} when it creates the topic. */
     public static final int DEFAULT_CAPACITY = 1 << 20;

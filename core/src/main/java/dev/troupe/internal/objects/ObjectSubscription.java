@@ -1,0 +1,93 @@
+package dev.troupe.internal.objects;
+
+import com.google.protobuf.ByteString;
+import dev.troupe.TopicSubscription;
+import dev.troupe.wire.ObjectCall.Op;
+import dev.troupe.wire.ObjectReply;
+import java.time.Duration;
+import java.util.ArrayDeque;
+
+/**
+ * INTERNAL API. A subscription to a cluster-wide topic, kept at the node its handle talks to: each receive fetches up
+ * to {@link #BATCH} waiting messages in one call and hands them out one by one. Its methods are synchronized.
+ *
+ * @param <T> the type of the messages.
+ */
+final class ObjectSubscription<T> implements TopicSubscription<T> {
+    /** The most messages one call fetches. */
+    static final int BATCH = 256;
+
+    private final ObjectTopic<T> topic;
+    private final long id;
+    private final ArrayDeque<ByteString> fetched = new ArrayDeque<>();
+    private long lost;
+    private boolean closed;
+
+    ObjectSubscription(ObjectTopic<T> topic, long id) {
+        this.topic = topic;
+        this.id = id;
+    }
+
+    @Override
+    public synchronized T poll() {
+        try {
+            return receiveNanos(0);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    @Override
+    public T receive() throws InterruptedException {
+        return receiveNanos(Long.MAX_VALUE);
+    }
+
+    @Override
+    public T receive(Duration timeout) throws InterruptedException {
+        return receiveNanos(timeout.toNanos());
+    }
+
+    private synchronized T receiveNanos(long nanos) throws InterruptedException {
+        checkOpen();
+        long deadline = Messages.deadline(nanos);
+        while (fetched.isEmpty()) {
+            long wait = Math.max(0, Math.min(Messages.WAIT_SLICE_NANOS, deadline - System.nanoTime()));
+            ObjectReply r = Messages.callInterruptibly(topic.backend(), topic.call(Op.TOPIC_RECEIVE).setIndex(id)
+                .setMaxMessages(BATCH).setTimeoutNanos(wait));
+            lost = r.getCount();
+            fetched.addAll(r.getItemsList());
+            if (fetched.isEmpty()) {
+                checkOpen();
+                if (deadline - System.nanoTime() <= 0) {
+                    return null;
+                }
+            }
+        }
+        return Messages.decode(topic.backend(), fetched.poll(), topic.type(), topic.toString(),
+            "the subscription skips it");
+    }
+
+    @Override
+    public synchronized long lost() {
+        return lost;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this subscription to " + topic + " is closed");
+        }
+        topic.checkOpen();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            fetched.clear();
+            if (!topic.isClosed()) {
+                topic.backend().call(topic.call(Op.TOPIC_UNSUBSCRIBE).setIndex(id));
+            }
+        }
+    }
+}
