@@ -8,7 +8,9 @@ import dev.troupe.wire.ObjectCall.Op;
 import dev.troupe.wire.ObjectReply;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -51,6 +53,8 @@ final class ClusterMessaging implements ObjectHandler {
     static final long DEFAULT_CAPACITY = 1 << 20;
     /** How long past a call's own wait its host's answer may take before the caller gives up. */
     private static final Duration ANSWER_MARGIN = Duration.ofSeconds(10);
+    /** The most bytes of messages in one Pekko message of a topic (Artery's ordinary frames are 256 KiB). */
+    private static final int BATCH_BYTES = 192 * 1024;
     /** The most bytes one receive hands back, beside its first message. */
     private static final int RECEIVE_BYTES = 256 * 1024;
 
@@ -66,7 +70,7 @@ final class ClusterMessaging implements ObjectHandler {
     private final ActorRef<Topic.Command<MessagingActor.TopicMessage>> topic;
     private final ActorRef<MessagingActor.Command> self;
     private final Map<Address, ActorRef<MessagingActor.Command>> hosts = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> sequences = new ConcurrentHashMap<>();
+    private final Map<String, Outbox> outboxes = new ConcurrentHashMap<>();
     private final Map<Long, LocalSubscription> subscriptions = new ConcurrentHashMap<>();
     private final Map<String, Set<LocalSubscription>> byTopic = new ConcurrentHashMap<>();
     private final AtomicLong subscriptionIds = new AtomicLong();
@@ -79,10 +83,12 @@ final class ClusterMessaging implements ObjectHandler {
         this.bufferBytes = c.getBytes("subscriber-buffer-bytes");
         this.idleNanos = c.getDuration("subscriber-idle-timeout").toNanos();
         this.topicReady = c.getDuration("topic-ready-timeout");
-        if (maxMessageBytes < 64 || bufferBytes < maxMessageBytes || maxQueueBytes < 64) {
-            throw new IllegalArgumentException("troupe.cluster.messaging: max-message-bytes must be at least 64,"
-                + " subscriber-buffer-bytes at least max-message-bytes and max-queue-bytes at least 64; got "
-                + maxMessageBytes + ", " + bufferBytes + " and " + maxQueueBytes);
+        if (maxMessageBytes < 64 || maxMessageBytes > BATCH_BYTES || bufferBytes < maxMessageBytes
+            || maxQueueBytes < 64) {
+            throw new IllegalArgumentException("troupe.cluster.messaging: max-message-bytes must be from 64 to "
+                + BATCH_BYTES + " (Artery's frames are 256 KiB), subscriber-buffer-bytes at least max-message-bytes"
+                + " and max-queue-bytes at least 64; got " + maxMessageBytes + ", " + bufferBytes + " and "
+                + maxQueueBytes);
         }
         this.system = system;
         this.cluster = cluster;
@@ -185,13 +191,51 @@ final class ClusterMessaging implements ObjectHandler {
             return error(call, "a message of " + call.getValue().size() + " bytes is over the limit of "
                 + maxMessageBytes + " (troupe.cluster.messaging.max-message-bytes)");
         }
-        AtomicLong sequence = sequences.computeIfAbsent(name, k -> new AtomicLong());
-        synchronized (sequence) {
-            // Numbered and sent together: a topic's messages from this member leave in the order of their numbers.
-            topic.tell(Topic.publish(new MessagingActor.TopicMessage(name, call.getValue(), origin,
-                sequence.incrementAndGet())));
-        }
+        outboxes.computeIfAbsent(name, Outbox::new).add(call.getValue());
         return ObjectReply.newBuilder().setCallId(call.getCallId()).setApplied(true).build();
+    }
+
+    /**
+     * What this member's processes published to one topic and is not sent yet. The first publish into an empty outbox
+     * schedules a send; what is published until it runs goes with it, as one Pekko message (so a fast publisher sends
+     * few, large messages over Artery, and a lone publish is sent at once).
+     */
+    private final class Outbox {
+        private final String name;
+        private ArrayList<ByteString> pending = new ArrayList<>();
+        private long sent;
+        private boolean scheduled;
+
+        Outbox(String name) {
+            this.name = name;
+        }
+
+        synchronized void add(ByteString value) {
+            pending.add(value);
+            if (!scheduled) {
+                scheduled = true;
+                system.executionContext().execute(this::send);
+            }
+        }
+
+        /** Sends what is pending, in batches of at most {@link #BATCH_BYTES}, in order (under this lock). */
+        private synchronized void send() {
+            scheduled = false;
+            int from = 0;
+            while (from < pending.size()) {
+                int to = from;
+                long bytes = 0;
+                while (to < pending.size() && (to == from || bytes + pending.get(to).size() <= BATCH_BYTES)) {
+                    bytes += pending.get(to).size();
+                    to++;
+                }
+                List<ByteString> batch = List.copyOf(pending.subList(from, to));
+                topic.tell(Topic.publish(new MessagingActor.TopicMessage(name, batch, origin, sent + 1)));
+                sent += batch.size();
+                from = to;
+            }
+            pending = new ArrayList<>();
+        }
     }
 
     /** Completes once this member's topic sees one on every other Up member, or after the ready time-out. */
@@ -226,11 +270,11 @@ final class ClusterMessaging implements ObjectHandler {
     }
 
     /** Called by {@link MessagingActor}, in the order messages arrive: hands one to the name's subscriptions. */
-    void deliver(String name, ByteString value, long missed) {
+    void deliver(String name, List<ByteString> values, long missed) {
         Set<LocalSubscription> subs = byTopic.get(name);
         if (subs != null) {
             for (LocalSubscription s : subs) {
-                s.offer(value, missed);
+                s.offer(values, missed);
             }
         }
     }
@@ -285,13 +329,15 @@ final class ClusterMessaging implements ObjectHandler {
             this.name = name;
         }
 
-        synchronized void offer(ByteString value, long missed) {
+        synchronized void offer(List<ByteString> values, long missed) {
             if (closed) {
                 return;
             }
             lost += missed;
-            unread.addLast(value);
-            bytes += value.size();
+            for (ByteString value : values) {
+                unread.addLast(value);
+                bytes += value.size();
+            }
             while (bytes > bufferBytes && unread.size() > 1) {
                 bytes -= unread.pollFirst().size();
                 lost++;

@@ -141,8 +141,8 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
         } else if (o instanceof MessagingActor.HostReply m) {
             return MessagingReply.newBuilder().setReply(m.reply().toByteString()).build().toByteArray();
         } else if (o instanceof MessagingActor.TopicMessage m) {
-            return TopicMessage.newBuilder().setTopic(m.topic()).setValue(m.value()).setOrigin(m.origin())
-                .setSequence(m.sequence()).build().toByteArray();
+            return TopicMessage.newBuilder().setTopic(m.topic()).addAllValues(m.values()).setOrigin(m.origin())
+                .setFirst(m.first()).build().toByteArray();
         }
         throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
             + getClass().getName());
@@ -199,8 +199,8 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                         .getReply()));
                 case TOPIC_MESSAGE: {
                     TopicMessage m = TopicMessage.parseFrom(bytes);
-                    return new MessagingActor.TopicMessage(m.getTopic(), m.getValue(), m.getOrigin(),
-                        m.getSequence());
+                    return new MessagingActor.TopicMessage(m.getTopic(), m.getValuesList(), m.getOrigin(),
+                        m.getFirst());
                 }
                 default:
                     throw new NotSerializableException("unknown manifest '" + manifest + "' for "

@@ -45,14 +45,16 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     }
 
     /**
-     * A topic message as published to Pekko's topic.
+     * Messages of one topic from one member, as published to Pekko's topic: a batch of what was published there while
+     * the previous batch was being sent.
      *
-     * @param topic    the topic's name.
-     * @param value    the encoded value.
-     * @param origin   the publishing member's unique address.
-     * @param sequence the publishing member's number of this message on this topic, from 1.
+     * @param topic  the topic's name.
+     * @param values the encoded values, in publish order.
+     * @param origin the publishing member's unique address.
+     * @param first  the publishing member's number of the first of them on this topic, from 1.
      */
-    record TopicMessage(String topic, ByteString value, String origin, long sequence) implements Message {
+    record TopicMessage(String topic, java.util.List<ByteString> values, String origin, long first)
+        implements Message {
     }
 
     private record Delivered(TopicMessage message) implements Command {
@@ -72,8 +74,8 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     private final Map<String, ArrayDeque<Waiter>> getters = new HashMap<>();
     private final Map<String, ArrayDeque<Waiter>> putters = new HashMap<>();
     private final Map<String, String> topicTypes = new HashMap<>();
-    /** The last sequence number seen per publishing member and topic, to count what Artery dropped. */
-    private final Map<String, Long> lastSequence = new HashMap<>();
+    /** The next message number expected per publishing member and topic, to count what Artery dropped. */
+    private final Map<String, Long> expected = new HashMap<>();
     private long waiters;
 
     static Behavior<Command> create(ClusterMessaging messaging, ActorRef<Topic.Command<TopicMessage>> topic) {
@@ -103,9 +105,9 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     private Behavior<Command> onDelivered(Delivered d) {
         TopicMessage m = d.message();
         String key = m.origin() + '\n' + m.topic();
-        Long last = lastSequence.put(key, m.sequence());
-        long missed = last == null || m.sequence() <= last ? 0 : m.sequence() - last - 1;
-        messaging.deliver(m.topic(), m.value(), missed);
+        Long next = expected.put(key, m.first() + m.values().size());
+        long missed = next == null || m.first() <= next ? 0 : m.first() - next;
+        messaging.deliver(m.topic(), m.values(), missed);
         return this;
     }
 

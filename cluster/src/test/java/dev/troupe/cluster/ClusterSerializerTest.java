@@ -92,8 +92,8 @@ class ClusterSerializerTest {
         ObjectReply reply = ObjectReply.newBuilder().setCallId(7).setFound(true)
             .setValue(ByteString.copyFromUtf8("x")).build();
         assertThat(roundTrip(new MessagingActor.HostReply(reply))).isEqualTo(new MessagingActor.HostReply(reply));
-        MessagingActor.TopicMessage m = new MessagingActor.TopicMessage("prices", ByteString.copyFrom(new byte[] {0,
-            1, 2}), "pekko://troupe@127.0.0.1:25520#42", 9);
+        MessagingActor.TopicMessage m = new MessagingActor.TopicMessage("prices", List.of(ByteString.copyFrom(
+            new byte[] {0, 1, 2}), ByteString.copyFromUtf8("next")), "pekko://troupe@127.0.0.1:25520#42", 9);
         assertThat(roundTrip(m)).isEqualTo(m);
     }
 
