@@ -4,7 +4,6 @@ import com.google.protobuf.ByteString;
 import com.typesafe.config.Config;
 import dev.troupe.spi.ObjectHandler;
 import dev.troupe.wire.ObjectCall;
-import dev.troupe.wire.ObjectCall.Op;
 import dev.troupe.wire.ObjectReply;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -60,6 +59,7 @@ final class ClusterMessaging implements ObjectHandler {
 
     final int maxMessageBytes;
     final long maxQueueBytes;
+    final long maxHostedBytes;
     private final long bufferBytes;
     private final long idleNanos;
     private final Duration topicReady;
@@ -80,6 +80,7 @@ final class ClusterMessaging implements ObjectHandler {
         Config c = config.getConfig("troupe.cluster.messaging");
         this.maxMessageBytes = (int) Math.min(Integer.MAX_VALUE - 64, c.getBytes("max-message-bytes"));
         this.maxQueueBytes = c.getBytes("max-queue-bytes");
+        this.maxHostedBytes = c.getBytes("max-hosted-bytes");
         this.bufferBytes = c.getBytes("subscriber-buffer-bytes");
         this.idleNanos = c.getDuration("subscriber-idle-timeout").toNanos();
         this.topicReady = c.getDuration("topic-ready-timeout");
@@ -238,7 +239,7 @@ final class ClusterMessaging implements ObjectHandler {
         }
     }
 
-    /** Completes once this member's topic sees one on every other Up member, or after the ready time-out. */
+    /** Completes once this member's topic sees one on every Up member (itself too), or after the ready time-out. */
     private CompletionStage<Void> awaitTopicReady() {
         CompletableFuture<Void> ready = new CompletableFuture<>();
         long deadline = System.nanoTime() + topicReady.toNanos();
@@ -247,12 +248,13 @@ final class ClusterMessaging implements ObjectHandler {
     }
 
     private void checkTopicReady(CompletableFuture<Void> ready, long deadline) {
-        long others = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
-            .filter(m -> m.status() == MemberStatus.up() && !m.address().equals(cluster.selfAddress())).count();
+        // Pekko's topic counts its own instance too, once the receptionist listed it.
+        long members = StreamSupport.stream(cluster.state().getMembers().spliterator(), false)
+            .filter(m -> m.status() == MemberStatus.up()).count();
         AskPattern.<Topic.Command<MessagingActor.TopicMessage>, Topic.TopicStats>ask(topic, Topic::getTopicStats,
                 Duration.ofSeconds(2), system.scheduler())
             .whenComplete((stats, e) -> {
-                if (e == null && stats.topicInstanceCount() >= others || System.nanoTime() > deadline) {
+                if (e == null && stats.topicInstanceCount() >= members || System.nanoTime() > deadline) {
                     ready.complete(null);
                 } else {
                     system.scheduler().scheduleOnce(Duration.ofMillis(100), () -> checkTopicReady(ready, deadline),

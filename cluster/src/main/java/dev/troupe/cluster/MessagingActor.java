@@ -77,6 +77,8 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     /** The next message number expected per publishing member and topic, to count what Artery dropped. */
     private final Map<String, Long> expected = new HashMap<>();
     private long waiters;
+    /** The sum of the hosted queues' capacities. */
+    private long hosted;
 
     static Behavior<Command> create(ClusterMessaging messaging, ActorRef<Topic.Command<TopicMessage>> topic) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
@@ -162,8 +164,14 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
                 return error(call, "a cluster queue's capacityBytes must be from 64 to " + messaging.maxQueueBytes
                     + " (troupe.cluster.messaging.max-queue-bytes), got " + capacity);
             }
+            if (hosted + capacity > messaging.maxHostedBytes) {
+                return error(call, "member " + messaging.selfAddress() + " hosts queues of " + hosted + " bytes;"
+                    + " another of " + capacity + " would pass troupe.cluster.messaging.max-hosted-bytes ("
+                    + messaging.maxHostedBytes + ")");
+            }
             q = new HostedQueue(name, call.getType(), call.getMaxMessages(), capacity);
             queues.put(name, q);
+            hosted += capacity;
             context.getLog().info("hosting cluster queue '{}' of {} ({} bytes, max messages {})", name,
                 call.getType(), capacity, call.getMaxMessages());
         } else if (!q.type.equals(call.getType())) {
