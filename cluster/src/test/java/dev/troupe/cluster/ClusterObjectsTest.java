@@ -47,7 +47,8 @@ class ClusterObjectsTest {
                 "troupe.cluster.bind", "127.0.0.1:" + ClusterHarness.freePort(),
                 "troupe.cluster.secret-file", secret.toString(),
                 "troupe.cluster.messaging.max-message-bytes", "1KiB",
-                "troupe.cluster.messaging.subscriber-buffer-bytes", "4KiB"))
+                "troupe.cluster.messaging.subscriber-buffer-bytes", "4KiB",
+                "troupe.cluster.messaging.max-hosted-bytes", "64MiB"))
             .withFallback(ConfigFactory.parseResources("cluster-test.conf"));
         troupe = Troupe.local(config);
     }
@@ -107,12 +108,15 @@ class ClusterObjectsTest {
     }
 
     @Test
-    void openingWithOtherBoundsOrABadNameIsRefused() {
+    void openingWithOtherBoundsOrPastTheHostsLimitOrABadNameIsRefused() {
         troupe.queue("params", String.class, 5, 4096);
         assertThatThrownBy(() -> troupe.queue("params", String.class, 6, 4096)).isInstanceOf(TroupeException.class)
             .hasMessageContaining("exists with a capacity of 4096 bytes and maxMessages 5, not 4096 and 6");
         assertThatThrownBy(() -> troupe.queue("huge", String.class, 0, Integer.MAX_VALUE))
             .isInstanceOf(TroupeException.class).hasMessageContaining("troupe.cluster.messaging.max-queue-bytes");
+        troupe.queue("big", String.class, 0, 40 << 20);
+        assertThatThrownBy(() -> troupe.queue("bigger", String.class, 0, 40 << 20))
+            .isInstanceOf(TroupeException.class).hasMessageContaining("troupe.cluster.messaging.max-hosted-bytes");
         assertThatThrownBy(() -> troupe.queue("a/b", String.class)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("'a/b'");
         assertThatThrownBy(() -> troupe.topic("t", int.class)).isInstanceOf(IllegalArgumentException.class)
