@@ -16,16 +16,20 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Cluster-wide queues and topics across three real node JVMs on loopback, one cluster for all cases. Node 1 is the
- * oldest member, so it hosts the queues; nodes 2 and 3 reach it over Artery.
+ * oldest member, so it hosts the queues; nodes 2 and 3 reach it over Artery. The last case kills node 1.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ClusterMessagingTest {
     private static final String SECRET = "a-cluster-secret-for-messaging-0123456789";
@@ -54,11 +58,16 @@ class ClusterMessagingTest {
      * their reports may come in any order. A command that failed fails the test at once.
      */
     private static String event(NodeProcess node, String event) throws InterruptedException {
+        return event(node, event, "");
+    }
+
+    /** The first line of this event that contains {@code text}. */
+    private static String event(NodeProcess node, String event, String text) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         String prefix = "{\"event\":\"" + event + "\"";
         while (System.nanoTime() < deadline) {
             for (String line : node.lines) {
-                if (line.startsWith(prefix)) {
+                if (line.startsWith(prefix) && line.contains(text)) {
                     return line;
                 }
                 if (line.matches("\\{\"event\":\"[a-z]+-failed\".*")) {
@@ -159,5 +168,28 @@ class ClusterMessagingTest {
             .contains("does not fit cluster topic 'news'");
         assertThat(bad).contains("\"topicOtherType\":\"dev.troupe.TroupeException:")
             .contains("cluster topic 'news' carries java.lang.String, not java.lang.Integer");
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void whenTheHostingMemberDiesItsQueuesAreLostWithAClearErrorAndTheNextOldestHostsThemAnew() throws Exception {
+        NodeProcess host = nodes.get(0);
+        NodeProcess next = nodes.get(1);
+        next.send("qput survivors S 5");
+        event(next, "qput-done", "\"prefix\":\"S\"");
+        next.send("qsize survivors before");
+        assertThat(event(next, "qsize", "\"tag\":\"before\"")).contains("\"result\":\"returned 5\"");
+        host.signal("KILL");
+        for (NodeProcess n : nodes.subList(1, 3)) {
+            n.await(l -> l.startsWith("{\"event\":\"NodeRemoved\"") && l.contains(host.address), WAIT,
+                "the removal of the killed host");
+        }
+        next.send("qsize survivors after");
+        assertThat(event(next, "qsize", "\"tag\":\"after\"")).contains("dev.troupe.TroupeException")
+            .contains("cluster queue 'survivors' is not open at its host").contains("the messages it held were lost");
+        next.send("qopen survivors");
+        assertThat(event(next, "qopen")).contains("\"size\":0");
+        next.send("qsize survivors reopened");
+        assertThat(event(next, "qsize", "\"tag\":\"reopened\"")).contains("\"result\":\"returned 0\"");
     }
 }

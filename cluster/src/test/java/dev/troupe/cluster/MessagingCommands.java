@@ -27,6 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code qtake NAME FILE}: takes until a message starting with {@code END}, writes the others to
  *       {@code FILE} one a line, then reports {@code qtaken} with their count;</li>
  *   <li>{@code qtask NAME PREFIX COUNT}: a pool of one worker puts them, through a handle the task captured;</li>
+ *   <li>{@code qsize NAME TAG}: reports {@code qsize} with the size of the queue, or what its handle threw;
+ *       {@code qopen NAME}: opens the queue anew (a new handle) and reports {@code qopen} with its size;</li>
  *   <li>{@code tsub NAME FILE COUNT}: subscribes (reporting {@code tsubscribed}), receives {@code COUNT} messages
  *       (or until none came for 30 s), writes them to {@code FILE}, and reports {@code treceived} with the count and
  *       how many the subscription lost;</li>
@@ -44,7 +46,7 @@ final class MessagingCommands {
     }
 
     static boolean handles(String command) {
-        return command.matches("(qput|qtake|qtask|tsub|tpub|ttask|bad) .*");
+        return command.matches("(qput|qtake|qtask|qsize|qopen|tsub|tpub|ttask|bad) .*");
     }
 
     static void run(Troupe troupe, String[] a) {
@@ -106,6 +108,17 @@ final class MessagingCommands {
                     }, count);
                     emit("{\"event\":\"qtask-done\",\"count\":" + count + ",\"parent\":" + parent + "}");
                 }
+                break;
+            }
+            case "qsize": {
+                String size = thrown(() -> queue(troupe, a[1]).size());
+                emit("{\"event\":\"qsize\",\"tag\":" + quote(a[2]) + ",\"result\":" + quote(size) + "}");
+                break;
+            }
+            case "qopen": {
+                NamedQueue<String> q = troupe.queue(a[1], String.class);
+                QUEUES.put(a[1], q);
+                emit("{\"event\":\"qopen\",\"size\":" + q.size() + "}");
                 break;
             }
             case "tsub": {
@@ -180,8 +193,7 @@ final class MessagingCommands {
 
     private static String thrown(Callable<?> call) {
         try {
-            call.call();
-            return "nothing thrown";
+            return "returned " + call.call();
         } catch (Exception e) {
             return e.getClass().getName() + ": " + e.getMessage();
         }
