@@ -7,6 +7,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.NamedQueue;
 import dev.troupe.NamedTopic;
+import dev.troupe.Placement;
+import dev.troupe.Pool;
+import dev.troupe.PoolOptions;
 import dev.troupe.TopicSubscription;
 import dev.troupe.Troupe;
 import dev.troupe.TroupeException;
@@ -146,5 +149,29 @@ class ClusterObjectsTest {
         }
         assertThatThrownBy(() -> t.publish("y".repeat(2000))).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("does not fit cluster topic 'ticks': it takes at most 1024 bytes");
+    }
+
+    @Test
+    void handlesPassedToAWorkerAsInputReachTheSameQueueAndTopic() throws Exception {
+        NamedQueue<String> q = troupe.queue("handed", String.class);
+        NamedTopic<String> t = troupe.topic("handed", String.class);
+        try (TopicSubscription<String> sub = t.subscribe();
+             Pool pool = troupe.pool(PoolOptions.workers(1).placement(Placement.LOCAL))) {
+            assertThat(pool.apply(ClusterObjectsTest::putAndPublish, List.of(q, t))).isEqualTo(3);
+            assertThat(List.of(q.get(), q.get(), q.get())).containsExactly("0", "1", "2");
+            assertThat(List.of(sub.receive(Duration.ofSeconds(5)), sub.receive(Duration.ofSeconds(5)),
+                sub.receive(Duration.ofSeconds(5)))).containsExactly("0", "1", "2");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static Integer putAndPublish(List<Object> handles) throws InterruptedException {
+        NamedQueue<String> q = (NamedQueue<String>) handles.get(0);
+        NamedTopic<String> t = (NamedTopic<String>) handles.get(1);
+        for (int i = 0; i < 3; i++) {
+            q.put(Integer.toString(i));
+            t.publish(Integer.toString(i));
+        }
+        return 3;
     }
 }
