@@ -111,6 +111,24 @@ class ClusterObjectsTest {
     }
 
     @Test
+    void closingASubscriptionWakesItsBlockedReceiveWithAClearError() throws Exception {
+        NamedTopic<String> t = troupe.topic("quiet", String.class);
+        TopicSubscription<String> sub = t.subscribe();
+        CompletableFuture<String> waiting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return sub.receive();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        sub.close();
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("this subscription to cluster topic 'quiet' is closed");
+        assertThatThrownBy(sub::poll).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void openingWithOtherBoundsOrPastTheHostsLimitOrABadNameIsRefused() {
         troupe.queue("params", String.class, 5, 4096);
         assertThatThrownBy(() -> troupe.queue("params", String.class, 6, 4096)).isInstanceOf(TroupeException.class)

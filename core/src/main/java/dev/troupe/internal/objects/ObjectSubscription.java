@@ -2,14 +2,17 @@ package dev.troupe.internal.objects;
 
 import com.google.protobuf.ByteString;
 import dev.troupe.TopicSubscription;
+import dev.troupe.TroupeException;
 import dev.troupe.wire.ObjectCall.Op;
 import dev.troupe.wire.ObjectReply;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * INTERNAL API. A subscription to a cluster-wide topic, kept at the node its handle talks to: each receive fetches up
- * to {@link #BATCH} waiting messages in one call and hands them out one by one. Its methods are synchronized.
+ * to {@link #BATCH} waiting messages in one call and hands them out one by one. Receives are synchronized; closing
+ * is not, so it wakes a blocked receive (within a second) rather than waiting for it.
  *
  * @param <T> the type of the messages.
  */
@@ -20,8 +23,9 @@ final class ObjectSubscription<T> implements TopicSubscription<T> {
     private final ObjectTopic<T> topic;
     private final long id;
     private final ArrayDeque<ByteString> fetched = new ArrayDeque<>();
-    private long lost;
-    private boolean closed;
+    private volatile long lost;
+    private volatile boolean closed;
+    private final AtomicBoolean unsubscribed = new AtomicBoolean();
 
     ObjectSubscription(ObjectTopic<T> topic, long id) {
         this.topic = topic;
@@ -53,8 +57,14 @@ final class ObjectSubscription<T> implements TopicSubscription<T> {
         long deadline = Messages.deadline(nanos);
         while (fetched.isEmpty()) {
             long wait = Math.max(0, Math.min(Messages.WAIT_SLICE_NANOS, deadline - System.nanoTime()));
-            ObjectReply r = Messages.callInterruptibly(topic.backend(), topic.call(Op.TOPIC_RECEIVE).setIndex(id)
-                .setMaxMessages(BATCH).setTimeoutNanos(wait));
+            ObjectReply r;
+            try {
+                r = Messages.callInterruptibly(topic.backend(), topic.call(Op.TOPIC_RECEIVE).setIndex(id)
+                    .setMaxMessages(BATCH).setTimeoutNanos(wait));
+            } catch (TroupeException e) {
+                checkOpen(); // closed meanwhile: the node ended the waiting receive
+                throw e;
+            }
             lost = r.getCount();
             fetched.addAll(r.getItemsList());
             if (fetched.isEmpty()) {
@@ -69,7 +79,7 @@ final class ObjectSubscription<T> implements TopicSubscription<T> {
     }
 
     @Override
-    public synchronized long lost() {
+    public long lost() {
         return lost;
     }
 
@@ -80,13 +90,19 @@ final class ObjectSubscription<T> implements TopicSubscription<T> {
         topic.checkOpen();
     }
 
+    /**
+     * Ends the subscription at its node; a receive blocked in another thread throws {@link IllegalStateException}.
+     * When the node cannot be reached, the node drops the subscription itself once nobody reads from it
+     * ({@code troupe.cluster.messaging.subscriber-idle-timeout}).
+     */
     @Override
-    public synchronized void close() {
-        if (!closed) {
-            closed = true;
-            fetched.clear();
-            if (!topic.isClosed()) {
+    public void close() {
+        closed = true;
+        if (unsubscribed.compareAndSet(false, true)) {
+            try {
                 topic.backend().call(topic.call(Op.TOPIC_UNSUBSCRIBE).setIndex(id));
+            } catch (RuntimeException e) {
+                // the node is gone or closing: it drops the subscription with itself, or as idle
             }
         }
     }
