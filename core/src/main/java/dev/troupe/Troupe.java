@@ -3,9 +3,15 @@ package dev.troupe;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.internal.node.Node;
+import dev.troupe.internal.objects.LocalObjects;
+import dev.troupe.internal.objects.ObjectQueue;
+import dev.troupe.internal.objects.ObjectTopic;
+import dev.troupe.spi.MessagingProvider;
+import dev.troupe.spi.ObjectHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * A Troupe node: runs work in other operating-system processes. The entry point of the API.
@@ -212,6 +218,76 @@ public final class Troupe implements AutoCloseable {
      */
     public Manager manager() {
         return new Manager(node.objects());
+    }
+
+    /**
+     * Opens the queue of this name, creating it (empty, 1 MiB, bounded by bytes only) if absent. On a node in a
+     * cluster it is one queue for the whole cluster (hosted by its oldest member); otherwise the machine's
+     * shared-memory queue of that name (from {@code troupe-transport-shm}). Handles travel to tasks.
+     *
+     * @param name letters, digits, {@code . _ -}.
+     * @param type the messages' class (boxed for numbers).
+     * @param <T>  the messages' type.
+     * @return a handle; close it when done.
+     * @throws TroupeException when it exists with other parameters or another type, its host cannot be reached, or
+     *                         no provider of queues is on the class path.
+     */
+    public <T> NamedQueue<T> queue(String name, Class<T> type) {
+        return queue(name, type, 0, 0);
+    }
+
+    /**
+     * Opens the queue of this name, creating it if absent, as {@link #queue(String, Class)}.
+     *
+     * @param name          letters, digits, {@code . _ -}.
+     * @param type          the messages' class.
+     * @param maxMessages   the most messages it holds, 0 for no bound but its bytes (Python's {@code maxsize}).
+     * @param capacityBytes the most bytes of encoded messages it holds, 0 for the default (1 MiB).
+     * @param <T>           the messages' type.
+     * @return a handle; close it when done.
+     * @throws TroupeException as {@link #queue(String, Class)}.
+     */
+    public <T> NamedQueue<T> queue(String name, Class<T> type, int maxMessages, int capacityBytes) {
+        ObjectHandler cluster = clusterObjects(ObjectQueue.KIND + name);
+        if (cluster != null) {
+            return ObjectQueue.open(node.objects(), name, type, maxMessages, capacityBytes);
+        }
+        return messaging().queue(name, type, maxMessages, capacityBytes);
+    }
+
+    /**
+     * Opens the topic of this name, creating it if absent. On a node in a cluster it is one topic for the whole
+     * cluster: a message published on any member reaches the subscribers on every member. Otherwise it is the
+     * machine's shared-memory topic of that name (from {@code troupe-transport-shm}).
+     *
+     * @param name letters, digits, {@code . _ -}.
+     * @param type the messages' class (boxed for numbers).
+     * @param <T>  the messages' type.
+     * @return a handle; close it when done.
+     * @throws TroupeException when it exists with another type, or no provider of topics is on the class path.
+     */
+    public <T> NamedTopic<T> topic(String name, Class<T> type) {
+        ObjectHandler cluster = clusterObjects(ObjectTopic.KIND + name);
+        if (cluster != null) {
+            return ObjectTopic.open(node.objects(), name, type);
+        }
+        return messaging().topic(name, type);
+    }
+
+    private ObjectHandler clusterObjects(String object) {
+        if (node.objects() instanceof LocalObjects local) {
+            ObjectHandler h = local.extension();
+            return h != null && h.handles(object) ? h : null;
+        }
+        return null;
+    }
+
+    private static MessagingProvider messaging() {
+        for (MessagingProvider p : ServiceLoader.load(MessagingProvider.class, Troupe.class.getClassLoader())) {
+            return p;
+        }
+        throw new TroupeException("no provider of queues and topics on the class path: add"
+            + " dev.troupe:troupe-transport-shm (machine-local ones) or join a cluster with dev.troupe:troupe-cluster");
     }
 
     /**

@@ -16,10 +16,11 @@ import java.util.concurrent.TimeUnit;
  * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
  * the link benchmarks of {@link TransportBench}, the named-queue benchmarks of {@link QueueBench} and the pool
  * benchmarks of {@link PoolBench}. Usage: {@code BenchMain [--peers DIR] [--reps N]
- * [spawn|echo|transport|pingpong|handoff|queue|pipe|topic|pool|manager|tcp|cluster|all]}, run from the project root;
- * the Python peers are the scripts in {@code benchmarks/python} unless {@code --peers} names another folder;
+ * [spawn|echo|transport|pingpong|handoff|queue|pipe|topic|pool|manager|tcp|cluster|xnode|all]}, run from the project
+ * root; the Python peers are the scripts in {@code benchmarks/python} unless {@code --peers} names another folder;
  * {@code tcp} runs {@link TcpBench}; {@code cluster} runs {@link ClusterBench} (Troupe nodes beside Hazelcast
- * members); {@code pipe} runs {@link PipeBench} (pipes and named pipes between processes); {@code topic} runs
+ * members); {@code xnode} runs {@link XnodeMessagingBench} (cluster-wide queues and topics, not part of
+ * {@code all}); {@code pipe} runs {@link PipeBench} (pipes and named pipes between processes); {@code topic} runs
  * {@link TopicBench}; {@code manager} runs {@link ManagerBench} (the node's managed maps beside Python's
  * {@code Manager().dict()}); {@code pingpong} and {@code handoff} run one benchmark of {@link TransportBench} alone.
  */
@@ -40,6 +41,10 @@ public final class BenchMain {
         }
         if (which.equals("cluster")) {
             ClusterBench.run(reps, System.out);
+            return;
+        }
+        if (which.equals("xnode")) {
+            XnodeMessagingBench.run(reps, System.out);
             return;
         }
         PythonPeer python = new PythonPeer(peers);

@@ -5,13 +5,18 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.troupe.cluster.wire.DescribeNode;
 import dev.troupe.cluster.wire.KillWorker;
 import dev.troupe.cluster.wire.LendWorker;
+import dev.troupe.cluster.wire.MessagingCall;
+import dev.troupe.cluster.wire.MessagingReply;
 import dev.troupe.cluster.wire.NodeDescription;
 import dev.troupe.cluster.wire.PoolEntry;
 import dev.troupe.cluster.wire.ProcessEntry;
 import dev.troupe.cluster.wire.RetireWorker;
+import dev.troupe.cluster.wire.TopicMessage;
 import dev.troupe.cluster.wire.WorkerExited;
 import dev.troupe.cluster.wire.WorkerNotStarted;
 import dev.troupe.cluster.wire.WorkerStarted;
+import dev.troupe.wire.ObjectCall;
+import dev.troupe.wire.ObjectReply;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +27,8 @@ import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
- * Encodes the messages between node agents ({@link NodeAgent.Message}) as the protobuf messages of
+ * Encodes the messages between node agents ({@link NodeAgent.Message}) and messaging actors
+ * ({@link MessagingActor.Message}) as the protobuf messages of
  * {@code troupe_cluster.proto}, so no Java serialization crosses nodes. Bound in the module's
  * {@code reference.conf}. Bytes that do not decode fail with Pekko's usual serialization error; the message is
  * dropped and the node keeps serving.
@@ -38,6 +44,9 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
     private static final String RETIRE = "R";
     private static final String DESCRIBE = "Q";
     private static final String DESCRIPTION = "D";
+    private static final String HOST_CALL = "MC";
+    private static final String HOST_REPLY = "MR";
+    private static final String TOPIC_MESSAGE = "MT";
 
     private final ExtendedActorSystem system;
     private volatile ActorRefResolver resolver;
@@ -88,6 +97,12 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
             return DESCRIBE;
         } else if (o instanceof NodeAgent.Description) {
             return DESCRIPTION;
+        } else if (o instanceof MessagingActor.HostCall) {
+            return HOST_CALL;
+        } else if (o instanceof MessagingActor.HostReply) {
+            return HOST_REPLY;
+        } else if (o instanceof MessagingActor.TopicMessage) {
+            return TOPIC_MESSAGE;
         }
         throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
             + getClass().getName());
@@ -120,6 +135,14 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
             return DescribeNode.newBuilder().setReplyTo(ref(m.replyTo())).build().toByteArray();
         } else if (o instanceof NodeAgent.Description m) {
             return description(m).toByteArray();
+        } else if (o instanceof MessagingActor.HostCall m) {
+            return MessagingCall.newBuilder().setCall(m.call().toByteString()).setReplyTo(ref(m.replyTo())).build()
+                .toByteArray();
+        } else if (o instanceof MessagingActor.HostReply m) {
+            return MessagingReply.newBuilder().setReply(m.reply().toByteString()).build().toByteArray();
+        } else if (o instanceof MessagingActor.TopicMessage m) {
+            return TopicMessage.newBuilder().setTopic(m.topic()).addAllValues(m.values()).setOrigin(m.origin())
+                .setFirst(m.first()).build().toByteArray();
         }
         throw new IllegalArgumentException("cannot serialize " + o.getClass().getName() + " with "
             + getClass().getName());
@@ -166,6 +189,19 @@ public final class ClusterSerializer extends SerializerWithStringManifest {
                 }
                 case DESCRIPTION:
                     return description(NodeDescription.parseFrom(bytes));
+                case HOST_CALL: {
+                    MessagingCall m = MessagingCall.parseFrom(bytes);
+                    return new MessagingActor.HostCall(ObjectCall.parseFrom(m.getCall()),
+                        resolver().resolveActorRef(m.getReplyTo()));
+                }
+                case HOST_REPLY:
+                    return new MessagingActor.HostReply(ObjectReply.parseFrom(MessagingReply.parseFrom(bytes)
+                        .getReply()));
+                case TOPIC_MESSAGE: {
+                    TopicMessage m = TopicMessage.parseFrom(bytes);
+                    return new MessagingActor.TopicMessage(m.getTopic(), m.getValuesList(), m.getOrigin(),
+                        m.getFirst());
+                }
                 default:
                     throw new NotSerializableException("unknown manifest '" + manifest + "' for "
                         + getClass().getName() + " (a node of another Troupe version?)");

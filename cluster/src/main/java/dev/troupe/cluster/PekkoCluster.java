@@ -79,6 +79,8 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
     private final AtomicBoolean closing = new AtomicBoolean();
     private final AtomicBoolean warnedTwoMembers = new AtomicBoolean();
     private final ClusterLending lending;
+    /** The cluster-wide queues and topics; made before this node joins, so its topic subscription is early. */
+    private volatile ClusterMessaging messaging;
     private volatile org.apache.pekko.actor.typed.ActorRef<NodeAgent.Command> agent;
     /** Set once this node's own removal is handled. */
     private final AtomicBoolean selfRemoved = new AtomicBoolean();
@@ -121,6 +123,7 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         // The agent runs before this node is a member, so that a pool of another node finds it once it is Up.
         c.agent = c.system.systemActorOf(NodeAgent.create(node, settings, c.lending,
             c.cluster.selfAddress().getHost().orElse("?")), NodeAgent.NAME, Props.empty());
+        c.messaging = new ClusterMessaging(c.system, c.cluster, node.config());
         c.awaitJoined();
         c.terminated.whenComplete((done, error) -> c.onTerminated());
         // Run when Pekko shuts down this node's membership, for whatever reason; handled on the event actor, after
@@ -365,6 +368,9 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
         if (type == Cluster.class) {
             return Optional.of(type.cast(this));
         }
+        if (type == dev.troupe.spi.ObjectHandler.class && messaging != null) {
+            return Optional.of(type.cast(messaging));
+        }
         return type == dev.troupe.spi.WorkerLending.class ? Optional.of(type.cast(lending)) : Optional.empty();
     }
 
@@ -372,6 +378,10 @@ final class PekkoCluster implements Cluster, NodeExtension.Handle {
     public void close() {
         closing.set(true);
         listeners.clear();
+        ClusterMessaging m = messaging;
+        if (m != null) {
+            m.close();
+        }
     }
 
     /** Pekko ran this node's on-member-removed callbacks: its membership is over. */

@@ -10,14 +10,18 @@
  * members ({@link dev.troupe.cluster.ClusterLending}, {@link dev.troupe.cluster.NodeAgent}). A node downed by the
  * cluster logs why and closes its Troupe; a long-lived node program learns of it from
  * {@link dev.troupe.cluster.ClusterExit#whenDowned} and exits with {@link dev.troupe.cluster.ClusterExit#DOWNED}.
+ * {@code Troupe.queue} and {@code Troupe.topic} on a member give one queue or topic for the whole cluster
+ * ({@link dev.troupe.cluster.ClusterMessaging}: queues hosted by the oldest member, topics over Pekko's typed
+ * {@code Topic}).
  *
  * <p>Command lines (picocli, an optional dependency): {@link dev.troupe.cluster.NodeCommand} ({@code troupe node})
  * runs a node until SIGTERM and then leaves; {@link dev.troupe.cluster.StatusCommand} ({@code troupe status})
  * prints the members, their processes and their pools.
  *
  * <p>Serialization: membership comes from Pekko Cluster's own gossip and events, which Pekko serializes with its
- * own protobuf serializers; the node agents' messages (lending workers, describing a node) are the protobuf
- * messages of {@code troupe_cluster.proto}, through {@link dev.troupe.cluster.ClusterSerializer}. Java
- * serialization stays off between nodes (Pekko's {@code pekko.actor.allow-java-serialization = off}).
+ * own protobuf serializers; the node agents' and messaging actors' messages (lending workers, describing a node,
+ * queue calls, topic messages) are the protobuf messages of {@code troupe_cluster.proto}, through
+ * {@link dev.troupe.cluster.ClusterSerializer}. Java serialization stays off between nodes (Pekko's
+ * {@code pekko.actor.allow-java-serialization = off}).
  */
 package dev.troupe.cluster;

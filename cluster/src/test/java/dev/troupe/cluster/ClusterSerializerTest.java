@@ -3,7 +3,10 @@ package dev.troupe.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import com.typesafe.config.ConfigFactory;
+import dev.troupe.wire.ObjectCall;
+import dev.troupe.wire.ObjectReply;
 import java.io.NotSerializableException;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -80,6 +83,21 @@ class ClusterSerializerTest {
     }
 
     @Test
+    void everyMessagingMessageRoundTrips() throws Exception {
+        ActorRef<MessagingActor.HostReply> asker = system.unsafeUpcast();
+        ObjectCall call = ObjectCall.newBuilder().setCallId(7).setObject("cqueue:jobs").setOp(ObjectCall.Op.QUEUE_PUT)
+            .setValue(ByteString.copyFromUtf8("payload")).setTimeoutNanos(1_000_000).build();
+        assertThat(roundTrip(new MessagingActor.HostCall(call, asker))).isEqualTo(new MessagingActor.HostCall(call,
+            asker));
+        ObjectReply reply = ObjectReply.newBuilder().setCallId(7).setFound(true)
+            .setValue(ByteString.copyFromUtf8("x")).build();
+        assertThat(roundTrip(new MessagingActor.HostReply(reply))).isEqualTo(new MessagingActor.HostReply(reply));
+        MessagingActor.TopicMessage m = new MessagingActor.TopicMessage("prices", List.of(ByteString.copyFrom(
+            new byte[] {0, 1, 2}), ByteString.copyFromUtf8("next")), "pekko://troupe@127.0.0.1:25520#42", 9);
+        assertThat(roundTrip(m)).isEqualTo(m);
+    }
+
+    @Test
     void garbageAndUnknownManifestsFailWithAClearError() {
         ClusterSerializer serializer = new ClusterSerializer((org.apache.pekko.actor.ExtendedActorSystem)
             Adapter.toClassic(system));
@@ -89,6 +107,8 @@ class ClusterSerializerTest {
             .isInstanceOf(NotSerializableException.class).hasMessageContaining("malformed D message");
         assertThatThrownBy(() -> serializer.fromBinary(new byte[]{(byte) 0x80}, "Q"))
             .isInstanceOf(NotSerializableException.class).hasMessageContaining("malformed Q message");
+        assertThatThrownBy(() -> serializer.fromBinary(new byte[] {0x0a, 0x05, 0x01}, "MC"))
+            .isInstanceOf(NotSerializableException.class).hasMessageContaining("malformed MC message");
         assertThatThrownBy(() -> serializer.fromBinary(new byte[0], "Z"))
             .isInstanceOf(NotSerializableException.class).hasMessageContaining("unknown manifest 'Z'");
     }

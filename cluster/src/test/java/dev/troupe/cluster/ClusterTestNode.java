@@ -36,7 +36,8 @@ import java.util.concurrent.CompletionException;
  * JVM) produced. With {@code DIR}, a task that runs a second time fails (it finds the file its first run left
  * there); with {@code starts=DIR}, each task appends its start time to a file there named after its worker's parent
  * pid; {@code window=N} sets the pool's window. Cluster events carry the time they were seen here ({@code at}, epoch
- * ms). End of input is {@code exit}. {@code --workers N} sets how many workers the node lends.
+ * ms). End of input is {@code exit}. {@code --workers N} sets how many workers the node lends. The commands on
+ * cluster-wide queues and topics are {@link MessagingCommands}'.
  *
  * <p>Exit codes: 0 after {@code leave} or {@code exit}; 3 when the node cannot start; 4 when {@code leave} timed out;
  * {@link ClusterExit#DOWNED} when the cluster downed the node, as a long-lived node program does.
@@ -107,6 +108,10 @@ public final class ClusterTestNode {
             }
             if (command.startsWith("map ")) {
                 map(troupe, command.substring(4).trim().split("\\s+"));
+                continue;
+            }
+            if (MessagingCommands.handles(command)) {
+                MessagingCommands.run(troupe, command.split("\\s+"));
                 continue;
             }
             if (command.startsWith("pool ")) {
@@ -292,7 +297,7 @@ public final class ClusterTestNode {
             + quote(n.status().name()) + ",\"labels\":[" + String.join(",", labels) + "]}";
     }
 
-    private static synchronized void emit(String line) {
+    static synchronized void emit(String line) {
         OUT.println(line);
     }
 

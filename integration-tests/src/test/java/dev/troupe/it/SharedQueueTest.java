@@ -3,12 +3,16 @@ package dev.troupe.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.typesafe.config.ConfigFactory;
+import dev.troupe.NamedQueue;
+import dev.troupe.NamedTopic;
 import dev.troupe.Pool;
 import dev.troupe.PoolOptions;
+import dev.troupe.TopicSubscription;
 import dev.troupe.Troupe;
 import dev.troupe.WorkerProcess;
 import dev.troupe.shared.JoinableQueue;
 import dev.troupe.shared.Queue;
+import dev.troupe.shared.Topic;
 import dev.troupe.spi.support.ProcessConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,6 +53,7 @@ class SharedQueueTest {
     void stop() throws Exception {
         troupe.close();
         Queue.unlink(name);
+        Topic.unlink(name);
         JoinableQueue.unlink(name);
         if (createdDirectory != null) {
             // Recreated here after the test class that configured it removed it: all in it is this class's.
@@ -83,6 +88,33 @@ class SharedQueueTest {
             }
             assertThat(items).containsExactlyInAnyOrder("item 1", "item 2", "item 3", "item 4");
             assertThat(queue.isEmpty()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldGiveMachineLocalHandlesFromTroupeQueueAndTopicThatWorkersUseThroughTheInterfaces() throws Exception {
+        NamedQueue<String> queue = troupe.queue(name, String.class);
+        NamedTopic<String> topic = troupe.topic(name, String.class);
+        assertThat(queue).isInstanceOf(Queue.class);
+        assertThat(topic).isInstanceOf(Topic.class);
+        try (queue; topic; TopicSubscription<String> news = topic.subscribe();
+             Pool pool = troupe.pool(PoolOptions.workers(1))) {
+            int sent = pool.apply(n -> {
+                for (int i = 0; i < n; i++) {
+                    queue.put("job " + i);
+                    topic.publish("news " + i);
+                }
+                return n;
+            }, 3);
+            assertThat(sent).isEqualTo(3);
+            List<String> jobs = new ArrayList<>();
+            List<String> heard = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                jobs.add(queue.get(Duration.ofSeconds(10)));
+                heard.add(news.receive(Duration.ofSeconds(10)));
+            }
+            assertThat(jobs).containsExactly("job 0", "job 1", "job 2");
+            assertThat(heard).containsExactly("news 0", "news 1", "news 2");
         }
     }
 

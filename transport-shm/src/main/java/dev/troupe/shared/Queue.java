@@ -1,5 +1,6 @@
 package dev.troupe.shared;
 
+import dev.troupe.NamedQueue;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 
@@ -27,7 +28,7 @@ import java.util.concurrent.BlockingQueue;
  *
  * @param <T> the type of the messages.
  */
-public class Queue<T> extends MessageQueue<T> {
+public class Queue<T> extends MessageQueue<T> implements NamedQueue<T> {
     private static final long serialVersionUID = 1L;
 
     Queue(Flavor flavor, NamedSegment segment, Class<T> type) {

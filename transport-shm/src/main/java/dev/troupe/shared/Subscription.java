@@ -14,6 +14,7 @@ import static dev.troupe.shared.TopicDescriptor.TYPE;
 import static dev.troupe.shared.TopicDescriptor.WAITERS;
 import static dev.troupe.shared.TopicDescriptor.recordBytes;
 
+import dev.troupe.TopicSubscription;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -30,7 +31,7 @@ import org.agrona.concurrent.UnsafeBuffer;
  *
  * @param <T> the type of the messages.
  */
-public final class Subscription<T> implements AutoCloseable {
+public final class Subscription<T> implements TopicSubscription<T> {
     /** How many times a read that found its record overwritten starts again from the oldest record in one call. */
     private static final int MAX_RESYNCS = 16;
 

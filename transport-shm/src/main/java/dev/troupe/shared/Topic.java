@@ -17,7 +17,11 @@ import static dev.troupe.shared.TopicDescriptor.WAITERS;
 import static dev.troupe.shared.TopicDescriptor.recordBytes;
 
 import dev.troupe.CodecException;
+import dev.troupe.NamedTopic;
 import dev.troupe.TroupeException;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
 import java.nio.file.NoSuchFileException;
 
 /**
@@ -40,21 +44,23 @@ import java.nio.file.NoSuchFileException;
  * leaves the lock to the next one; a message it had not finished is never seen, and the bytes it wrote are
  * treated as overwritten. Subscribers write nothing shared: one killed costs nothing.
  *
- * <p>Thread-safe: a handle may be shared by threads that publish and subscribe.
+ * <p>Thread-safe: a handle may be shared by threads that publish and subscribe. A handle passed to a task (as its
+ * input, or captured by it) opens the same topic in the worker.
  *
  * @param <T> the type of the messages.
  */
-public final class Topic<T> extends SharedObject {
+public final class Topic<T> extends SharedObject implements NamedTopic<T>, Serializable {
+    private static final long serialVersionUID = 1L;
     static final String KIND = "topic";
     /** The ring size of {@link #open(String, Class)} when it creates the topic. */
     public static final int DEFAULT_CAPACITY = 1 << 20;
 
-    private final Lock lock;
-    private final Class<T> type;
-    final int capacity;
-    final int mask;
-    private final int maxMessage;
-    private final String description;
+    private final transient Lock lock;
+    private final transient Class<T> type;
+    final transient int capacity;
+    final transient int mask;
+    private final transient int maxMessage;
+    private final transient String description;
 
     private Topic(NamedSegment segment, Class<T> type) {
         super(segment);
@@ -279,5 +285,41 @@ public final class Topic<T> extends SharedObject {
     @Override
     void untake() {
         throw new UnsupportedOperationException();
+    }
+
+    // ---- passing a handle to another process
+
+    /** A handle travels as its name, type and capacity, and is reopened by name on arrival. */
+    private Object writeReplace() {
+        return new Ref(segment.name, type, capacity);
+    }
+
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("a topic handle is read only through its serialized reference");
+    }
+
+    /** What a handle is serialized as: what reopening it by name needs, all checked on arrival. */
+    private static final class Ref implements Serializable {
+        private static final long serialVersionUID = 1L;
+        private final String name;
+        private final Class<?> type;
+        private final int capacity;
+
+        Ref(String name, Class<?> type, int capacity) {
+            this.name = name;
+            this.type = type;
+            this.capacity = capacity;
+        }
+
+        private Object readResolve() throws InvalidObjectException {
+            try {
+                return open(name, type, capacity);
+            } catch (RuntimeException e) {
+                InvalidObjectException refused = new InvalidObjectException("cannot reopen topic '" + name
+                    + "' here: " + e.getMessage());
+                refused.initCause(e);
+                throw refused;
+            }
+        }
     }
 }

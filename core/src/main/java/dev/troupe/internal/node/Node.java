@@ -146,6 +146,7 @@ public final class Node implements AutoCloseable {
         }
         node.startExtensions(active, config);
         node.context.lending = node.service(dev.troupe.spi.WorkerLending.class).orElse(null);
+        node.context.objects.extend(node.service(dev.troupe.spi.ObjectHandler.class).orElse(null));
         return node;
     }
 

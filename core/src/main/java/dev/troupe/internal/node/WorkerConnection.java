@@ -328,9 +328,12 @@ final class WorkerConnection implements LinkHandler {
                 OutputPump.forward(e.getLog().getStream() == dev.troupe.wire.LogLine.Stream.STDERR, workerId, pid,
                     e.getLog().getLine());
                 break;
-            case OBJECT_CALL:
-                l.send(Envelope.newBuilder().setObjectReply(objectReply(e.getObjectCall())).build());
+            case OBJECT_CALL: {
+                ObjectCall call = e.getObjectCall();
+                // Answered at once for the node's own objects, later (from another thread) for an extension's.
+                objects.handle(call, reply -> l.send(Envelope.newBuilder().setObjectReply(fit(call, reply)).build()));
                 break;
+            }
             default:
                 l.close(new MalformedFrameException("worker " + workerId + " (pid " + pid + ") sent an unexpected "
                     + e.getBodyCase() + " on " + l.description()));
@@ -338,8 +341,7 @@ final class WorkerConnection implements LinkHandler {
     }
 
     /** A managed object's reply to this worker, or an error when it would not fit in a frame. */
-    private ObjectReply objectReply(ObjectCall call) {
-        ObjectReply reply = objects.handle(call);
+    private ObjectReply fit(ObjectCall call, ObjectReply reply) {
         long frame = (long) reply.getSerializedSize() + FrameCodec.HEADER_BYTES + 16;
         if (frame <= maxFrameBytes) {
             return reply;
