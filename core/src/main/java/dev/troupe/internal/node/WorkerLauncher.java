@@ -25,6 +25,8 @@ final class WorkerLauncher {
     private final String transportName;
     private final Path runDirectory;
     private final ClassLoader nodeLoader;
+    /** The class-data archives of workers, or {@code null} for none. */
+    private final ClassDataArchive classData;
 
     /**
      * @param settings       the node's settings.
@@ -36,6 +38,15 @@ final class WorkerLauncher {
      */
     WorkerLauncher(NodeSettings settings, String connectAddress, String transportName, Path runDirectory,
                    ClassLoader nodeLoader) {
+        this(settings, connectAddress, transportName, runDirectory, nodeLoader, null);
+    }
+
+    /**
+     * @param classData the class-data archives workers start from, or {@code null} for none.
+     */
+    WorkerLauncher(NodeSettings settings, String connectAddress, String transportName, Path runDirectory,
+                   ClassLoader nodeLoader, ClassDataArchive classData) {
+        this.classData = classData;
         this.settings = settings;
         this.connectAddress = connectAddress;
         this.transportName = transportName;
@@ -45,7 +56,7 @@ final class WorkerLauncher {
 
     static WorkerLauncher of(NodeContext node) {
         return new WorkerLauncher(node.settings, node.server.address(), node.server.transportName(),
-            node.runDirectory.path(), node.loader);
+            node.runDirectory.path(), node.loader, node.classData);
     }
 
     /**
@@ -58,9 +69,8 @@ final class WorkerLauncher {
      */
     List<String> command(List<String> jvmOptions, List<Class<?>> taskClasses) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(settings.workerJava.isBlank()
-            ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
-            : settings.workerJava);
+        String java = java();
+        cmd.add(java);
         if (settings.workerJava.isBlank() && Runtime.version().feature() >= 23) {
             // Agrona (the shm transport) uses sun.misc.Unsafe memory access, which JDK 23+ warns about on stderr
             // at every start; the flag does not exist before 23, so it is added only for this JVM's own java.
@@ -68,10 +78,21 @@ final class WorkerLauncher {
         }
         cmd.addAll(settings.workerJvmOptions);
         cmd.addAll(jvmOptions);
+        String classpath = classpath(taskClasses);
+        if (classData != null) {
+            cmd.addAll(classData.options(java, List.copyOf(cmd.subList(1, cmd.size())), classpath, jvmOptions, taskClasses));
+        }
         cmd.add("-cp");
-        cmd.add(classpath(taskClasses));
+        cmd.add(classpath);
         cmd.add(WorkerLaunch.WORKER_MAIN);
         return cmd;
+    }
+
+    /** The java executable of workers. */
+    String java() {
+        return settings.workerJava.isBlank()
+            ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
+            : settings.workerJava;
     }
 
     /**
