@@ -88,6 +88,23 @@ final class WorkerLauncher {
         return cmd;
     }
 
+    private static final Map<String, String> PROVIDER_CLASSES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The class name of the provider of a transport, or {@code null} when there is none by that name. */
+    private static String providerClass(String transport) {
+        String known = PROVIDER_CLASSES.get(transport);
+        if (known != null) {
+            return known;
+        }
+        for (TransportProvider p : Transports.all()) {
+            if (p.name().equals(transport)) {
+                PROVIDER_CLASSES.put(transport, p.getClass().getName());
+                return p.getClass().getName();
+            }
+        }
+        return null;
+    }
+
     /** The java executable of workers. */
     String java() {
         return settings.workerJava.isBlank()
@@ -141,6 +158,10 @@ final class WorkerLauncher {
     Map<String, String> environment(String workerId, byte[] token, Map<String, String> options) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(WorkerLaunch.ENV_CONNECT, connectAddress);
+        String providerClass = providerClass(transportName);
+        if (providerClass != null) {
+            env.put(WorkerLaunch.ENV_TRANSPORT_CLASS, providerClass);
+        }
         env.put(WorkerLaunch.ENV_WORKER_ID, workerId);
         env.put(WorkerLaunch.ENV_TOKEN, Base64.getEncoder().encodeToString(token));
         env.put(WorkerLaunch.ENV_PARENT_PID, Long.toString(ProcessHandle.current().pid()));
