@@ -7,6 +7,11 @@ import dev.troupe.Task;
 import dev.troupe.Troupe;
 import dev.troupe.WorkerProcess;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -40,10 +45,20 @@ final class SpawnBench {
                 spawns(t, inc, rep, archived ? "cold, class-data archive" : "cold, archive not made", false, peer);
                 pool(t, rep, "cold, class-data archive", peer);
             }
-            try (Troupe t = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", "tcp"))
-                .withFallback(ConfigFactory.load()))) {
+            // Over TCP on loopback: the worker dials the node and both authenticate with the shared secret.
+            Path dir = Files.createTempDirectory("troupe-bench-spawn",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path secret = dir.resolve("secret");
+            Files.writeString(secret, "benchmark-secret-" + Long.toHexString(new SecureRandom().nextLong()),
+                StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+            try (Troupe t = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", "tcp",
+                "troupe.tcp.secret-file", secret.toString())).withFallback(ConfigFactory.load()))) {
                 boolean archived = awaitArchive(t);
                 spawns(t, inc, rep, archived ? "cold, class-data archive" : "cold, archive not made", false, peer);
+            } finally {
+                Files.deleteIfExists(secret);
+                Files.deleteIfExists(dir);
             }
             try (Troupe t = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.worker.spares", "2"))
                 .withFallback(ConfigFactory.load()))) {
