@@ -6,10 +6,8 @@ import dev.troupe.PoolOptions;
 import dev.troupe.Task;
 import dev.troupe.Troupe;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The benchmarks: the spawn group of {@link SpawnBench} ({@code spawn_first_result} cold, from a class-data archive

@@ -237,4 +237,49 @@ class ClassDataSharingTest {
         }
         assertThat(dir).doesNotExist();
     }
+
+    @Test
+    void shouldStartWorkersWithoutAnArchiveWhenItsDirectoryCannotBeUsed() throws Exception {
+        Path notADirectory = temp.resolve("a-file");
+        Files.writeString(notADirectory, "not a directory");
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("troupe.worker.class-data-directory", notADirectory.toString());
+        settings.put("troupe.worker.classpath", String.join(File.pathSeparator, jars.stream().map(Path::toString)
+            .toList()));
+        try (Troupe troupe = Transports.start("shm", settings)) {
+            for (int i = 0; i < 2; i++) {
+                assertThat(spawnSharing(troupe)[0]).isEmpty();
+            }
+        }
+        assertThat(Files.readString(notADirectory)).isEqualTo("not a directory");
+    }
+
+    @Test
+    void shouldLetTwoNodesMakeTheSameArchiveAtOnce() throws Exception {
+        Path dir = temp.resolve("race");
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("troupe.worker.class-data-directory", dir.toString());
+        settings.put("troupe.worker.classpath", String.join(File.pathSeparator, jars.stream().map(Path::toString)
+            .toList()));
+        try (Troupe a = Transports.start("shm", settings); Troupe b = Transports.start("shm", settings)) {
+            // Both nodes' first launches find no archive: each starts a training run into its own file.
+            java.util.concurrent.CompletableFuture<Path> inA = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return awaitArchiveInUse(a);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+            Path inB = awaitArchiveInUse(b);
+            Path usedByA = inA.get(90, TimeUnit.SECONDS);
+            assertThat(usedByA.getParent()).isEqualTo(dir);
+            assertThat(inB.getParent()).isEqualTo(dir);
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            // Every file there is a whole archive under its final name: none half-written, none left temporary.
+            assertThat(files.map(f -> f.getFileName().toString()).toList())
+                .isNotEmpty().allMatch(n -> n.matches("worker-[0-9a-f]+-[0-9]+-[0-9a-f]+\\.jsa"));
+        }
+    }
 }

@@ -105,8 +105,11 @@ class SpareWorkerTest {
             long dead = awaitChildren(1).iterator().next();
             // Let it finish starting, so that it is taken for ready unless its death is seen.
             Thread.sleep(1500);
-            // Spawned at once: the node may not have seen the death yet; the spare must still not be handed out.
-            ProcessHandle.of(dead).orElseThrow().destroyForcibly();
+            // Dead and reaped, but its actor hears of it only once the output of the process is read to its end:
+            // the spare must not be handed out meanwhile.
+            ProcessHandle spare = ProcessHandle.of(dead).orElseThrow();
+            spare.destroyForcibly();
+            spare.onExit().get(10, TimeUnit.SECONDS);
             WorkerProcess<Long> p = troupe.spawn(Tasks::pid, "x");
             assertThat(p.pid()).isNotEqualTo(dead);
             assertThat(p.result().get(30, TimeUnit.SECONDS)).isEqualTo(p.pid());

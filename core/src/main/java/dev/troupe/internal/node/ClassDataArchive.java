@@ -268,7 +268,8 @@ final class ClassDataArchive {
 
     private boolean unchanged(Checked c) {
         try {
-            BasicFileAttributes a = Files.readAttributes(c.path(), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            BasicFileAttributes a = Files.readAttributes(c.path(), BasicFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
             return a.isRegularFile() && a.size() == c.size() && a.lastModifiedTime().equals(c.modified());
         } catch (IOException e) {
             return false;
@@ -340,7 +341,8 @@ final class ClassDataArchive {
                     return "it belongs to " + pa.owner().getName();
                 }
                 Set<PosixFilePermission> perms = pa.permissions();
-                if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+                if (perms.contains(PosixFilePermission.GROUP_WRITE)
+                    || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
                     return "others may write it (" + PosixFilePermissions.toString(perms) + ")";
                 }
                 a = pa;
@@ -464,6 +466,8 @@ final class ClassDataArchive {
             + Long.toHexString(RANDOM.nextLong() >>> 1) + TEMP_SUFFIX);
         List<String> options = new ArrayList<>(extraOptions);
         options.add(DUMP_OPTION + temp);
+        // The JVM warns of each class it cannot archive (JFR's, generated accessors): nothing anyone can act on.
+        options.add("-Xlog:cds*=off");
         Training t = new Training(key, temp, List.copyOf(options), List.copyOf(taskClasses),
             failure -> trained(key, temp, failure));
         LOG.debug("no class-data archive for workers yet: {}", t);

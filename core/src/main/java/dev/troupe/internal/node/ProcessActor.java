@@ -129,6 +129,11 @@ final class ProcessActor {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration LINK_LOST_GRACE = Duration.ofSeconds(1);
     /**
+     * The same for a class-data training run ({@link ClassDataArchive}), whose JVM writes the archive after its link
+     * is gone: seconds on a busy machine.
+     */
+    private static final Duration TRAINING_EXIT_GRACE = Duration.ofSeconds(60);
+    /**
      * How long a pool's lent worker's node has to report the worker's exit once its link ended (a report crosses the
      * cluster in about a millisecond on a LAN); past it the node is taken for lost and the worker's tasks run again
      * elsewhere. Short, because it is the whole delay of a node-loss failover after a SIGKILL.
@@ -496,7 +501,7 @@ final class ProcessActor {
         if (record.state != ProcessState.EXITED) {
             record.state = ProcessState.STOPPING;
             // A worker exits by itself when its link goes; one that does not is killed.
-            timers.startSingleTimer(ForceKill.INSTANCE, LINK_LOST_GRACE);
+            timers.startSingleTimer(ForceKill.INSTANCE, record.internal ? TRAINING_EXIT_GRACE : LINK_LOST_GRACE);
         }
         return Behaviors.same();
     }

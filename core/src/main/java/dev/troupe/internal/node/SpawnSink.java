@@ -12,6 +12,9 @@ import java.util.concurrent.CompletableFuture;
 final class SpawnSink<O> implements TaskSink {
     private volatile ProcessRecord record;
     private final CompletableFuture<O> result;
+    /** A shutdown asked for before the worker was named ({@link #bind}); guarded by {@code this}. */
+    private int pendingCode;
+    private String pendingReason;
 
     SpawnSink(ProcessRecord record, CompletableFuture<O> result) {
         this.record = record;
@@ -37,9 +40,6 @@ final class SpawnSink<O> implements TaskSink {
         }
         shutdown(code, reason);
     }
-
-    private int pendingCode;
-    private String pendingReason;
 
     @Override
     @SuppressWarnings("unchecked")

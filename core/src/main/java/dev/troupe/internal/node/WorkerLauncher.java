@@ -80,7 +80,8 @@ final class WorkerLauncher {
         cmd.addAll(jvmOptions);
         String classpath = classpath(taskClasses);
         if (classData != null) {
-            cmd.addAll(classData.options(java, List.copyOf(cmd.subList(1, cmd.size())), classpath, jvmOptions, taskClasses));
+            List<String> options = List.copyOf(cmd.subList(1, cmd.size()));
+            cmd.addAll(classData.options(java, options, classpath, jvmOptions, taskClasses));
         }
         cmd.add("-cp");
         cmd.add(classpath);
