@@ -6,13 +6,12 @@ import dev.troupe.PoolOptions;
 import dev.troupe.Task;
 import dev.troupe.Troupe;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The benchmarks: {@code spawn_first_result} (start a worker JVM and get its first result),
+ * The benchmarks: the spawn group of {@link SpawnBench} ({@code spawn_first_result} cold, from a class-data archive
+ * and from a spare worker; {@code pool_first_result}),
  * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
  * the link benchmarks of {@link TransportBench}, the named-queue benchmarks of {@link QueueBench} and the pool
  * benchmarks of {@link PoolBench}. Usage: {@code BenchMain [--peers DIR] [--reps N]
@@ -54,7 +53,7 @@ public final class BenchMain {
         }
         try (Troupe troupe = Troupe.local()) {
             if (which.equals("all") || which.equals("spawn")) {
-                spawn(troupe, reps, withPeer ? python : null);
+                SpawnBench.run(reps, withPeer ? python : null);
             }
             if (which.equals("all") || which.equals("echo")) {
                 echo(troupe, reps, withPeer ? python : null);
@@ -94,38 +93,6 @@ public final class BenchMain {
         }
         if (which.equals("all")) {
             ClusterBench.run(reps, System.out);
-        }
-    }
-
-    private static void spawn(Troupe troupe, int reps, PythonPeer python) throws Exception {
-        Task<Integer, Integer> inc = x -> x + 1;
-        troupe.spawn(inc, 0).result().get(60, TimeUnit.SECONDS);
-        for (int rep = 0; rep < reps; rep++) {
-            int n = 10;
-            double[] ms = new double[n];
-            for (int i = 0; i < n; i++) {
-                long t0 = System.nanoTime();
-                troupe.spawn(inc, i).result().get(60, TimeUnit.SECONDS);
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
-            Arrays.sort(ms);
-            Double peer = null;
-            if (python != null) {
-                peer = python.run("bench_spawn.py", 120).get("process_start_join_spawn_median");
-            }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("bench", "spawn_first_result");
-            m.put("rep", rep + 1);
-            m.put("unit", "ms");
-            m.put("troupe_median", ms[n / 2]);
-            m.put("troupe_min", ms[0]);
-            m.put("peer", "python multiprocessing spawn: Process.start()+join()");
-            m.put("peer_median", peer);
-            m.put("ratio_peer_over_troupe", peer == null ? null : peer / ms[n / 2]);
-            m.put("transport", troupe.transport());
-            m.put("java", Runtime.version().toString());
-            m.put("cores", Runtime.getRuntime().availableProcessors());
-            System.out.println(Json.line(m));
         }
     }
 

@@ -152,6 +152,33 @@ public final class Transports {
         return find(address.substring(0, colon));
     }
 
+    /**
+     * The provider of an address, made from its class when that is given and names an available provider of the
+     * address's scheme; else found as {@link #forAddress(String)} finds it. Loading the class directly spares
+     * {@link java.util.ServiceLoader}'s look into every jar of the class path, which a worker JVM pays at start.
+     *
+     * @param address       an address such as {@code shm:/tmp/...}.
+     * @param providerClass the provider's class name, or {@code null}.
+     * @return an available provider.
+     * @throws IllegalStateException as {@link #forAddress(String)}.
+     */
+    public static TransportProvider forAddress(String address, String providerClass) {
+        if (providerClass != null && !providerClass.isBlank()) {
+            try {
+                Class<?> type = Class.forName(providerClass, true, Transports.class.getClassLoader());
+                if (TransportProvider.class.isAssignableFrom(type)) {
+                    TransportProvider p = (TransportProvider) type.getDeclaredConstructor().newInstance();
+                    if (address.startsWith(p.name() + ":") && p.isAvailable()) {
+                        return p;
+                    }
+                }
+            } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+                // not loadable here: found the usual way, which says what is wrong
+            }
+        }
+        return forAddress(address);
+    }
+
     private static String describe(List<TransportProvider> providers) {
         if (providers.isEmpty()) {
             return "none";

@@ -72,4 +72,16 @@ class TransportRegistrationTest {
                 + " path")
             .hasMessageContaining("ServicesResourceTransformer");
     }
+
+    @Test
+    void shouldMakeTheNamedProviderClassAndFallBackWhenItDoesNotFit() {
+        String pipe = Transports.find("pipe").getClass().getName();
+        String shm = Transports.find("shm").getClass().getName();
+        assertThat(Transports.forAddress("pipe:/tmp/x.sock", pipe).getClass().getName()).isEqualTo(pipe);
+        // A class of another scheme, a class that is no provider, a class that is not there: found as usual.
+        assertThat(Transports.forAddress("pipe:/tmp/x.sock", shm).name()).isEqualTo("pipe");
+        assertThat(Transports.forAddress("pipe:/tmp/x.sock", String.class.getName()).name()).isEqualTo("pipe");
+        assertThat(Transports.forAddress("pipe:/tmp/x.sock", "no.such.Provider").name()).isEqualTo("pipe");
+        assertThatThrownBy(() -> Transports.forAddress("nope:/x", pipe)).isInstanceOf(IllegalStateException.class);
+    }
 }

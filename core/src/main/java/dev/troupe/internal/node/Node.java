@@ -144,6 +144,15 @@ public final class Node implements AutoCloseable {
             }
             throw new TroupeException("cannot start the Troupe node: " + e.getMessage(), e);
         }
+        node.context.classData = new ClassDataArchive(ClassDataArchive.directoryOf(settings), node::train);
+        if (settings.workerSpares > 0) {
+            Spares spares = new Spares(node.context, settings.workerSpares,
+                (spec, record) -> node.system.tell(new NodeGuardian.StartProcess(spec, record)),
+                () -> new InFlightTask(node.context.nextTaskId(), node.functions.of(WarmUpTask.TASK),
+                    node.context.codec.encodeList(List.of(WarmUpTask.INPUT)), 1, WarmUpTask.sink()));
+            node.context.spares = spares;
+            spares.start();
+        }
         node.startExtensions(active, config);
         node.context.lending = node.service(dev.troupe.spi.WorkerLending.class).orElse(null);
         node.context.objects.extend(node.service(dev.troupe.spi.ObjectHandler.class).orElse(null));
@@ -284,7 +293,9 @@ public final class Node implements AutoCloseable {
     public List<ManagedProcess> processes() {
         List<ManagedProcess> out = new ArrayList<>();
         for (ProcessRecord r : context.processes.values()) {
-            out.add(new ProcessHandleImpl(r));
+            if (r.listed()) {
+                out.add(new ProcessHandleImpl(r));
+            }
         }
         return out;
     }
@@ -305,7 +316,7 @@ public final class Node implements AutoCloseable {
         Map<String, int[]> poolCounts = new java.util.TreeMap<>();
         List<dev.troupe.spi.NodeSnapshot.ProcessEntry> processes = new ArrayList<>();
         for (ProcessRecord r : context.processes.values()) {
-            if (r.exited.isDone()) {
+            if (r.exited.isDone() || !r.listed()) {
                 continue;
             }
             String pool = PoolImpl.poolOf(r);
@@ -353,16 +364,66 @@ public final class Node implements AutoCloseable {
     /** See {@link dev.troupe.Troupe#spawn}. */
     public <I, O> WorkerProcess<O> spawn(Task<I, O> task, I input, List<String> jvmOptions) {
         checkOpen();
+        return spawnHere(task, input, List.copyOf(jvmOptions), List.of(task.getClass()), false);
+    }
+
+    /**
+     * Starts a worker here that runs one task: a spare one when one fits, else a new one.
+     *
+     * @param internal whether the node runs it for itself (not listed, never a spare).
+     */
+    private <I, O> WorkerProcess<O> spawnHere(Task<I, O> task, I input, List<String> jvmOptions,
+                                              List<Class<?>> taskClasses, boolean internal) {
         TaskFunction function = functions.of(task);
+        com.google.protobuf.ByteString inputs = context.codec.encodeList(Collections.singletonList(input));
         CompletableFuture<O> result = new CompletableFuture<>();
+        Spares spares = context.spares;
+        if (spares != null && !internal) {
+            SpawnSink<O> sink = new SpawnSink<>(result);
+            ProcessRecord spare = spares.take(jvmOptions, taskClasses, null,
+                new InFlightTask(context.nextTaskId(), function, inputs, 1, sink), null);
+            if (spare != null) {
+                sink.bind(spare);
+                awaitStart(spare);
+                return new WorkerHandle<>(spare, result);
+            }
+        }
         ProcessRecord record = new ProcessRecord(context.nextWorkerId());
-        InFlightTask job = new InFlightTask(context.nextTaskId(), function,
-            context.codec.encodeList(Collections.singletonList(input)), 1, new SpawnSink<>(record, result));
-        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), List.copyOf(jvmOptions), Map.of(), job,
-            List.of(task.getClass()));
+        record.internal = internal;
+        InFlightTask job = new InFlightTask(context.nextTaskId(), function, inputs, 1, new SpawnSink<>(record, result));
+        LaunchSpec spec = new LaunchSpec(record.id, true, List.of(), jvmOptions, Map.of(), job, taskClasses);
         system.tell(new NodeGuardian.StartProcess(spec, record));
         awaitStart(record);
         return new WorkerHandle<>(record, result);
+    }
+
+    /**
+     * Runs a class-data training run ({@link ClassDataArchive}) on a thread of its own: a worker, not listed among
+     * the node's processes, that runs {@link WarmUpTask#TASK} and exits, its JVM writing the archive.
+     */
+    private void train(ClassDataArchive.Training training) {
+        Thread t = new Thread(() -> {
+            String failure = null;
+            try {
+                WorkerProcess<Integer> p = spawnHere(WarmUpTask.TASK, WarmUpTask.INPUT,
+                    training.jvmOptions(), training.taskClasses(), true);
+                p.result().get(context.settings.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+                if (!p.join(Duration.ofSeconds(60))) {
+                    p.kill();
+                    failure = "the training worker did not exit within 60 s";
+                } else if (!Integer.valueOf(0).equals(p.exitCode())) {
+                    failure = "the training worker exited with code " + p.exitCode();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = e.toString();
+            } catch (Exception e) {
+                failure = closed.get() ? "the node closed" : e.toString();
+            }
+            training.finished(failure);
+        }, "troupe-class-data");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** See {@link dev.troupe.Troupe#spawn(Task, Object, dev.troupe.SpawnOptions)}. */
@@ -485,6 +546,10 @@ public final class Node implements AutoCloseable {
     }
 
     private void doClose() {
+        Spares spares = context.spares;
+        if (spares != null) {
+            spares.close();
+        }
         LocalObjects objects = context.objects;
         if (objects != null) {
             objects.close("node " + context.nodeId + " is closing");

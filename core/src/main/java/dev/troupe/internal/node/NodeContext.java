@@ -45,6 +45,10 @@ final class NodeContext {
     volatile dev.troupe.spi.WorkerLending lending;
     /** The maps and lists of {@link dev.troupe.Manager}; set right after the actor system starts. */
     volatile dev.troupe.internal.objects.LocalObjects objects;
+    /** The class-data archives workers start from; set when the node starts. */
+    volatile ClassDataArchive classData;
+    /** The spare workers, or {@code null} when the node keeps none ({@code troupe.worker.spares = 0}). */
+    volatile Spares spares;
     private final AtomicLong workerIds = new AtomicLong();
     private final AtomicLong execIds = new AtomicLong();
     private final AtomicLong taskIds = new AtomicLong();

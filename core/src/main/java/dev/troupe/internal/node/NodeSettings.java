@@ -27,6 +27,12 @@ final class NodeSettings {
     final Duration stopGrace;
     /** {@code troupe.worker.idle-spin}: how long an idle worker polls for its next task before it parks. */
     final Duration workerIdleSpin;
+    /** {@code troupe.worker.class-data-sharing}: whether workers start from a class-data archive Troupe keeps. */
+    final boolean classDataSharing;
+    /** {@code troupe.worker.class-data-directory}: where those archives live; empty for the per-user default. */
+    final String classDataDirectory;
+    /** {@code troupe.worker.spares}: how many started, idle workers the node keeps for spawns and new pools. */
+    final int workerSpares;
     final boolean javaValues;
     final String serialFilter;
     final long maxDecodeNanos;
@@ -53,6 +59,12 @@ final class NodeSettings {
         workerIdleSpin = c.getDuration("worker.idle-spin");
         if (workerIdleSpin.isNegative()) {
             throw new IllegalArgumentException("troupe.worker.idle-spin must not be negative: " + workerIdleSpin);
+        }
+        classDataSharing = c.getBoolean("worker.class-data-sharing");
+        classDataDirectory = c.getString("worker.class-data-directory").trim();
+        workerSpares = c.getInt("worker.spares");
+        if (workerSpares < 0) {
+            throw new IllegalArgumentException("troupe.worker.spares must not be negative: " + workerSpares);
         }
         javaValues = c.getBoolean("serialization.java-values");
         String filter = c.getString("serialization.filter");

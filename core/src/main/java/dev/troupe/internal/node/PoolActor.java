@@ -184,6 +184,13 @@ final class PoolActor {
     }
 
     private ProcessRecord launchWorker() {
+        Spares spares = node.spares;
+        ProcessRecord spare = spares == null ? null
+            : spares.take(spec.jvmOptions(), List.of(), events, null, context.getSelf().path().name());
+        if (spare != null) {
+            live.put(spare.id, spare);
+            return spare;
+        }
         ProcessRecord record = new ProcessRecord(node.nextWorkerId());
         LaunchSpec launch = new LaunchSpec(record.id, true, List.of(), spec.jvmOptions(), Map.of(), null);
         ProcessActor.spawn(context, node, launch, record, events);

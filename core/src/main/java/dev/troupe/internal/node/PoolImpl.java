@@ -239,9 +239,14 @@ final class PoolImpl implements Pool {
 
     /**
      * The name of the pool whose worker {@code r} is, or {@code null} for a process of no pool: pool actors are
-     * system actors named {@code pool-N}, the parents of their workers' actors.
+     * system actors named {@code pool-N}, the parents of their workers' actors (but for spare workers it took).
      */
     static String poolOf(ProcessRecord r) {
+        String taken = r.pool;
+        if (taken != null) {
+            // a spare worker the pool took
+            return taken;
+        }
         ActorRef<ProcessActor.Command> a = r.actor;
         if (a == null) {
             return null;

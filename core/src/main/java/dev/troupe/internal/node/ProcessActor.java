@@ -46,6 +46,15 @@ final class ProcessActor {
     private record Connected(NodeServer.Handshake handshake, Hello hello) implements Command {
     }
 
+    /**
+     * A spare worker was taken ({@link Spares#take}): it now belongs to {@code owner} (a pool's, or {@code null}
+     * for a spawned worker), runs {@code job} if not {@code null} (a spawned worker's one task), and counts as a
+     * worker of {@code pool} if not {@code null}. Stored in the record first, so that the actor honours it even
+     * when the process ends before this message arrives.
+     */
+    record Claimed(ActorRef<Event> owner, InFlightTask job, String pool) implements Command {
+    }
+
     private record LinkClosed(Throwable cause) implements Command {
     }
 
@@ -120,6 +129,11 @@ final class ProcessActor {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration LINK_LOST_GRACE = Duration.ofSeconds(1);
     /**
+     * The same for a class-data training run ({@link ClassDataArchive}), whose JVM writes the archive after its link
+     * is gone: seconds on a busy machine.
+     */
+    private static final Duration TRAINING_EXIT_GRACE = Duration.ofSeconds(60);
+    /**
      * How long a pool's lent worker's node has to report the worker's exit once its link ended (a report crosses the
      * cluster in about a millisecond on a LAN); past it the node is taken for lost and the worker's tasks run again
      * elsewhere. Short, because it is the whole delay of a node-loss failover after a SIGKILL.
@@ -133,7 +147,11 @@ final class ProcessActor {
     private final NodeContext node;
     private final LaunchSpec spec;
     private final ProcessRecord record;
-    private final ActorRef<Event> owner;
+    /** Whoever hears of the worker; changes once when a spare is taken (read by the link's thread). */
+    private volatile ActorRef<Event> owner;
+    /** The one task of a spawned worker that was a spare; {@code null} otherwise. */
+    private InFlightTask claimedJob;
+    private boolean claimHandled;
     private final Logger log;
     private OutputPump stderr;
     private WorkerConnection connection;
@@ -356,6 +374,7 @@ final class ProcessActor {
     private Behavior<Command> receiving() {
         return Behaviors.receive(Command.class)
             .onMessage(Connected.class, this::onConnected)
+            .onMessage(Claimed.class, this::onClaimed)
             .onMessage(LinkClosed.class, this::onLinkClosed)
             .onMessage(Exited.class, this::onExited)
             .onMessage(Stop.class, this::onStop)
@@ -427,6 +446,29 @@ final class ProcessActor {
         if (spec.job() != null) {
             connection.submit(spec.job());
         }
+        if (claimedJob != null) {
+            connection.submit(claimedJob);
+        }
+        return Behaviors.same();
+    }
+
+    private Behavior<Command> onClaimed(Claimed c) {
+        if (claimHandled) {
+            return Behaviors.same();
+        }
+        claimHandled = true;
+        owner = c.owner();
+        record.pool = c.pool();
+        claimedJob = c.job();
+        if (record.state == ProcessState.READY && connection != null) {
+            // Otherwise onConnected tells the owner and sends the job, or finish says how the worker ended.
+            if (c.owner() != null) {
+                c.owner().tell(new WorkerReady(record, connection));
+            }
+            if (c.job() != null) {
+                connection.submit(c.job());
+            }
+        }
         return Behaviors.same();
     }
 
@@ -459,7 +501,7 @@ final class ProcessActor {
         if (record.state != ProcessState.EXITED) {
             record.state = ProcessState.STOPPING;
             // A worker exits by itself when its link goes; one that does not is killed.
-            timers.startSingleTimer(ForceKill.INSTANCE, LINK_LOST_GRACE);
+            timers.startSingleTimer(ForceKill.INSTANCE, record.internal ? TRAINING_EXIT_GRACE : LINK_LOST_GRACE);
         }
         return Behaviors.same();
     }
@@ -476,6 +518,16 @@ final class ProcessActor {
     }
 
     private Behavior<Command> finish(Integer exitCode, Throwable launchFailure) {
+        if (record.spare && !claimHandled) {
+            // A spare ends: taken meanwhile (the claim's message not read yet), its taker hears of it; else no one
+            // may take it any more.
+            Object claim = record.spareClaim.compareAndExchange(null, ProcessRecord.SPARE_GONE);
+            if (claim instanceof Claimed c) {
+                claimHandled = true;
+                owner = c.owner();
+                claimedJob = c.job();
+            }
+        }
         boolean wasReady = record.started.isDone() && !record.started.isCompletedExceptionally();
         if (record.state == ProcessState.EXITED) {
             return Behaviors.stopped();
@@ -527,10 +579,12 @@ final class ProcessActor {
             for (InFlightTask t : orphans) {
                 t.sink.fail(crash(description, t, exitCode));
             }
-            if (spec.job() != null && !spec.job().sink.isDone()) {
-                spec.job().sink.fail(startFailure != null ? startFailure : nodeLost != null
-                    ? new dev.troupe.NodeLostException(description + " while running " + spec.job(), record.lentTo)
-                    : crash(description, spec.job(), exitCode));
+            for (InFlightTask job : new InFlightTask[] {spec.job(), claimedJob}) {
+                if (job != null && !job.sink.isDone()) {
+                    job.sink.fail(startFailure != null ? startFailure : nodeLost != null
+                        ? new dev.troupe.NodeLostException(description + " while running " + job, record.lentTo)
+                        : crash(description, job, exitCode));
+                }
             }
         }
         if (owner == null && exitCode != null && exitCode < 0 && !stopRequested && wasReady) {

@@ -25,6 +25,19 @@ final class ProcessRecord {
     volatile String lentTo;
     /** For a lent worker: asks its node to kill it; else {@code null}. */
     volatile Runnable remoteKill;
+    /** Whether this is a spare worker ({@link Spares}), taken or not. Set before the actor starts. */
+    volatile boolean spare;
+    /**
+     * For a spare: the {@link ProcessActor.Claimed} of whoever took it, or {@link #SPARE_GONE} once it ended
+     * untaken; set once, by compare-and-set, so a spare is taken at most once and never after it ended.
+     */
+    final java.util.concurrent.atomic.AtomicReference<Object> spareClaim =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    static final Object SPARE_GONE = new Object();
+    /** The name of the pool that took this worker as a spare, or {@code null}. */
+    volatile String pool;
+    /** Whether the node runs this process for itself (a class-data training run), not for the user. */
+    volatile boolean internal;
 
     ProcessRecord(String id) {
         this.id = id;
@@ -40,6 +53,11 @@ final class ProcessRecord {
     long pid() {
         Process p = process;
         return p == null ? remotePid : p.pid();
+    }
+
+    /** Whether the user sees this process among the node's: not an untaken spare, not the node's own. */
+    boolean listed() {
+        return !internal && (!spare || spareClaim.get() instanceof ProcessActor.Claimed);
     }
 
     boolean isRemote() {

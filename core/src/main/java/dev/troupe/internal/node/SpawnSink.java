@@ -10,12 +10,35 @@ import java.util.concurrent.CompletableFuture;
  * exit (code 0 after success, 1 after the task threw, as Python's {@code Process} does).
  */
 final class SpawnSink<O> implements TaskSink {
-    private final ProcessRecord record;
+    private volatile ProcessRecord record;
     private final CompletableFuture<O> result;
+    /** A shutdown asked for before the worker was named ({@link #bind}); guarded by {@code this}. */
+    private int pendingCode;
+    private String pendingReason;
 
     SpawnSink(ProcessRecord record, CompletableFuture<O> result) {
         this.record = record;
         this.result = result;
+    }
+
+    /** A sink whose worker is not known yet (a spare about to be taken): see {@link #bind}. */
+    SpawnSink(CompletableFuture<O> result) {
+        this(null, result);
+    }
+
+    /** Names the worker; a shutdown asked for before is sent now. */
+    void bind(ProcessRecord worker) {
+        int code;
+        String reason;
+        synchronized (this) {
+            record = worker;
+            if (pendingReason == null) {
+                return;
+            }
+            code = pendingCode;
+            reason = pendingReason;
+        }
+        shutdown(code, reason);
     }
 
     @Override
@@ -32,7 +55,17 @@ final class SpawnSink<O> implements TaskSink {
     }
 
     private void shutdown(int code, String reason) {
-        WorkerConnection c = record.connection;
+        ProcessRecord r;
+        synchronized (this) {
+            r = record;
+            if (r == null) {
+                // The task finished before its spare worker was named here: bind sends this.
+                pendingCode = code;
+                pendingReason = reason;
+                return;
+            }
+        }
+        WorkerConnection c = r.connection;
         if (c != null && c.link.isOpen()) {
             c.shutdown(code, reason);
         }

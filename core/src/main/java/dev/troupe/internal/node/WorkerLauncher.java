@@ -25,6 +25,8 @@ final class WorkerLauncher {
     private final String transportName;
     private final Path runDirectory;
     private final ClassLoader nodeLoader;
+    /** The class-data archives of workers, or {@code null} for none. */
+    private final ClassDataArchive classData;
 
     /**
      * @param settings       the node's settings.
@@ -36,6 +38,15 @@ final class WorkerLauncher {
      */
     WorkerLauncher(NodeSettings settings, String connectAddress, String transportName, Path runDirectory,
                    ClassLoader nodeLoader) {
+        this(settings, connectAddress, transportName, runDirectory, nodeLoader, null);
+    }
+
+    /**
+     * @param classData the class-data archives workers start from, or {@code null} for none.
+     */
+    WorkerLauncher(NodeSettings settings, String connectAddress, String transportName, Path runDirectory,
+                   ClassLoader nodeLoader, ClassDataArchive classData) {
+        this.classData = classData;
         this.settings = settings;
         this.connectAddress = connectAddress;
         this.transportName = transportName;
@@ -45,7 +56,7 @@ final class WorkerLauncher {
 
     static WorkerLauncher of(NodeContext node) {
         return new WorkerLauncher(node.settings, node.server.address(), node.server.transportName(),
-            node.runDirectory.path(), node.loader);
+            node.runDirectory.path(), node.loader, node.classData);
     }
 
     /**
@@ -58,9 +69,8 @@ final class WorkerLauncher {
      */
     List<String> command(List<String> jvmOptions, List<Class<?>> taskClasses) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(settings.workerJava.isBlank()
-            ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
-            : settings.workerJava);
+        String java = java();
+        cmd.add(java);
         if (settings.workerJava.isBlank() && Runtime.version().feature() >= 23) {
             // Agrona (the shm transport) uses sun.misc.Unsafe memory access, which JDK 23+ warns about on stderr
             // at every start; the flag does not exist before 23, so it is added only for this JVM's own java.
@@ -68,10 +78,39 @@ final class WorkerLauncher {
         }
         cmd.addAll(settings.workerJvmOptions);
         cmd.addAll(jvmOptions);
+        String classpath = classpath(taskClasses);
+        if (classData != null) {
+            List<String> options = List.copyOf(cmd.subList(1, cmd.size()));
+            cmd.addAll(classData.options(java, options, classpath, jvmOptions, taskClasses));
+        }
         cmd.add("-cp");
-        cmd.add(classpath(taskClasses));
+        cmd.add(classpath);
         cmd.add(WorkerLaunch.WORKER_MAIN);
         return cmd;
+    }
+
+    private static final Map<String, String> PROVIDER_CLASSES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The class name of the provider of a transport, or {@code null} when there is none by that name. */
+    private static String providerClass(String transport) {
+        String known = PROVIDER_CLASSES.get(transport);
+        if (known != null) {
+            return known;
+        }
+        for (TransportProvider p : Transports.all()) {
+            if (p.name().equals(transport)) {
+                PROVIDER_CLASSES.put(transport, p.getClass().getName());
+                return p.getClass().getName();
+            }
+        }
+        return null;
+    }
+
+    /** The java executable of workers. */
+    String java() {
+        return settings.workerJava.isBlank()
+            ? ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java")
+            : settings.workerJava;
     }
 
     /**
@@ -120,6 +159,10 @@ final class WorkerLauncher {
     Map<String, String> environment(String workerId, byte[] token, Map<String, String> options) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put(WorkerLaunch.ENV_CONNECT, connectAddress);
+        String providerClass = providerClass(transportName);
+        if (providerClass != null) {
+            env.put(WorkerLaunch.ENV_TRANSPORT_CLASS, providerClass);
+        }
         env.put(WorkerLaunch.ENV_WORKER_ID, workerId);
         env.put(WorkerLaunch.ENV_TOKEN, Base64.getEncoder().encodeToString(token));
         env.put(WorkerLaunch.ENV_PARENT_PID, Long.toString(ProcessHandle.current().pid()));

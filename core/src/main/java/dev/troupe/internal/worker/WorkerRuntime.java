@@ -58,6 +58,8 @@ final class WorkerRuntime implements LinkHandler {
 
     private final String workerId;
     private final String address;
+    /** The class of the address's transport provider, as the node named it; {@code null} if it did not. */
+    private final String transportClass;
     private final String host;
     private final byte[] token;
     private final long parentPid;
@@ -114,6 +116,7 @@ final class WorkerRuntime implements LinkHandler {
         this.remote = remote;
         this.workerId = env.get(WorkerLaunch.ENV_WORKER_ID);
         this.address = env.get(WorkerLaunch.ENV_CONNECT);
+        this.transportClass = env.get(WorkerLaunch.ENV_TRANSPORT_CLASS);
         this.host = env.getOrDefault(WorkerLaunch.ENV_HOST, hostName());
         this.token = Base64.getDecoder().decode(env.getOrDefault(WorkerLaunch.ENV_TOKEN, ""));
         this.parentPid = Long.parseLong(env.getOrDefault(WorkerLaunch.ENV_PARENT_PID, "-1"));
@@ -146,7 +149,7 @@ final class WorkerRuntime implements LinkHandler {
      * the node's {@code Shutdown} code, or {@link #LINK_LOST}.
      */
     int run() throws Exception {
-        TransportProvider provider = Transports.forAddress(address);
+        TransportProvider provider = Transports.forAddress(address, transportClass);
         return run(provider.connect(address, settings));
     }
 
