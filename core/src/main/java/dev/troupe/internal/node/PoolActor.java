@@ -59,6 +59,12 @@ final class PoolActor {
 
     private final ActorContext<Command> context;
     private final NodeContext node;
+    /** The callers' way around this actor to idle workers; open only when {@link #laneAllowed}. */
+    private final FastLane lane;
+    /** Whether this pool keeps no clock or count per task (no time-out, no maxTasksPerChild): see {@link FastLane}. */
+    private final boolean laneAllowed;
+    /** The workers the lane was last opened to. */
+    private List<WorkerConnection> laneWorkers = List.of();
     private final Spec spec;
     private final ActorRef<ProcessActor.Event> events;
     private final CompletableFuture<List<ProcessRecord>> initial;
@@ -82,8 +88,10 @@ final class PoolActor {
 
     private PoolActor(ActorContext<Command> context,
                       org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, NodeContext node,
-                      Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
+                      Spec spec, FastLane lane, CompletableFuture<List<ProcessRecord>> initial) {
         this.context = context;
+        this.lane = lane;
+        this.laneAllowed = spec.taskTimeout() == null && spec.maxTasksPerChild() == 0;
         this.timers = timers;
         this.node = node;
         this.spec = spec;
@@ -92,11 +100,14 @@ final class PoolActor {
     }
 
     /**
+     * @param lane    the pool's lane, which callers use once this actor opens it to its workers; counts the tasks
+     *                told to this actor ({@link Enqueue}) until they are written to a worker.
      * @param initial completes with the first workers' records once the actor has launched them.
      */
-    static Behavior<Command> create(NodeContext node, Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
+    static Behavior<Command> create(NodeContext node, Spec spec, FastLane lane,
+                                    CompletableFuture<List<ProcessRecord>> initial) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-            new PoolActor(ctx, timers, node, spec, initial).start()));
+            new PoolActor(ctx, timers, node, spec, lane, initial).start()));
     }
 
     private Behavior<Command> start() {
@@ -210,6 +221,7 @@ final class PoolActor {
 
     private Behavior<Command> onEnqueue(Enqueue m) {
         if (closed != null) {
+            lane.backlog.addAndGet(-m.tasks().size());
             for (InFlightTask t : m.tasks()) {
                 t.sink.fail(new IllegalStateException("pool " + spec.name() + " is closed"));
             }
@@ -250,6 +262,7 @@ final class PoolActor {
                 }
                 InFlightTask t = queue.poll();
                 if (t.sink.isDone()) {
+                    lane.backlog.decrementAndGet();
                     continue;
                 }
                 share.add(t);
@@ -267,6 +280,8 @@ final class PoolActor {
             for (int i = share.size() - 1; i >= taken; i--) {
                 queue.addFirst(share.get(i));
             }
+            // Only once they are in flight: until then a caller's task could overtake them on the lane.
+            lane.backlog.addAndGet(-taken);
             if (spec.taskTimeout() != null) {
                 for (int i = 0; i < taken; i++) {
                     timers.startSingleTimer(share.get(i), new Deadline(share.get(i)), spec.taskTimeout());
@@ -293,7 +308,7 @@ final class PoolActor {
     private Behavior<Command> onEvent(ProcessActor.Event e) {
         if (e instanceof ProcessActor.TaskFinished) {
             ProcessActor.TaskFinished f = (ProcessActor.TaskFinished) e;
-            if (spec.taskTimeout() != null && !(f.task().decoding && !f.task().sink.isDone())) {
+            if (spec.taskTimeout() != null && f.task() != null && !(f.task().decoding && !f.task().sink.isDone())) {
                 // A result still decoding keeps its time-out: the value itself may be what takes for ever.
                 timers.cancel(f.task());
             }
@@ -306,7 +321,10 @@ final class PoolActor {
             dispatch();
         } else if (e instanceof ProcessActor.WorkerRetiring) {
             ProcessActor.WorkerRetiring w = (ProcessActor.WorkerRetiring) e;
+            // Closed to callers before its load is read below: see FastLane.
+            w.connection().closeLane();
             ProcessRecord r = ready.remove(w.connection());
+            publishLane();
             if (r != null) {
                 context.getLog().info("pool {}: {} gets no more tasks: {}", spec.name(), r.id, w.reason());
                 if (r.lentTo != null) {
@@ -328,6 +346,7 @@ final class PoolActor {
                 if (spec.initializer() != null) {
                     runInitializer(r.connection(), r.record());
                 }
+                publishLane();
                 dispatch();
             }
         } else if (e instanceof ProcessActor.WorkerExited) {
@@ -349,10 +368,12 @@ final class PoolActor {
         }
         if (s.suspended()) {
             if (suspended.add(id)) {
+                publishLane();
                 context.getLog().info("pool {}: {} gets no new tasks while its node {} is unreachable", spec.name(),
                     id, s.record().lentTo);
             }
         } else if (suspended.remove(id)) {
+            publishLane();
             context.getLog().info("pool {}: {} takes tasks again: its node {} is reachable", spec.name(), id,
                 s.record().lentTo);
             dispatch();
@@ -364,6 +385,7 @@ final class PoolActor {
         suspended.remove(x.record().id);
         ready.values().remove(x.record());
         retiring.values().remove(x.record());
+        publishLane();
         finished.keySet().removeIf(c -> c.workerId.equals(x.record().id));
         List<InFlightTask> orphans = x.orphans();
         if (x.nodeLost() != null && !orphans.isEmpty() && !terminating) {
@@ -388,7 +410,7 @@ final class PoolActor {
                         + spec.maxNodeFailovers() + "); last: " + x.nodeLost(), x.record().lentTo));
                     continue;
                 }
-                queue.addFirst(t);
+                requeue(t);
                 continue;
             }
             if (i == 0) {
@@ -403,7 +425,7 @@ final class PoolActor {
                     continue;
                 }
             }
-            queue.addFirst(t);
+            requeue(t);
         }
         if (x.record().lentTo != null) {
             replaceLent(x);
@@ -458,6 +480,11 @@ final class PoolActor {
         if (closed == null) {
             closed = new CompletableFuture<>();
         }
+        // Before any worker's load is read (maybeFinishClose): see FastLane.
+        for (WorkerConnection c : ready.keySet()) {
+            c.closeLane();
+        }
+        publishLane();
         closed.whenComplete((v, e) -> m.done().complete(null));
         if (spec.acceptRemote() && m.terminate()) {
             // Closing (not terminating) keeps taking remote workers until the queued work is done.
@@ -477,6 +504,7 @@ final class PoolActor {
     private void countAndMaybeRetire(WorkerConnection c) {
         int n = finished.merge(c, 1, Integer::sum);
         if (n >= spec.maxTasksPerChild()) {
+            c.closeLane();
             ProcessRecord r = ready.remove(c);
             finished.remove(c);
             if (r != null) {
@@ -583,11 +611,42 @@ final class PoolActor {
         r.kill("was stopped by its pool");
     }
 
+    /** Puts a task that was in flight back at the head of the queue. */
+    private void requeue(InFlightTask t) {
+        lane.backlog.incrementAndGet();
+        queue.addFirst(t);
+    }
+
     private void failQueued(Throwable why) {
         InFlightTask t;
         while ((t = queue.poll()) != null) {
+            lane.backlog.decrementAndGet();
             t.sink.fail(why);
         }
+    }
+
+    /**
+     * Opens the lane to the workers that take new tasks (ready, not suspended, the pool open) and closes it to the
+     * rest; a worker's lane is closed before the actor reads its load to retire or stop it.
+     */
+    private void publishLane() {
+        List<WorkerConnection> open = new ArrayList<>(ready.size());
+        for (Map.Entry<WorkerConnection, ProcessRecord> e : ready.entrySet()) {
+            WorkerConnection c = e.getKey();
+            if (laneAllowed && closed == null && !suspended.contains(e.getValue().id)) {
+                c.openLane(lane);
+                open.add(c);
+            } else {
+                c.closeLane();
+            }
+        }
+        for (WorkerConnection c : laneWorkers) {
+            if (!open.contains(c)) {
+                c.closeLane(); // gone from ready: exited, retired
+            }
+        }
+        laneWorkers = open;
+        lane.publish(open);
     }
 
     private void maybeFinishClose() {
