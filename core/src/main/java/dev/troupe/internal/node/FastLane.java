@@ -1,6 +1,8 @@
 package dev.troupe.internal.node;
 
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.typed.ActorRef;
 
@@ -15,8 +17,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * <ul>
  *   <li>A caller claims a worker by moving its load from 0 to 1 ({@link WorkerConnection#tryClaimIdle}); the actor
  *       adds to a worker's load without a claim, up to its window. Either way the load counts tasks in flight.</li>
- *   <li>{@link #backlog} counts the tasks handed to the actor and not yet written to a worker (in its mailbox or its
- *       queue). The caller takes the lane only while it is 0, so a task never overtakes one submitted before it.</li>
+ *   <li>{@link #backlog} counts the tasks handed to the actor and not yet written to a worker (in the lane's inbox
+ *       or the actor's queue). The caller takes the lane only while it is 0, so a task never overtakes one submitted before it.</li>
  *   <li>A worker's link thread, once a task leaves it, lowers the load and then reads {@link #backlog} and the
  *       worker's lane flag; the actor raises the backlog (or lowers the flag) and then reads the load. Each side
  *       writes before it reads, so at least one of them sees the other: either the link thread tells the actor that
@@ -41,10 +43,46 @@ final class FastLane {
         this.actor = poolActor;
     }
 
-    /** Hands tasks to the pool's actor, counted in the backlog first. */
+    /** Tasks handed to the actor that it has not taken yet, in the order they were handed over. */
+    private final ConcurrentLinkedQueue<InFlightTask> inbox = new ConcurrentLinkedQueue<>();
+    /**
+     * Whether a {@link PoolActor.Drain} is on its way to the actor, which then takes everything in the inbox and
+     * dispatches.
+     */
+    private final AtomicBoolean drainAsked = new AtomicBoolean();
+
+    /**
+     * Hands tasks to the pool's actor, counted in the backlog first. A burst of submits costs one actor message: the
+     * first rings, the others join the inbox the actor drains in one go and writes to each worker together.
+     */
     void enqueue(List<InFlightTask> tasks) {
         backlog.addAndGet(tasks.size());
-        actor.tell(new PoolActor.Enqueue(tasks));
+        inbox.addAll(tasks);
+        if (drainAsked.compareAndSet(false, true)) {
+            actor.tell(PoolActor.Drain.INSTANCE);
+        }
+    }
+
+    /**
+     * Asks the actor to give its queued tasks to workers that have room again: a worker's link thread calls it after a
+     * task left that worker while the backlog was not empty. One message however many workers freed a slot meanwhile.
+     */
+    void askDispatch() {
+        if (drainAsked.compareAndSet(false, true)) {
+            actor.tell(PoolActor.Drain.INSTANCE);
+        }
+    }
+
+    /**
+     * Takes what was handed over; called by the actor on {@link PoolActor.Drain}, before it dispatches. The flag goes down before the
+     * inbox is read, so a task added after the read rings again.
+     */
+    void drainTo(java.util.Collection<InFlightTask> to) {
+        drainAsked.set(false);
+        InFlightTask t;
+        while ((t = inbox.poll()) != null) {
+            to.add(t);
+        }
     }
 
     /**

@@ -25,9 +25,12 @@ final class PoolActor {
     interface Command {
     }
 
-    /** Queue tasks. */
+    /** Queue tasks; the sender counted them in the lane's backlog (callers go through {@link FastLane#enqueue}). */
     record Enqueue(List<InFlightTask> tasks) implements Command {
     }
+
+    /** Take the tasks callers handed to the pool's lane ({@link FastLane#enqueue}), and dispatch. */
+    enum Drain implements Command { INSTANCE }
 
     /** Finish queued work, then stop the workers; {@code done} completes when they have exited. */
     record Close(boolean terminate, CompletableFuture<Void> done) implements Command {
@@ -120,6 +123,7 @@ final class PoolActor {
         }
         return Behaviors.receive(Command.class)
             .onMessage(Enqueue.class, this::onEnqueue)
+            .onMessageEquals(Drain.INSTANCE, this::onDrain)
             .onMessage(AdoptRemote.class, this::onAdoptRemote)
             .onMessage(Close.class, this::onClose)
             .onMessage(Cancel.class, this::onCancel)
@@ -217,6 +221,16 @@ final class PoolActor {
         live.put(record.id, record);
         context.getLog().info("pool {}: {} joined as {}", spec.name(), a.describe(), record.id);
         return Behaviors.same();
+    }
+
+    private Behavior<Command> onDrain() {
+        List<InFlightTask> tasks = new ArrayList<>();
+        lane.drainTo(tasks);
+        if (!tasks.isEmpty()) {
+            return onEnqueue(new Enqueue(tasks));
+        }
+        dispatch(); // workers freed slots while tasks waited
+        return next();
     }
 
     private Behavior<Command> onEnqueue(Enqueue m) {
