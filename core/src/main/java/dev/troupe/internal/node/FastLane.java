@@ -18,7 +18,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  *   <li>A caller claims a worker by moving its load from 0 to 1 ({@link WorkerConnection#tryClaimIdle}); the actor
  *       adds to a worker's load without a claim, up to its window. Either way the load counts tasks in flight.</li>
  *   <li>{@link #backlog} counts the tasks handed to the actor and not yet written to a worker (in the lane's inbox
- *       or the actor's queue). The caller takes the lane only while it is 0, so a task never overtakes one submitted before it.</li>
+ *       or the actor's queue). The caller takes the lane only while it is 0, so a task never overtakes one
+ *       submitted before it.</li>
  *   <li>A worker's link thread, once a task leaves it, lowers the load and then reads {@link #backlog} and the
  *       worker's lane flag; the actor raises the backlog (or lowers the flag) and then reads the load. Each side
  *       writes before it reads, so at least one of them sees the other: either the link thread tells the actor that
@@ -74,8 +75,8 @@ final class FastLane {
     }
 
     /**
-     * Takes what was handed over; called by the actor on {@link PoolActor.Drain}, before it dispatches. The flag goes down before the
-     * inbox is read, so a task added after the read rings again.
+     * Takes what was handed over; called by the actor on {@link PoolActor.Drain}, before it dispatches. The flag
+     * goes down before the inbox is read, so a task added after the read rings again.
      */
     void drainTo(java.util.Collection<InFlightTask> to) {
         drainAsked.set(false);

@@ -18,7 +18,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * INTERNAL API. Dispatches a pool's tasks to its workers (one {@link ProcessActor} each, children of this actor):
  * keeps up to {@code window} chunks in flight per worker so round trips overlap, replaces workers that die and
  * re-queues their tasks (the one that was running counts against its retry budget), and stops everything on
- * close or terminate.
+ * close or terminate. A single task submitted while a worker is idle and nothing is queued does not pass through
+ * this actor: the caller writes it to the worker itself ({@link FastLane}), and this actor hears of it only if the
+ * worker dies or the task is cancelled.
  */
 final class PoolActor {
 

@@ -345,8 +345,9 @@ final class WorkerConnection implements LinkHandler {
     /**
      * After {@link #slotFreed}, tells the pool's actor what it needs to hear: each task when it watches this worker
      * (lane closed: retiring, stopping, closing) or keeps no lane (a clock or count per task); otherwise only that it
-     * may dispatch, when it has work queued, in one message for any number of freed slots ({@link FastLane}). The load was lowered before the backlog and the flag are read here: see
-     * {@link FastLane}. A caller waiting for the result is answered before this runs.
+     * may dispatch, when it has work queued, in one message for any number of freed slots ({@link FastLane}). The
+     * load was lowered before the backlog and the flag are read here: see {@link FastLane}. A caller waiting for the
+     * result is answered before this runs.
      */
     private void slotFreedTold(InFlightTask t) {
         FastLane l = lane;
