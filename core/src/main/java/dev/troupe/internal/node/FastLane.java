@@ -39,6 +39,26 @@ final class FastLane {
     /** The workers a caller may claim, the least recently published first; written by the actor only. */
     private volatile WorkerConnection[] workers = new WorkerConnection[0];
 
+    /**
+     * Lane tasks in a row whose answer came later than a waiter's poll lasts; written without a lock by waiting
+     * callers (a lost update only delays the switch).
+     */
+    private volatile int missedPolls;
+
+    /**
+     * Whether a waiter on a lane task should poll before it parks: answers have been coming within the poll. After
+     * 8 late ones in a row, one wait in 64 still polls, to notice when the link is fast again.
+     */
+    boolean pollPaysOff() {
+        int missed = missedPolls;
+        return missed < 8 || (missed & 63) == 0;
+    }
+
+    /** A waiter saw its lane task answered {@code nanos} after it was submitted. */
+    void roundTrip(long nanos) {
+        missedPolls = nanos <= TaskFuture.WAIT_POLL_NANOS ? 0 : missedPolls + 1;
+    }
+
     /** The actor that owns the pool; before any task is enqueued. */
     void bind(ActorRef<PoolActor.Command> poolActor) {
         this.actor = poolActor;

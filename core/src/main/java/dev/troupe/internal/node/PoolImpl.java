@@ -103,13 +103,14 @@ final class PoolImpl implements Pool {
         checkOpen();
         TaskFunction f = node.functions().of(task);
         long taskId = context.nextTaskId();
+        long start = System.nanoTime();
         TaskFuture<O> future = new TaskFuture<>(actor, taskId, context.callbacks);
         InFlightTask t = new InFlightTask(taskId, f, WorkerConnection.checkInputsFit(
             context.codec.encodeList(Collections.singletonList(input)), 1, context.settings.maxFrameBytes), 1,
             FutureSink.single(future));
         // An idle worker takes it from this thread; otherwise the actor queues it.
         if (lane.trySubmit(t)) {
-            future.wentOnLane();
+            future.wentOnLane(lane, start);
         } else {
             lane.enqueue(List.of(t));
         }

@@ -12,7 +12,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * <p>A task written to an idle worker ({@link FastLane}) is usually answered within tens of microseconds, about the
  * cost of parking the waiting thread and waking it again on a busy machine. So {@code get} and {@code join} on such a
  * task first poll for up to {@link #WAIT_POLL_NANOS}, yielding the CPU between polls (a plain spin would keep the
- * worker and the link's reader off a shared CPU), and park only after.
+ * worker and the link's reader off a shared CPU), and park only after. Only while the pool's recent lane round trips
+ * fit in that time ({@link FastLane#pollPaysOff}): where they do not (TCP links whose event loops block), polling
+ * would only take CPU from the threads that carry the answer.
  */
 final class TaskFuture<O> extends CallbackFuture<O> {
     /** How long a waiter polls a task on the lane before it parks. */
@@ -22,8 +24,10 @@ final class TaskFuture<O> extends CallbackFuture<O> {
 
     private final ActorRef<PoolActor.Command> pool;
     private final long taskId;
-    /** Whether it went to an idle worker on the caller's thread, so an answer is due soon. */
-    private volatile boolean onLane;
+    /** The lane it went on (to an idle worker, from the caller's thread), or {@code null}. */
+    private volatile FastLane lane;
+    /** When it went on the lane. */
+    private volatile long laneStartNanos;
 
     TaskFuture(ActorRef<PoolActor.Command> pool, long taskId, java.util.concurrent.Executor callbacks) {
         super(callbacks);
@@ -31,27 +35,36 @@ final class TaskFuture<O> extends CallbackFuture<O> {
         this.taskId = taskId;
     }
 
-    /** The task was written to an idle worker: waiters poll briefly before they park. */
-    void wentOnLane() {
-        onLane = true;
+    /** The task was written to an idle worker at {@code startNanos}: waiters may poll briefly before they park. */
+    void wentOnLane(FastLane on, long startNanos) {
+        laneStartNanos = startNanos;
+        lane = on;
     }
 
     private void pollBriefly() {
-        if (!onLane || isDone()) {
+        FastLane l = lane;
+        if (l == null) {
             return;
         }
-        long deadline = System.nanoTime() + WAIT_POLL_NANOS;
-        int polls = 0;
-        while (!isDone()) {
-            if ((++polls & (POLLS_PER_YIELD - 1)) == 0) {
-                if (System.nanoTime() - deadline > 0) {
-                    return;
+        if (!isDone()) {
+            if (!l.pollPaysOff()) {
+                l.roundTrip(Long.MAX_VALUE); // not polled: counts as late, so that a probe comes round
+                return;
+            }
+            long deadline = System.nanoTime() + WAIT_POLL_NANOS;
+            int polls = 0;
+            while (!isDone()) {
+                if ((++polls & (POLLS_PER_YIELD - 1)) == 0) {
+                    if (System.nanoTime() - deadline > 0) {
+                        break;
+                    }
+                    Thread.yield();
+                } else {
+                    Thread.onSpinWait();
                 }
-                Thread.yield();
-            } else {
-                Thread.onSpinWait();
             }
         }
+        l.roundTrip(isDone() ? System.nanoTime() - laneStartNanos : Long.MAX_VALUE);
     }
 
     @Override
