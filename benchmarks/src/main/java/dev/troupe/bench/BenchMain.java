@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * The benchmarks: the spawn group of {@link SpawnBench} ({@code spawn_first_result} cold, from a class-data archive
  * and from a spare worker; {@code pool_first_result}),
- * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm and pipe),
+ * {@code task_echo_64B} (round trip of an echo task with a 64-byte payload to a pool worker, over shm, pipe and TCP,
+ * beside each transport's raw link ping-pong) and {@code idle_worker_cpu},
  * the link benchmarks of {@link TransportBench}, the named-queue benchmarks of {@link QueueBench} and the pool
  * benchmarks of {@link PoolBench}. Usage: {@code BenchMain [--peers DIR] [--reps N]
  * [spawn|echo|transport|pingpong|handoff|queue|pipe|topic|pool|manager|tcp|cluster|xnode|all]}, run from the project
@@ -56,10 +57,7 @@ public final class BenchMain {
                 SpawnBench.run(reps, withPeer ? python : null);
             }
             if (which.equals("all") || which.equals("echo")) {
-                echo(troupe, reps, withPeer ? python : null);
-                try (Troupe overPipe = Troupe.local(ConfigFactory.parseMap(Map.of("troupe.transport", "pipe")))) {
-                    echo(overPipe, reps, withPeer ? python : null);
-                }
+                echo(reps, withPeer ? python : null);
             }
             if (which.equals("all") || which.equals("transport")) {
                 TransportBench.run(reps, withPeer ? python : null);
@@ -96,9 +94,42 @@ public final class BenchMain {
         }
     }
 
+    /**
+     * {@code task_echo_64B} over shm, pipe and TCP: sequential {@code submit(echo, 64 bytes).get()} on a warm 1-worker
+     * pool, beside the same transport's raw link ping-pong between two JVMs (a 64-byte result envelope, parsed and
+     * re-encoded at both ends), measured in the same repetition, and Python's {@code Pipe} and {@code Pool.apply}.
+     * Then {@code idle_worker_cpu}: the CPU the pool's idle worker used over 10 s.
+     */
+    private static void echo(int reps, PythonPeer python) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("troupe-bench-echo",
+            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        java.nio.file.Path secret = dir.resolve("secret");
+        java.nio.file.Files.writeString(secret, "benchmark-secret-"
+            + Long.toHexString(new java.security.SecureRandom().nextLong()));
+        java.nio.file.Files.setPosixFilePermissions(secret,
+            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        try {
+            for (String transport : java.util.List.of("shm", "pipe", "tcp")) {
+                Map<String, Object> settings = new LinkedHashMap<>();
+                settings.put("troupe.transport", transport);
+                if (transport.equals("tcp")) {
+                    settings.put("troupe.tcp.secret-file", secret.toString());
+                }
+                try (Troupe troupe = Troupe.local(ConfigFactory.parseMap(settings))) {
+                    echo(troupe, reps, python);
+                }
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(secret);
+            java.nio.file.Files.deleteIfExists(dir);
+        }
+    }
+
     private static void echo(Troupe troupe, int reps, PythonPeer python) throws Exception {
         byte[] payload = new byte[64];
         Task<byte[], byte[]> echo = b -> b;
+        String transport = troupe.transport();
         try (Pool pool = troupe.pool(PoolOptions.workers(1))) {
             for (int i = 0; i < 20_000; i++) {
                 pool.submit(echo, payload).get();
@@ -114,6 +145,10 @@ public final class BenchMain {
                 double[] percentiles = Percentiles.of(ns);
                 double p50 = percentiles[0];
                 double p99 = percentiles[1];
+                double[] raw;
+                try (TransportBench.Endpoint link = TransportBench.Endpoint.start(transport, "echo")) {
+                    raw = link.pingPong(20_000, 20_000);
+                }
                 Map<String, Double> peer = python == null ? Map.of() : python.run("bench_pipe_pingpong.py", 120);
                 Map<String, Double> apply = python == null ? Map.of() : python.run("bench_apply_async.py", 120);
                 Double peerP50 = peer.get("pipe_pingpong_obj_64B_p50");
@@ -122,8 +157,14 @@ public final class BenchMain {
                 m.put("bench", "task_echo_64B");
                 m.put("rep", rep + 1);
                 m.put("unit", "us");
+                m.put("transport", transport);
                 m.put("troupe_p50", p50);
                 m.put("troupe_p99", p99);
+                m.put("raw_link_p50", raw[0]);
+                m.put("raw_link_p99", raw[1]);
+                m.put("ratio_troupe_over_raw_link_p50", p50 / raw[0]);
+                m.put("raw_link", transport + " link ping-pong between two JVMs, a 64-byte result envelope parsed and"
+                    + " re-encoded at both ends");
                 m.put("peer", "python multiprocessing.Pipe send/recv of a 64-byte object (raw, no task)");
                 m.put("peer_p50", peerP50);
                 m.put("peer_p99", peer.get("pipe_pingpong_obj_64B_p99"));
@@ -132,12 +173,35 @@ public final class BenchMain {
                 m.put("task_peer_p50", applyP50);
                 m.put("task_peer_p99", apply.get("pool_apply_rtt_p99"));
                 m.put("ratio_task_peer_over_troupe_p50", applyP50 == null ? null : applyP50 / p50);
-                m.put("transport", troupe.transport());
                 m.put("java", Runtime.version().toString());
                 m.put("cores", Runtime.getRuntime().availableProcessors());
                 System.out.println(Json.line(m));
             }
+            idleWorkerCpu(pool, transport);
         }
+    }
+
+    /** The CPU a pool's only worker uses over 10 s while it has no work, 1 s after its last task. */
+    private static void idleWorkerCpu(Pool pool, String transport) throws Exception {
+        ProcessHandle h = ProcessHandle.of(pool.workers().get(0).pid()).orElseThrow();
+        Thread.sleep(1_000);
+        java.time.Duration before = h.info().totalCpuDuration().orElseThrow();
+        long t0 = System.nanoTime();
+        Thread.sleep(10_000);
+        java.time.Duration after = h.info().totalCpuDuration().orElseThrow();
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double cpu = (after.toNanos() - before.toNanos()) / 1e9;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bench", "idle_worker_cpu");
+        m.put("unit", "% of one core");
+        m.put("troupe", 100 * cpu / wall);
+        m.put("cpu_ms", cpu * 1e3);
+        m.put("seconds", wall);
+        m.put("target", "< 1%");
+        m.put("transport", transport);
+        m.put("java", Runtime.version().toString());
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        System.out.println(Json.line(m));
     }
 
 }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * TCP benchmarks on loopback, two processes each: {@code tcp_pingpong_64B} and {@code tcp_throughput_64B} of a Troupe
- * TCP link (authenticated, no TLS) beside Pekko Artery TCP remoting and Python's
+ * TCP link (authenticated, no TLS) beside a raw busy-polling NIO ping-pong ({@link NioPeer}, the ping-pong only),
+ * Pekko Artery TCP remoting and Python's
  * {@code multiprocessing.connection}; and {@code tcp_pool_map_small}, a pool of two remote workers
  * ({@code RemoteWorker} processes that dialled in) against the same map over two local workers on pipes.
  */
@@ -45,6 +46,7 @@ final class TcpBench {
             try (TransportBench.Endpoint sink = TransportBench.Endpoint.start("tcp", "sink")) {
                 troupeTput = sink.throughput(SMALL_MESSAGES, 64);
             }
+            double[] nio = NioPeer.pingPong(WARM_PINGS, PINGS);
             double[] artery = ArteryBench.pingPong(WARM_PINGS, PINGS);
             double arteryTput = ArteryBench.throughput(ARTERY_MESSAGES);
 
@@ -55,13 +57,17 @@ final class TcpBench {
             m.put("unit", "us");
             m.put("troupe_p50", troupe[0]);
             m.put("troupe_p99", troupe[1]);
+            m.put("nio_busy_poll_p50", nio[0]);
+            m.put("nio_busy_poll_p99", nio[1]);
+            m.put("ratio_troupe_over_nio_busy_poll_p50", troupe[0] / nio[0]);
             m.put("artery_tcp_p50", artery[0]);
             m.put("artery_tcp_p99", artery[1]);
             m.put("python_tcp_p50", pyP50);
             m.put("python_tcp_p99", pingPeer.get("tcp_pingpong_bytes_64B_p99"));
             m.put("ratio_artery_over_troupe_p50", artery[0] / troupe[0]);
             m.put("ratio_python_over_troupe_p50", pyP50 == null ? null : pyP50 / troupe[0]);
-            m.put("peers", "Pekko Artery TCP (two ActorSystems, byte[] messages); python multiprocessing.connection"
+            m.put("peers", "raw NIO: two JVMs busy-polling non-blocking sockets, 64 bytes, no framing (the floor);"
+                + " Pekko Artery TCP (two ActorSystems, byte[] messages); python multiprocessing.connection"
                 + " Listener/Client send_bytes/recv_bytes on 127.0.0.1");
             TransportBench.print(m);
 

@@ -11,7 +11,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * INTERNAL API. The iterator behind {@code imap}: the consuming thread reads inputs and submits chunks while fewer
@@ -20,7 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class LazyMap<O> implements Iterator<O> {
     private final NodeContext context;
-    private final ActorRef<PoolActor.Command> pool;
+    private final FastLane pool;
     private final TaskFunction function;
     private final Iterator<?> source;
     private final boolean ordered;
@@ -33,7 +32,7 @@ final class LazyMap<O> implements Iterator<O> {
     private final AtomicLong doneCount = new AtomicLong();
     private int outstanding;
 
-    LazyMap(NodeContext context, ActorRef<PoolActor.Command> pool, TaskFunction function, Iterator<?> source,
+    LazyMap(NodeContext context, FastLane pool, TaskFunction function, Iterator<?> source,
             boolean ordered, int chunk, int maxOutstanding, ProgressListener listener) {
         this.context = context;
         this.pool = pool;
@@ -62,7 +61,7 @@ final class LazyMap<O> implements Iterator<O> {
                 slice.size(), new FutureSink<>(f, outputs -> outputs));
             inOrder.add(f);
             outstanding++;
-            pool.tell(new PoolActor.Enqueue(List.of(t)));
+            pool.enqueue(List.of(t));
         }
     }
 

@@ -18,16 +18,21 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * INTERNAL API. Dispatches a pool's tasks to its workers (one {@link ProcessActor} each, children of this actor):
  * keeps up to {@code window} chunks in flight per worker so round trips overlap, replaces workers that die and
  * re-queues their tasks (the one that was running counts against its retry budget), and stops everything on
- * close or terminate.
+ * close or terminate. A single task submitted while a worker is idle and nothing is queued does not pass through
+ * this actor: the caller writes it to the worker itself ({@link FastLane}), and this actor hears of it only if the
+ * worker dies or the task is cancelled.
  */
 final class PoolActor {
 
     interface Command {
     }
 
-    /** Queue tasks. */
+    /** Queue tasks; the sender counted them in the lane's backlog (callers go through {@link FastLane#enqueue}). */
     record Enqueue(List<InFlightTask> tasks) implements Command {
     }
+
+    /** Take the tasks callers handed to the pool's lane ({@link FastLane#enqueue}), and dispatch. */
+    enum Drain implements Command { INSTANCE }
 
     /** Finish queued work, then stop the workers; {@code done} completes when they have exited. */
     record Close(boolean terminate, CompletableFuture<Void> done) implements Command {
@@ -59,6 +64,12 @@ final class PoolActor {
 
     private final ActorContext<Command> context;
     private final NodeContext node;
+    /** The callers' way around this actor to idle workers; open only when {@link #laneAllowed}. */
+    private final FastLane lane;
+    /** Whether this pool keeps no clock or count per task (no time-out, no maxTasksPerChild): see {@link FastLane}. */
+    private final boolean laneAllowed;
+    /** The workers the lane was last opened to. */
+    private List<WorkerConnection> laneWorkers = List.of();
     private final Spec spec;
     private final ActorRef<ProcessActor.Event> events;
     private final CompletableFuture<List<ProcessRecord>> initial;
@@ -82,8 +93,10 @@ final class PoolActor {
 
     private PoolActor(ActorContext<Command> context,
                       org.apache.pekko.actor.typed.javadsl.TimerScheduler<Command> timers, NodeContext node,
-                      Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
+                      Spec spec, FastLane lane, CompletableFuture<List<ProcessRecord>> initial) {
         this.context = context;
+        this.lane = lane;
+        this.laneAllowed = spec.taskTimeout() == null && spec.maxTasksPerChild() == 0;
         this.timers = timers;
         this.node = node;
         this.spec = spec;
@@ -92,11 +105,14 @@ final class PoolActor {
     }
 
     /**
+     * @param lane    the pool's lane, which callers use once this actor opens it to its workers; counts the tasks
+     *                told to this actor ({@link Enqueue}) until they are written to a worker.
      * @param initial completes with the first workers' records once the actor has launched them.
      */
-    static Behavior<Command> create(NodeContext node, Spec spec, CompletableFuture<List<ProcessRecord>> initial) {
+    static Behavior<Command> create(NodeContext node, Spec spec, FastLane lane,
+                                    CompletableFuture<List<ProcessRecord>> initial) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-            new PoolActor(ctx, timers, node, spec, initial).start()));
+            new PoolActor(ctx, timers, node, spec, lane, initial).start()));
     }
 
     private Behavior<Command> start() {
@@ -109,6 +125,7 @@ final class PoolActor {
         }
         return Behaviors.receive(Command.class)
             .onMessage(Enqueue.class, this::onEnqueue)
+            .onMessageEquals(Drain.INSTANCE, this::onDrain)
             .onMessage(AdoptRemote.class, this::onAdoptRemote)
             .onMessage(Close.class, this::onClose)
             .onMessage(Cancel.class, this::onCancel)
@@ -215,8 +232,19 @@ final class PoolActor {
         return Behaviors.same();
     }
 
+    private Behavior<Command> onDrain() {
+        List<InFlightTask> tasks = new ArrayList<>();
+        lane.drainTo(tasks);
+        if (!tasks.isEmpty()) {
+            return onEnqueue(new Enqueue(tasks));
+        }
+        dispatch(); // workers freed slots while tasks waited
+        return next();
+    }
+
     private Behavior<Command> onEnqueue(Enqueue m) {
         if (closed != null) {
+            lane.backlog.addAndGet(-m.tasks().size());
             for (InFlightTask t : m.tasks()) {
                 t.sink.fail(new IllegalStateException("pool " + spec.name() + " is closed"));
             }
@@ -257,6 +285,7 @@ final class PoolActor {
                 }
                 InFlightTask t = queue.poll();
                 if (t.sink.isDone()) {
+                    lane.backlog.decrementAndGet();
                     continue;
                 }
                 share.add(t);
@@ -274,6 +303,8 @@ final class PoolActor {
             for (int i = share.size() - 1; i >= taken; i--) {
                 queue.addFirst(share.get(i));
             }
+            // Only once they are in flight: until then a caller's task could overtake them on the lane.
+            lane.backlog.addAndGet(-taken);
             if (spec.taskTimeout() != null) {
                 for (int i = 0; i < taken; i++) {
                     timers.startSingleTimer(share.get(i), new Deadline(share.get(i)), spec.taskTimeout());
@@ -300,7 +331,7 @@ final class PoolActor {
     private Behavior<Command> onEvent(ProcessActor.Event e) {
         if (e instanceof ProcessActor.TaskFinished) {
             ProcessActor.TaskFinished f = (ProcessActor.TaskFinished) e;
-            if (spec.taskTimeout() != null && !(f.task().decoding && !f.task().sink.isDone())) {
+            if (spec.taskTimeout() != null && f.task() != null && !(f.task().decoding && !f.task().sink.isDone())) {
                 // A result still decoding keeps its time-out: the value itself may be what takes for ever.
                 timers.cancel(f.task());
             }
@@ -313,7 +344,10 @@ final class PoolActor {
             dispatch();
         } else if (e instanceof ProcessActor.WorkerRetiring) {
             ProcessActor.WorkerRetiring w = (ProcessActor.WorkerRetiring) e;
+            // Closed to callers before its load is read below: see FastLane.
+            w.connection().closeLane();
             ProcessRecord r = ready.remove(w.connection());
+            publishLane();
             if (r != null) {
                 context.getLog().info("pool {}: {} gets no more tasks: {}", spec.name(), r.id, w.reason());
                 if (r.lentTo != null) {
@@ -335,6 +369,7 @@ final class PoolActor {
                 if (spec.initializer() != null) {
                     runInitializer(r.connection(), r.record());
                 }
+                publishLane();
                 dispatch();
             }
         } else if (e instanceof ProcessActor.WorkerExited) {
@@ -356,10 +391,12 @@ final class PoolActor {
         }
         if (s.suspended()) {
             if (suspended.add(id)) {
+                publishLane();
                 context.getLog().info("pool {}: {} gets no new tasks while its node {} is unreachable", spec.name(),
                     id, s.record().lentTo);
             }
         } else if (suspended.remove(id)) {
+            publishLane();
             context.getLog().info("pool {}: {} takes tasks again: its node {} is reachable", spec.name(), id,
                 s.record().lentTo);
             dispatch();
@@ -371,6 +408,7 @@ final class PoolActor {
         suspended.remove(x.record().id);
         ready.values().remove(x.record());
         retiring.values().remove(x.record());
+        publishLane();
         finished.keySet().removeIf(c -> c.workerId.equals(x.record().id));
         List<InFlightTask> orphans = x.orphans();
         if (x.nodeLost() != null && !orphans.isEmpty() && !terminating) {
@@ -395,7 +433,7 @@ final class PoolActor {
                         + spec.maxNodeFailovers() + "); last: " + x.nodeLost(), x.record().lentTo));
                     continue;
                 }
-                queue.addFirst(t);
+                requeue(t);
                 continue;
             }
             if (i == 0) {
@@ -410,7 +448,7 @@ final class PoolActor {
                     continue;
                 }
             }
-            queue.addFirst(t);
+            requeue(t);
         }
         if (x.record().lentTo != null) {
             replaceLent(x);
@@ -465,6 +503,11 @@ final class PoolActor {
         if (closed == null) {
             closed = new CompletableFuture<>();
         }
+        // Before any worker's load is read (maybeFinishClose): see FastLane.
+        for (WorkerConnection c : ready.keySet()) {
+            c.closeLane();
+        }
+        publishLane();
         closed.whenComplete((v, e) -> m.done().complete(null));
         if (spec.acceptRemote() && m.terminate()) {
             // Closing (not terminating) keeps taking remote workers until the queued work is done.
@@ -484,6 +527,7 @@ final class PoolActor {
     private void countAndMaybeRetire(WorkerConnection c) {
         int n = finished.merge(c, 1, Integer::sum);
         if (n >= spec.maxTasksPerChild()) {
+            c.closeLane();
             ProcessRecord r = ready.remove(c);
             finished.remove(c);
             if (r != null) {
@@ -590,11 +634,42 @@ final class PoolActor {
         r.kill("was stopped by its pool");
     }
 
+    /** Puts a task that was in flight back at the head of the queue. */
+    private void requeue(InFlightTask t) {
+        lane.backlog.incrementAndGet();
+        queue.addFirst(t);
+    }
+
     private void failQueued(Throwable why) {
         InFlightTask t;
         while ((t = queue.poll()) != null) {
+            lane.backlog.decrementAndGet();
             t.sink.fail(why);
         }
+    }
+
+    /**
+     * Opens the lane to the workers that take new tasks (ready, not suspended, the pool open) and closes it to the
+     * rest; a worker's lane is closed before the actor reads its load to retire or stop it.
+     */
+    private void publishLane() {
+        List<WorkerConnection> open = new ArrayList<>(ready.size());
+        for (Map.Entry<WorkerConnection, ProcessRecord> e : ready.entrySet()) {
+            WorkerConnection c = e.getKey();
+            if (laneAllowed && closed == null && !suspended.contains(e.getValue().id)) {
+                c.openLane(lane);
+                open.add(c);
+            } else {
+                c.closeLane();
+            }
+        }
+        for (WorkerConnection c : laneWorkers) {
+            if (!open.contains(c)) {
+                c.closeLane(); // gone from ready: exited, retired
+            }
+        }
+        laneWorkers = open;
+        lane.publish(open);
     }
 
     private void maybeFinishClose() {

@@ -26,7 +26,8 @@ import org.apache.pekko.actor.typed.Props;
 
 /**
  * INTERNAL API. The user's side of a pool: encodes work on the caller's thread and hands it to the
- * {@link PoolActor}.
+ * {@link PoolActor}, or, for a single task while a worker is idle, writes it to that worker itself
+ * ({@link FastLane}).
  */
 final class PoolImpl implements Pool {
     private static final AtomicInteger POOL_IDS = new AtomicInteger();
@@ -39,6 +40,7 @@ final class PoolImpl implements Pool {
     private final NodeContext context;
     private final PoolOptions options;
     private final ActorRef<PoolActor.Command> actor;
+    private final FastLane lane;
     private final List<ProcessRecord> firstWorkers;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -64,7 +66,9 @@ final class PoolImpl implements Pool {
             options.jvmOptions(), options.taskTimeout(), options.cancelGrace(), init, options.maxTasksPerChild(),
             options.acceptRemoteWorkers(), options.placement(), options.nodeLabels(), options.perNode(),
             options.maxNodeFailovers());
-        this.actor = node.system().systemActorOf(PoolActor.create(context, spec, initial), name, Props.empty());
+        this.lane = new FastLane();
+        this.actor = node.system().systemActorOf(PoolActor.create(context, spec, lane, initial), name, Props.empty());
+        lane.bind(actor);
         try {
             firstWorkers = initial.get(30, TimeUnit.SECONDS);
             for (ProcessRecord r : firstWorkers) {
@@ -99,11 +103,17 @@ final class PoolImpl implements Pool {
         checkOpen();
         TaskFunction f = node.functions().of(task);
         long taskId = context.nextTaskId();
-        CompletableFuture<O> future = new TaskFuture<>(actor, taskId, context.callbacks);
+        long start = System.nanoTime();
+        TaskFuture<O> future = new TaskFuture<>(actor, taskId, context.callbacks);
         InFlightTask t = new InFlightTask(taskId, f, WorkerConnection.checkInputsFit(
             context.codec.encodeList(Collections.singletonList(input)), 1, context.settings.maxFrameBytes), 1,
             FutureSink.single(future));
-        actor.tell(new PoolActor.Enqueue(List.of(t)));
+        // An idle worker takes it from this thread; otherwise the actor queues it.
+        if (lane.trySubmit(t)) {
+            future.wentOnLane(lane, start);
+        } else {
+            lane.enqueue(List.of(t));
+        }
         return future;
     }
 
@@ -160,7 +170,7 @@ final class PoolImpl implements Pool {
                     new ChunkSink(results, from, remaining, done, progress)));
                 batchBytes += encoded.size();
                 if (batchBytes >= ENQUEUE_BATCH_BYTES) {
-                    actor.tell(new PoolActor.Enqueue(tasks));
+                    lane.enqueue(tasks);
                     tasks = new ArrayList<>();
                     batchBytes = 0;
                 }
@@ -172,7 +182,7 @@ final class PoolImpl implements Pool {
             throw e;
         }
         if (!tasks.isEmpty()) {
-            actor.tell(new PoolActor.Enqueue(tasks));
+            lane.enqueue(tasks);
         }
         return done.whenComplete((v, e) -> progress.close())
             .thenApply(v -> new ArrayList<>((List<O>) Arrays.asList(results)));
@@ -203,7 +213,7 @@ final class PoolImpl implements Pool {
     }
 
     private <I, O> Iterator<O> lazyMap(Task<I, O> task, Iterable<I> inputs, boolean ordered) {
-        return new LazyMap<>(context, actor, node.functions().of(task), inputs.iterator(), ordered,
+        return new LazyMap<>(context, lane, node.functions().of(task), inputs.iterator(), ordered,
             Math.max(1, options.chunkSize()), 2 * parallelism() * options.window(), options.progress());
     }
 

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -56,7 +57,11 @@ final class WorkerConnection implements LinkHandler {
     private static final int MAX_DEFINED_FUNCTIONS = 256;
 
     interface Listener {
-        /** A task left the in-flight map with an outcome. Called on the link's thread. */
+        /**
+         * A task left the in-flight map with an outcome, or ({@code task} null) a caller gave back its claim on this
+         * worker: a slot is free. Called on the link's thread (or the caller's), and only when the pool needs to
+         * hear it (see {@link #slotFreedTold}).
+         */
         void onTaskFinished(WorkerConnection connection, InFlightTask task);
 
         /** The link closed. Called exactly once, on the link's thread. */
@@ -74,6 +79,15 @@ final class WorkerConnection implements LinkHandler {
     /** Where the worker's calls on managed objects go. */
     private final LocalObjects objects;
     private final ConcurrentHashMap<Long, InFlightTask> inFlight = new ConcurrentHashMap<>();
+    /**
+     * Tasks in flight, and a caller's claim on this worker before its task is in flight: raised before a task enters
+     * {@link #inFlight} and lowered after it leaves, so it is never below the map's size.
+     */
+    private final AtomicInteger load = new AtomicInteger();
+    /** The pool's lane this worker is in (see {@link FastLane}), or {@code null}. */
+    private volatile FastLane lane;
+    /** Whether callers may claim this worker; while not, every finished task is told to the listener. */
+    private volatile boolean laneOpen;
     private final AtomicLong dispatchSequence = new AtomicLong();
     /** Functions this worker knows, least recently used first; also the lock that orders sends and the drain. */
     private final Map<Long, Boolean> defined = new LinkedHashMap<>(16, 0.75f, true);
@@ -111,11 +125,57 @@ final class WorkerConnection implements LinkHandler {
     }
 
     /**
+     * Opens this worker to callers of {@code pool}'s lane; called by the pool's actor. From here on a finished task
+     * is told to the listener only when the pool's actor has work queued or this worker's lane is closed again.
+     */
+    void openLane(FastLane pool) {
+        lane = pool;
+        laneOpen = true;
+    }
+
+    /**
+     * Closes this worker to callers; called by the pool's actor before it retires or stops the worker, or when the
+     * pool closes. A caller that claimed it meanwhile gives the claim back. Every later finished task is told.
+     */
+    void closeLane() {
+        laneOpen = false;
+    }
+
+    /**
+     * Claims this worker for one task when it has none in flight and its lane is open: the caller must then call
+     * {@link #submitClaimed} at once.
+     */
+    boolean tryClaimIdle() {
+        return laneOpen && load.get() == 0 && load.compareAndSet(0, 1);
+    }
+
+    /**
+     * Sends a task on the claim {@link #tryClaimIdle} made, on the caller's thread.
+     *
+     * @return {@code false} when the worker's lane closed or its tasks were drained since the claim: the claim is
+     *     given back and the caller keeps the task; {@code true} once the task is in flight (or failed, when it
+     *     cannot be sent at all).
+     */
+    boolean submitClaimed(InFlightTask task) {
+        if (laneOpen && submitAll(List.of(task), true) == 1) {
+            return true;
+        }
+        slotFreed();
+        slotFreedTold(null);
+        return false;
+    }
+
+    /**
      * Sends tasks in order, written together where the transport can.
      *
      * @return how many were taken, from the front of the list; fewer than all only once drained.
      */
     int submitAll(List<InFlightTask> tasks) {
+        return submitAll(tasks, false);
+    }
+
+    /** As {@link #submitAll(List)}; {@code claimed}: the first task's slot is counted in {@link #load} already. */
+    private int submitAll(List<InFlightTask> tasks, boolean claimed) {
         List<InFlightTask> refused = null;
         List<CodecException> reasons = null;
         synchronized (defined) {
@@ -142,6 +202,9 @@ final class WorkerConnection implements LinkHandler {
                     continue;
                 }
                 task.dispatchSequence = dispatchSequence.incrementAndGet();
+                if (!claimed || task != tasks.get(0)) {
+                    load.incrementAndGet();
+                }
                 inFlight.put(task.taskId, task);
                 if (define != null) {
                     defined.put(fid, Boolean.TRUE);
@@ -157,8 +220,15 @@ final class WorkerConnection implements LinkHandler {
                 link.sendAll(out);
             }
         }
+        boolean claimRefused = claimed && refused != null && refused.get(0) == tasks.get(0);
+        if (claimRefused) {
+            slotFreed();
+        }
         for (int i = 0; refused != null && i < refused.size(); i++) {
             refused.get(i).sink.fail(reasons.get(i));
+        }
+        if (claimRefused) {
+            slotFreedTold(null);
         }
         return tasks.size();
     }
@@ -250,6 +320,7 @@ final class WorkerConnection implements LinkHandler {
         for (Long id : new ArrayList<>(inFlight.keySet())) {
             InFlightTask t = inFlight.remove(id);
             if (t != null) {
+                load.decrementAndGet();
                 out.add(t);
             }
         }
@@ -259,7 +330,32 @@ final class WorkerConnection implements LinkHandler {
 
     /** Removes one task from the in-flight map; {@code null} when it already has an outcome. */
     InFlightTask take(long taskId) {
-        return inFlight.remove(taskId);
+        InFlightTask t = inFlight.remove(taskId);
+        if (t != null) {
+            load.decrementAndGet();
+        }
+        return t;
+    }
+
+    /** A task left {@link #inFlight} (or a claim was given back): lowered before its caller hears, see below. */
+    private void slotFreed() {
+        load.decrementAndGet();
+    }
+
+    /**
+     * After {@link #slotFreed}, tells the pool's actor what it needs to hear: each task when it watches this worker
+     * (lane closed: retiring, stopping, closing) or keeps no lane (a clock or count per task); otherwise only that it
+     * may dispatch, when it has work queued, in one message for any number of freed slots ({@link FastLane}). The
+     * load was lowered before the backlog and the flag are read here: see {@link FastLane}. A caller waiting for the
+     * result is answered before this runs.
+     */
+    private void slotFreedTold(InFlightTask t) {
+        FastLane l = lane;
+        if (l == null || !laneOpen) {
+            listener.onTaskFinished(this, t);
+        } else if (l.backlog.get() > 0) {
+            l.askDispatch();
+        }
     }
 
     /** Whether the task is still in flight on this worker. */
@@ -281,8 +377,9 @@ final class WorkerConnection implements LinkHandler {
         return true;
     }
 
+    /** Tasks in flight, counting a caller's claim that is about to send one. */
     int inFlightCount() {
-        return inFlight.size();
+        return load.get();
     }
 
     /** A moving average of how long this worker took to run a chunk, or 0 before its first result. */
@@ -355,6 +452,7 @@ final class WorkerConnection implements LinkHandler {
         if (t == null) {
             return;
         }
+        slotFreed();
         long run = Math.max(1, r.getRunNanos());
         long avg = averageRunNanos;
         averageRunNanos = avg == 0 ? run : avg + (run - avg) / 8; // only the link's reader thread writes it
@@ -368,20 +466,20 @@ final class WorkerConnection implements LinkHandler {
             }
         } catch (RuntimeException ex) {
             t.sink.fail(ex);
-            listener.onTaskFinished(this, t);
+            slotFreedTold(t);
             return;
         }
         if (numbers != null) {
             t.sink.succeed(numbers);
-            listener.onTaskFinished(this, t);
+            slotFreedTold(t);
         } else if (PayloadCodec.carriesJava(outputs)) {
             t.decoding = true;
-            listener.onTaskFinished(this, t);
+            slotFreedTold(t);
             PayloadList java = outputs;
             decoder.execute(() -> decode(t, java));
         } else {
             decode(t, outputs);
-            listener.onTaskFinished(this, t);
+            slotFreedTold(t);
         }
     }
 
@@ -402,12 +500,13 @@ final class WorkerConnection implements LinkHandler {
         if (t == null) {
             return;
         }
+        slotFreed();
         if (f.getCancelled()) {
             t.sink.fail(new CancellationException("task " + f.getTaskId() + " was cancelled"));
         } else {
             t.sink.fail(new RemoteTaskException(RemoteErrors.fromWire(f.getError()), workerId, pid));
         }
-        listener.onTaskFinished(this, t);
+        slotFreedTold(t);
     }
 
     @Override

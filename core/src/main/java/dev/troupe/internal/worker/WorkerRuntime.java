@@ -258,9 +258,9 @@ final class WorkerRuntime implements LinkHandler {
     }
 
     /**
-     * Optionally spins before parking ({@code troupe.worker.idle-spin} of the node), so a task that arrives right after
-     * the previous result is picked up without a thread wake-up. Off by default: on a machine with as many workers
-     * as cores the spinning steals the CPU the node needs (see BENCHMARKS.md).
+     * Polls for the next task for {@code troupe.worker.idle-spin} of the node before it parks, so a task that arrives
+     * right after the previous result is picked up without a thread wake-up. It yields the CPU between polls: with as
+     * many workers as cores, a plain spin would take the CPU that the node's threads need.
      */
     private Envelope nextWork() throws InterruptedException {
         Envelope e = work.poll();
@@ -268,8 +268,8 @@ final class WorkerRuntime implements LinkHandler {
             return e;
         }
         long until = System.nanoTime() + idleSpinNanos;
-        while (System.nanoTime() < until) {
-            Thread.onSpinWait();
+        while (System.nanoTime() - until < 0) {
+            Thread.yield();
             e = work.poll();
             if (e != null) {
                 return e;

@@ -50,7 +50,7 @@ class PoolActorTest {
             java.time.Duration.ofSeconds(1), null, 0, acceptRemote, dev.troupe.Placement.SPREAD, java.util.Set.of(), 0,
             3);
         CompletableFuture<List<ProcessRecord>> initial = new CompletableFuture<>();
-        ActorRef<PoolActor.Command> ref = testKit.spawn(PoolActor.create(node, spec, initial));
+        ActorRef<PoolActor.Command> ref = testKit.spawn(PoolActor.create(node, spec, new FastLane(), initial));
         assertThat(initial.join()).isEmpty();
         return ref;
     }
