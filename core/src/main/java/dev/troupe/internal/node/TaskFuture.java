@@ -1,5 +1,6 @@
 package dev.troupe.internal.node;
 
+import dev.troupe.internal.BriefPoll;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,9 +19,7 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 final class TaskFuture<O> extends CallbackFuture<O> {
     /** How long a waiter polls a task on the lane before it parks. */
-    static final long WAIT_POLL_NANOS = TimeUnit.MICROSECONDS.toNanos(30);
-    /** Polls between two clock reads (and yields): a power of two. */
-    private static final int POLLS_PER_YIELD = 32;
+    static final long WAIT_POLL_NANOS = BriefPoll.POLL_NANOS;
 
     private final ActorRef<PoolActor.Command> pool;
     private final long taskId;
@@ -51,18 +50,7 @@ final class TaskFuture<O> extends CallbackFuture<O> {
                 l.roundTrip(Long.MAX_VALUE); // not polled: counts as late, so that a probe comes round
                 return;
             }
-            long deadline = System.nanoTime() + WAIT_POLL_NANOS;
-            int polls = 0;
-            while (!isDone()) {
-                if ((++polls & (POLLS_PER_YIELD - 1)) == 0) {
-                    if (System.nanoTime() - deadline > 0) {
-                        break;
-                    }
-                    Thread.yield();
-                } else {
-                    Thread.onSpinWait();
-                }
-            }
+            BriefPoll.await(this, WAIT_POLL_NANOS);
         }
         l.roundTrip(isDone() ? System.nanoTime() - laneStartNanos : Long.MAX_VALUE);
     }
