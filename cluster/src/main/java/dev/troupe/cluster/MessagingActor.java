@@ -160,6 +160,10 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
         long capacity = call.getCapacity() == 0 ? ClusterMessaging.DEFAULT_CAPACITY : call.getCapacity();
         HostedQueue q = queues.get(name);
         if (q == null) {
+            if (call.getMaxMessages() < 0) {
+                return error(call, "a cluster queue's maxMessages must be 0 (no bound) or more, got "
+                    + call.getMaxMessages());
+            }
             if (capacity < 64 || capacity > messaging.maxQueueBytes) {
                 return error(call, "a cluster queue's capacityBytes must be from 64 to " + messaging.maxQueueBytes
                     + " (troupe.cluster.messaging.max-queue-bytes), got " + capacity);
@@ -187,6 +191,12 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
 
     private void onPut(HostedQueue q, Waiter w) {
         ByteString value = w.call().getValue();
+        if (value.size() > Math.min(messaging.maxMessageBytes, q.capacity - HostedQueue.OVERHEAD)) {
+            w.replyTo().tell(error(w.call(), "a message of " + value.size() + " bytes can never fit in cluster queue '"
+                + q.name + "' (its capacity is " + q.capacity + " bytes, troupe.cluster.messaging.max-message-bytes "
+                + messaging.maxMessageBytes + ")"));
+            return;
+        }
         ArrayDeque<Waiter> waiting = putters.computeIfAbsent(q.name, k -> new ArrayDeque<>());
         if (waiting.isEmpty() && q.fits(value.size())) {
             q.add(value);
@@ -214,7 +224,8 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
 
     private Waiter park(Waiter w) {
         Waiter parked = new Waiter(++waiters, w.call(), w.replyTo());
-        timers.startSingleTimer(parked.id(), new Expired(parked.id()), Duration.ofNanos(w.call().getTimeoutNanos()));
+        long nanos = Math.min(w.call().getTimeoutNanos(), ClusterMessaging.WAIT_SLICE_NANOS);
+        timers.startSingleTimer(parked.id(), new Expired(parked.id()), Duration.ofNanos(nanos));
         return parked;
     }
 
@@ -247,12 +258,17 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
 
     private Behavior<Command> onExpired(Expired e) {
         for (Map<String, ArrayDeque<Waiter>> all : java.util.List.of(getters, putters)) {
-            for (ArrayDeque<Waiter> waiting : all.values()) {
-                for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
+            for (Map.Entry<String, ArrayDeque<Waiter>> waiting : all.entrySet()) {
+                for (Iterator<Waiter> it = waiting.getValue().iterator(); it.hasNext(); ) {
                     Waiter w = it.next();
                     if (w.id() == e.waiter()) {
                         it.remove();
                         w.replyTo().tell(reply(w, false, null));
+                        HostedQueue q = queues.get(waiting.getKey());
+                        if (all == putters && q != null) {
+                            // The put that expired may have held back smaller ones behind it that fit now.
+                            servePutters(q);
+                        }
                         return this;
                     }
                 }
