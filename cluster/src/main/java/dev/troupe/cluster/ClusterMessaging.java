@@ -132,6 +132,7 @@ final class ClusterMessaging implements ObjectHandler {
                 case QUEUE_PUT:
                 case QUEUE_GET:
                 case QUEUE_SIZE:
+                case QUEUE_CANCEL:
                     return askHost(call);
                 case TOPIC_OPEN:
                     return askHost(call).thenCompose(r -> r.getError().isEmpty() ? awaitTopicReady().thenApply(x -> r)
@@ -164,7 +165,7 @@ final class ClusterMessaging implements ObjectHandler {
     private String refusal(ObjectCall call) {
         String object = call.getObject();
         boolean queueOp = switch (call.getOp()) {
-            case QUEUE_OPEN, QUEUE_PUT, QUEUE_GET, QUEUE_SIZE -> true;
+            case QUEUE_OPEN, QUEUE_PUT, QUEUE_GET, QUEUE_SIZE, QUEUE_CANCEL -> true;
             default -> false;
         };
         if (queueOp ? !object.startsWith(QUEUE) : !object.startsWith(TOPIC)) {

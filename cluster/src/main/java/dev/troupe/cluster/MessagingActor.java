@@ -150,6 +150,9 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
             case QUEUE_SIZE:
                 c.replyTo().tell(new HostReply(reply.setCount(q.size()).build()));
                 break;
+            case QUEUE_CANCEL:
+                c.replyTo().tell(new HostReply(reply.setApplied(cancelGet(q, call.getKey())).build()));
+                break;
             default:
                 c.replyTo().tell(error(call, call.getOp() + " is not a queue operation"));
         }
@@ -227,6 +230,24 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
         long nanos = Math.min(w.call().getTimeoutNanos(), ClusterMessaging.WAIT_SLICE_NANOS);
         timers.startSingleTimer(parked.id(), new Expired(parked.id()), Duration.ofNanos(nanos));
         return parked;
+    }
+
+    /** Drops the parked get of this key (its caller gave up), answering it "empty"; whether there was one. */
+    private boolean cancelGet(HostedQueue q, ByteString key) {
+        ArrayDeque<Waiter> waiting = getters.get(q.name);
+        if (key.isEmpty() || waiting == null) {
+            return false;
+        }
+        for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.call().getKey().equals(key)) {
+                it.remove();
+                timers.cancel(w.id());
+                w.replyTo().tell(reply(w, false, null));
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hands messages to waiting gets, oldest first. */

@@ -116,6 +116,27 @@ class ClusterObjectsTest {
     }
 
     @Test
+    void anInterruptedGetTakesBackItsWaitAtTheHostSoTheNextMessageIsNotLost() throws Exception {
+        NamedQueue<String> q = troupe.queue("interrupted", String.class);
+        CompletableFuture<Thread> runner = new CompletableFuture<>();
+        CompletableFuture<Boolean> interrupted = CompletableFuture.supplyAsync(() -> {
+            runner.complete(Thread.currentThread());
+            try {
+                q.get();
+                return false;
+            } catch (InterruptedException e) {
+                return true;
+            }
+        });
+        Thread.sleep(300);
+        runner.get().interrupt();
+        assertThat(interrupted.get(10, TimeUnit.SECONDS)).isTrue();
+        // Without the cancel, the get parked at the host would still take this for up to a second, and lose it.
+        q.put("after");
+        assertThat(q.get(Duration.ofSeconds(5))).isEqualTo("after");
+    }
+
+    @Test
     void closingASubscriptionWakesItsBlockedReceiveWithAClearError() throws Exception {
         NamedTopic<String> t = troupe.topic("quiet", String.class);
         TopicSubscription<String> sub = t.subscribe();
