@@ -133,6 +133,7 @@ final class ClusterMessaging implements ObjectHandler {
                 case QUEUE_GET:
                 case QUEUE_SIZE:
                 case QUEUE_CANCEL:
+                case QUEUE_RETURN:
                     return askHost(call);
                 case TOPIC_OPEN:
                     return askHost(call).thenCompose(r -> r.getError().isEmpty() ? awaitTopicReady().thenApply(x -> r)
@@ -165,7 +166,7 @@ final class ClusterMessaging implements ObjectHandler {
     private String refusal(ObjectCall call) {
         String object = call.getObject();
         boolean queueOp = switch (call.getOp()) {
-            case QUEUE_OPEN, QUEUE_PUT, QUEUE_GET, QUEUE_SIZE, QUEUE_CANCEL -> true;
+            case QUEUE_OPEN, QUEUE_PUT, QUEUE_GET, QUEUE_SIZE, QUEUE_CANCEL, QUEUE_RETURN -> true;
             default -> false;
         };
         if (queueOp ? !object.startsWith(QUEUE) : !object.startsWith(TOPIC)) {

@@ -150,6 +150,11 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
             case QUEUE_SIZE:
                 c.replyTo().tell(new HostReply(reply.setCount(q.size()).build()));
                 break;
+            case QUEUE_RETURN:
+                q.addFirst(call.getValue());
+                c.replyTo().tell(new HostReply(reply.setApplied(true).build()));
+                serveGetters(q);
+                break;
             case QUEUE_CANCEL:
                 c.replyTo().tell(new HostReply(reply.setApplied(cancelGet(q, call.getKey())).build()));
                 break;

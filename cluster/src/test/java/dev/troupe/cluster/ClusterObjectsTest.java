@@ -216,6 +216,22 @@ class ClusterObjectsTest {
         assertThat(q.get()).isEqualTo("kept");
     }
 
+    @Test
+    void aMessageReturnedByItsNodeIsTheNextToBeTaken() throws Exception {
+        NamedQueue<String> q = troupe.queue("returned", String.class, 1, 0);
+        q.put("second");
+        ObjectHandler node = ((PekkoCluster) troupe.cluster()).service(ObjectHandler.class).orElseThrow();
+        // What a node sends when the get that took "first" can no longer hand it over (its worker's link closed).
+        ByteString first = new dev.troupe.internal.codec.PayloadCodec(
+            new dev.troupe.internal.codec.JavaSerialization(
+                dev.troupe.internal.codec.JavaSerialization.DEFAULT_FILTER, false)).encode("first").toByteString();
+        assertThat(error(node, ObjectCall.newBuilder().setCallId(9).setObject("cqueue:returned")
+            .setOp(Op.QUEUE_RETURN).setValue(first))).isEmpty();
+        assertThat(q.size()).isEqualTo(2);
+        assertThat(q.get()).isEqualTo("first");
+        assertThat(q.get()).isEqualTo("second");
+    }
+
     private static String error(ObjectHandler node, ObjectCall.Builder call) throws Exception {
         return node.handle(call.build()).toCompletableFuture().get(10, TimeUnit.SECONDS).getError();
     }

@@ -335,7 +335,7 @@ final class WorkerConnection implements LinkHandler {
                 // Answered at once for the node's own objects, later (from another thread: an actor's, Artery's)
                 // for an extension's; either way written by this connection's reply writer, never by the thread
                 // that completes the call, since a write blocks while the worker is slow to read.
-                objects.handle(this, call, reply -> replies.add(fit(call, reply)));
+                objects.handle(this, call, reply -> replies.add(call, fit(call, reply)));
                 break;
             }
             default:
@@ -426,13 +426,13 @@ final class WorkerConnection implements LinkHandler {
      * only, never the actor or Artery thread that completed the call. At most one thread per connection is busy.
      */
     private final class ReplyWriter implements Runnable {
-        private final java.util.concurrent.ConcurrentLinkedQueue<ObjectReply> pending =
+        private final java.util.concurrent.ConcurrentLinkedQueue<Answer> pending =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final java.util.concurrent.atomic.AtomicBoolean writing =
             new java.util.concurrent.atomic.AtomicBoolean();
 
-        void add(ObjectReply reply) {
-            pending.add(reply);
+        void add(ObjectCall call, ObjectReply reply) {
+            pending.add(new Answer(call, reply));
             if (writing.compareAndSet(false, true)) {
                 REPLY_THREADS.execute(this);
             }
@@ -441,12 +441,20 @@ final class WorkerConnection implements LinkHandler {
         @Override
         public void run() {
             while (true) {
-                ObjectReply r;
-                while ((r = pending.poll()) != null) {
+                Answer a;
+                while ((a = pending.poll()) != null) {
+                    ObjectCall call = a.call();
+                    ObjectReply r = a.reply();
+                    boolean sent = false;
                     try {
-                        link.send(Envelope.newBuilder().setObjectReply(r).build());
+                        sent = link.send(Envelope.newBuilder().setObjectReply(r).build());
                     } catch (RuntimeException e) {
                         link.close(e);
+                    }
+                    if (!sent && call.getOp() == ObjectCall.Op.QUEUE_GET && r.getFound()) {
+                        // The worker will never see the message it got: back to the head of its queue.
+                        objects.handle(ObjectCall.newBuilder().setObject(call.getObject())
+                            .setOp(ObjectCall.Op.QUEUE_RETURN).setValue(r.getValue()).build(), x -> { });
                     }
                 }
                 writing.set(false);
@@ -455,6 +463,10 @@ final class WorkerConnection implements LinkHandler {
                 }
             }
         }
+    }
+
+    /** A call and its reply. */
+    private record Answer(ObjectCall call, ObjectReply reply) {
     }
 
     /** Threads made on demand for {@link ReplyWriter}s, kept for 30 s; at most one per connection writing. */

@@ -93,6 +93,11 @@ public final class LocalObjects extends PendingCalls {
             return;
         }
         Op op = call.getOp();
+        if (op == Op.QUEUE_RETURN && caller != this) {
+            reply.accept(ObjectReply.newBuilder().setCallId(call.getCallId()).setError("QUEUE_RETURN is the node's"
+                + " own operation; node " + nodeId + " refuses it from a worker").build());
+            return;
+        }
         if (op == Op.TOPIC_RECEIVE || op == Op.TOPIC_UNSUBSCRIBE) {
             Owned o = subscriptions.get(call.getIndex());
             if (o == null || o.caller != caller || !o.object.equals(call.getObject())) {

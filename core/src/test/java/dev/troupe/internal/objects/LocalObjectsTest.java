@@ -23,7 +23,7 @@ class LocalObjectsTest {
 
         @Override
         public boolean handles(String object) {
-            return object.startsWith("ctopic:");
+            return object.startsWith("ctopic:") || object.startsWith("cqueue:");
         }
 
         @Override
@@ -64,6 +64,22 @@ class LocalObjectsTest {
         assertThat(extension.calls.get(2).getIndex()).isEqualTo(42);
         assertThat(reply(objects, owner, call.clone().setOp(Op.TOPIC_RECEIVE).setIndex(42)).getError())
             .contains("no subscription 42");
+    }
+
+    @Test
+    void aWorkerCannotPushAMessagePastAQueuesBounds() {
+        LocalObjects objects = new LocalObjects(new ObjectHost(1 << 20),
+            new PayloadCodec(new JavaSerialization(JavaSerialization.DEFAULT_FILTER, true)),
+            getClass().getClassLoader(), "n1");
+        Recorder extension = new Recorder();
+        objects.extend(extension);
+        ObjectCall.Builder back = ObjectCall.newBuilder().setCallId(3).setObject("cqueue:jobs")
+            .setOp(Op.QUEUE_RETURN);
+        assertThat(reply(objects, new Object(), back).getError())
+            .contains("QUEUE_RETURN is the node's own operation; node n1 refuses it from a worker");
+        assertThat(extension.calls).isEmpty();
+        assertThat(reply(objects, objects, back).getError()).isEmpty();
+        assertThat(extension.calls).hasSize(1);
     }
 
     private static ObjectReply reply(LocalObjects objects, Object caller, ObjectCall.Builder call) {
