@@ -63,6 +63,9 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     private record Expired(long waiter) implements Command {
     }
 
+    private record Removed(org.apache.pekko.cluster.ClusterEvent.MemberRemoved event) implements Command {
+    }
+
     /** A put or get waiting at its queue. */
     private record Waiter(long id, ObjectCall call, ActorRef<HostReply> replyTo) {
     }
@@ -83,6 +86,10 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     static Behavior<Command> create(ClusterMessaging messaging, ActorRef<Topic.Command<TopicMessage>> topic) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             topic.tell(Topic.subscribe(ctx.messageAdapter(TopicMessage.class, Delivered::new)));
+            org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).subscriptions().tell(
+                org.apache.pekko.cluster.typed.Subscribe.create(ctx.messageAdapter(
+                    org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class, Removed::new),
+                    org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class));
             return new MessagingActor(ctx, timers, messaging);
         }));
     }
@@ -101,6 +108,7 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
             .onMessage(HostCall.class, this::onHostCall)
             .onMessage(Delivered.class, this::onDelivered)
             .onMessage(Expired.class, this::onExpired)
+            .onMessage(Removed.class, this::onRemoved)
             .build();
     }
 
@@ -110,6 +118,13 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
         Long next = expected.put(key, m.first() + m.values().size());
         long missed = next == null || m.first() <= next ? 0 : m.first() - next;
         messaging.deliver(m.topic(), m.values(), missed);
+        return this;
+    }
+
+    /** Forgets the message numbers of a member that left: it never publishes again under that address. */
+    private Behavior<Command> onRemoved(Removed r) {
+        String prefix = r.event().member().uniqueAddress().toString() + '\n';
+        expected.keySet().removeIf(k -> k.startsWith(prefix));
         return this;
     }
 
