@@ -52,8 +52,16 @@ final class ClusterMessaging implements ObjectHandler {
     static final long DEFAULT_CAPACITY = 1 << 20;
     /** How long past a call's own wait its host's answer may take before the caller gives up. */
     private static final Duration ANSWER_MARGIN = Duration.ofSeconds(10);
-    /** The most bytes of messages in one Pekko message of a topic (Artery's ordinary frames are 256 KiB). */
-    private static final int BATCH_BYTES = 192 * 1024;
+    /**
+     * The most serialized bytes of messages in one Pekko message of a topic: each message's bytes and
+     * {@link #VALUE_OVERHEAD}. Artery's ordinary frames are 256 KiB; the rest is headroom for the topic's name, the
+     * origin and Artery's own envelope.
+     */
+    static final int BATCH_BYTES = 192 * 1024;
+    /** What one message adds to a batch beside its bytes: protobuf's field tag and length (at most 1 + 5). */
+    static final int VALUE_OVERHEAD = 6;
+    /** The longest a call waits at a host in one go; a handle waits longer in slices of it. */
+    static final long WAIT_SLICE_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** The most bytes one receive hands back, beside its first message. */
     private static final int RECEIVE_BYTES = 256 * 1024;
 
@@ -62,6 +70,7 @@ final class ClusterMessaging implements ObjectHandler {
     final long maxHostedBytes;
     private final long bufferBytes;
     private final long idleNanos;
+    private final int maxSubscriptions;
     private final Duration topicReady;
     private final ActorSystem<?> system;
     private final org.apache.pekko.cluster.Cluster cluster;
@@ -84,6 +93,7 @@ final class ClusterMessaging implements ObjectHandler {
         this.bufferBytes = c.getBytes("subscriber-buffer-bytes");
         this.idleNanos = c.getDuration("subscriber-idle-timeout").toNanos();
         this.topicReady = c.getDuration("topic-ready-timeout");
+        this.maxSubscriptions = c.getInt("max-subscriptions");
         if (maxMessageBytes < 64 || maxMessageBytes > BATCH_BYTES || bufferBytes < maxMessageBytes
             || maxQueueBytes < 64) {
             throw new IllegalArgumentException("troupe.cluster.messaging: max-message-bytes must be from 64 to "
@@ -110,14 +120,20 @@ final class ClusterMessaging implements ObjectHandler {
     @Override
     public CompletionStage<ObjectReply> handle(ObjectCall call) {
         try {
+            String refused = refusal(call);
+            if (refused != null) {
+                return done(error(call, refused));
+            }
+            if (call.getTimeoutNanos() > WAIT_SLICE_NANOS) {
+                call = call.toBuilder().setTimeoutNanos(WAIT_SLICE_NANOS).build();
+            }
             switch (call.getOp()) {
                 case QUEUE_OPEN:
                 case QUEUE_PUT:
                 case QUEUE_GET:
                 case QUEUE_SIZE:
-                    if (!call.getObject().startsWith(QUEUE)) {
-                        return done(error(call, call.getOp() + " is not an operation of " + call.getObject()));
-                    }
+                case QUEUE_CANCEL:
+                case QUEUE_RETURN:
                     return askHost(call);
                 case TOPIC_OPEN:
                     return askHost(call).thenCompose(r -> r.getError().isEmpty() ? awaitTopicReady().thenApply(x -> r)
@@ -128,11 +144,12 @@ final class ClusterMessaging implements ObjectHandler {
                     return done(subscribe(call));
                 case TOPIC_RECEIVE: {
                     LocalSubscription s = subscriptions.get(call.getIndex());
-                    return s == null ? done(noSubscription(call)) : s.receive(call);
+                    return s == null || !call.getObject().equals(TOPIC + s.name) ? done(noSubscription(call))
+                        : s.receive(call);
                 }
                 case TOPIC_UNSUBSCRIBE: {
-                    LocalSubscription s = subscriptions.remove(call.getIndex());
-                    if (s != null) {
+                    LocalSubscription s = subscriptions.get(call.getIndex());
+                    if (s != null && call.getObject().equals(TOPIC + s.name) && subscriptions.remove(s.id, s)) {
                         s.close();
                     }
                     return done(ObjectReply.newBuilder().setCallId(call.getCallId()).build());
@@ -143,6 +160,30 @@ final class ClusterMessaging implements ObjectHandler {
         } catch (RuntimeException e) {
             return done(error(call, e.toString()));
         }
+    }
+
+    /** Why the node refuses a call before it goes anywhere (a worker's calls come as they are), or {@code null}. */
+    private String refusal(ObjectCall call) {
+        String object = call.getObject();
+        boolean queueOp = switch (call.getOp()) {
+            case QUEUE_OPEN, QUEUE_PUT, QUEUE_GET, QUEUE_SIZE, QUEUE_CANCEL, QUEUE_RETURN -> true;
+            default -> false;
+        };
+        if (queueOp ? !object.startsWith(QUEUE) : !object.startsWith(TOPIC)) {
+            return call.getOp() + " is not an operation of " + object;
+        }
+        if (call.getMaxMessages() < 0) {
+            return "maxMessages must be 0 (no bound) or more, got " + call.getMaxMessages();
+        }
+        if (call.getCapacity() < 0) {
+            return "capacityBytes must be 0 (the default) or more, got " + call.getCapacity();
+        }
+        if ((call.getOp() == ObjectCall.Op.QUEUE_PUT || call.getOp() == ObjectCall.Op.TOPIC_PUBLISH)
+            && call.getValue().size() > maxMessageBytes) {
+            return "a message of " + call.getValue().size() + " bytes is over the limit of " + maxMessageBytes
+                + " (troupe.cluster.messaging.max-message-bytes)";
+        }
+        return null;
     }
 
     // ---- queues
@@ -188,10 +229,6 @@ final class ClusterMessaging implements ObjectHandler {
 
     private ObjectReply publish(ObjectCall call) {
         String name = call.getObject().substring(TOPIC.length());
-        if (call.getValue().size() > maxMessageBytes) {
-            return error(call, "a message of " + call.getValue().size() + " bytes is over the limit of "
-                + maxMessageBytes + " (troupe.cluster.messaging.max-message-bytes)");
-        }
         outboxes.computeIfAbsent(name, Outbox::new).add(call.getValue());
         return ObjectReply.newBuilder().setCallId(call.getCallId()).setApplied(true).build();
     }
@@ -224,12 +261,7 @@ final class ClusterMessaging implements ObjectHandler {
             scheduled = false;
             int from = 0;
             while (from < pending.size()) {
-                int to = from;
-                long bytes = 0;
-                while (to < pending.size() && (to == from || bytes + pending.get(to).size() <= BATCH_BYTES)) {
-                    bytes += pending.get(to).size();
-                    to++;
-                }
+                int to = batchEnd(pending, from);
                 List<ByteString> batch = List.copyOf(pending.subList(from, to));
                 topic.tell(Topic.publish(new MessagingActor.TopicMessage(name, batch, origin, sent + 1)));
                 sent += batch.size();
@@ -237,6 +269,24 @@ final class ClusterMessaging implements ObjectHandler {
             }
             pending = new ArrayList<>();
         }
+    }
+
+    /**
+     * Where the batch that starts at {@code from} ends (exclusive): as many messages as fit in {@link #BATCH_BYTES}
+     * counting {@link #VALUE_OVERHEAD} each, and at least one (a message is at most max-message-bytes, under it).
+     */
+    static int batchEnd(List<ByteString> pending, int from) {
+        int to = from;
+        long bytes = 0;
+        while (to < pending.size()) {
+            long next = bytes + pending.get(to).size() + VALUE_OVERHEAD;
+            if (to > from && next > BATCH_BYTES) {
+                break;
+            }
+            bytes = next;
+            to++;
+        }
+        return to;
     }
 
     /** Completes once this member's topic sees one on every Up member (itself too), or after the ready time-out. */
@@ -265,6 +315,10 @@ final class ClusterMessaging implements ObjectHandler {
 
     private ObjectReply subscribe(ObjectCall call) {
         String name = call.getObject().substring(TOPIC.length());
+        if (subscriptions.size() >= maxSubscriptions) {
+            return error(call, "member " + selfAddress() + " has " + subscriptions.size() + " subscriptions open,"
+                + " the most troupe.cluster.messaging.max-subscriptions allows; close some first");
+        }
         LocalSubscription s = new LocalSubscription(subscriptionIds.incrementAndGet(), name);
         subscriptions.put(s.id, s);
         byTopic.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(s);

@@ -36,6 +36,12 @@ final class HostedQueue {
         bytes += message.size() + OVERHEAD;
     }
 
+    /** Puts back a message that was taken but never reached its caller, before all others, past the bounds. */
+    void addFirst(ByteString message) {
+        messages.addFirst(message);
+        bytes += message.size() + OVERHEAD;
+    }
+
     /** The oldest message, removed, or {@code null}. */
     ByteString take() {
         ByteString m = messages.pollFirst();

@@ -63,6 +63,9 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     private record Expired(long waiter) implements Command {
     }
 
+    private record Removed(org.apache.pekko.cluster.ClusterEvent.MemberRemoved event) implements Command {
+    }
+
     /** A put or get waiting at its queue. */
     private record Waiter(long id, ObjectCall call, ActorRef<HostReply> replyTo) {
     }
@@ -83,6 +86,10 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
     static Behavior<Command> create(ClusterMessaging messaging, ActorRef<Topic.Command<TopicMessage>> topic) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             topic.tell(Topic.subscribe(ctx.messageAdapter(TopicMessage.class, Delivered::new)));
+            org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem()).subscriptions().tell(
+                org.apache.pekko.cluster.typed.Subscribe.create(ctx.messageAdapter(
+                    org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class, Removed::new),
+                    org.apache.pekko.cluster.ClusterEvent.MemberRemoved.class));
             return new MessagingActor(ctx, timers, messaging);
         }));
     }
@@ -101,6 +108,7 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
             .onMessage(HostCall.class, this::onHostCall)
             .onMessage(Delivered.class, this::onDelivered)
             .onMessage(Expired.class, this::onExpired)
+            .onMessage(Removed.class, this::onRemoved)
             .build();
     }
 
@@ -110,6 +118,13 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
         Long next = expected.put(key, m.first() + m.values().size());
         long missed = next == null || m.first() <= next ? 0 : m.first() - next;
         messaging.deliver(m.topic(), m.values(), missed);
+        return this;
+    }
+
+    /** Forgets the message numbers of a member that left: it never publishes again under that address. */
+    private Behavior<Command> onRemoved(Removed r) {
+        String prefix = r.event().member().uniqueAddress().toString() + '\n';
+        expected.keySet().removeIf(k -> k.startsWith(prefix));
         return this;
     }
 
@@ -150,6 +165,14 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
             case QUEUE_SIZE:
                 c.replyTo().tell(new HostReply(reply.setCount(q.size()).build()));
                 break;
+            case QUEUE_RETURN:
+                q.addFirst(call.getValue());
+                c.replyTo().tell(new HostReply(reply.setApplied(true).build()));
+                serveGetters(q);
+                break;
+            case QUEUE_CANCEL:
+                c.replyTo().tell(new HostReply(reply.setApplied(cancelGet(q, call.getKey())).build()));
+                break;
             default:
                 c.replyTo().tell(error(call, call.getOp() + " is not a queue operation"));
         }
@@ -160,6 +183,10 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
         long capacity = call.getCapacity() == 0 ? ClusterMessaging.DEFAULT_CAPACITY : call.getCapacity();
         HostedQueue q = queues.get(name);
         if (q == null) {
+            if (call.getMaxMessages() < 0) {
+                return error(call, "a cluster queue's maxMessages must be 0 (no bound) or more, got "
+                    + call.getMaxMessages());
+            }
             if (capacity < 64 || capacity > messaging.maxQueueBytes) {
                 return error(call, "a cluster queue's capacityBytes must be from 64 to " + messaging.maxQueueBytes
                     + " (troupe.cluster.messaging.max-queue-bytes), got " + capacity);
@@ -187,6 +214,12 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
 
     private void onPut(HostedQueue q, Waiter w) {
         ByteString value = w.call().getValue();
+        if (value.size() > Math.min(messaging.maxMessageBytes, q.capacity - HostedQueue.OVERHEAD)) {
+            w.replyTo().tell(error(w.call(), "a message of " + value.size() + " bytes can never fit in cluster queue '"
+                + q.name + "' (its capacity is " + q.capacity + " bytes, troupe.cluster.messaging.max-message-bytes "
+                + messaging.maxMessageBytes + ")"));
+            return;
+        }
         ArrayDeque<Waiter> waiting = putters.computeIfAbsent(q.name, k -> new ArrayDeque<>());
         if (waiting.isEmpty() && q.fits(value.size())) {
             q.add(value);
@@ -214,8 +247,27 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
 
     private Waiter park(Waiter w) {
         Waiter parked = new Waiter(++waiters, w.call(), w.replyTo());
-        timers.startSingleTimer(parked.id(), new Expired(parked.id()), Duration.ofNanos(w.call().getTimeoutNanos()));
+        long nanos = Math.min(w.call().getTimeoutNanos(), ClusterMessaging.WAIT_SLICE_NANOS);
+        timers.startSingleTimer(parked.id(), new Expired(parked.id()), Duration.ofNanos(nanos));
         return parked;
+    }
+
+    /** Drops the parked get of this key (its caller gave up), answering it "empty"; whether there was one. */
+    private boolean cancelGet(HostedQueue q, ByteString key) {
+        ArrayDeque<Waiter> waiting = getters.get(q.name);
+        if (key.isEmpty() || waiting == null) {
+            return false;
+        }
+        for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
+            Waiter w = it.next();
+            if (w.call().getKey().equals(key)) {
+                it.remove();
+                timers.cancel(w.id());
+                w.replyTo().tell(reply(w, false, null));
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hands messages to waiting gets, oldest first. */
@@ -247,12 +299,17 @@ final class MessagingActor extends AbstractBehavior<MessagingActor.Command> {
 
     private Behavior<Command> onExpired(Expired e) {
         for (Map<String, ArrayDeque<Waiter>> all : java.util.List.of(getters, putters)) {
-            for (ArrayDeque<Waiter> waiting : all.values()) {
-                for (Iterator<Waiter> it = waiting.iterator(); it.hasNext(); ) {
+            for (Map.Entry<String, ArrayDeque<Waiter>> waiting : all.entrySet()) {
+                for (Iterator<Waiter> it = waiting.getValue().iterator(); it.hasNext(); ) {
                     Waiter w = it.next();
                     if (w.id() == e.waiter()) {
                         it.remove();
                         w.replyTo().tell(reply(w, false, null));
+                        HostedQueue q = queues.get(waiting.getKey());
+                        if (all == putters && q != null) {
+                            // The put that expired may have held back smaller ones behind it that fit now.
+                            servePutters(q);
+                        }
                         return this;
                     }
                 }

@@ -3,6 +3,7 @@ package dev.troupe.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.troupe.NamedQueue;
@@ -13,6 +14,10 @@ import dev.troupe.PoolOptions;
 import dev.troupe.TopicSubscription;
 import dev.troupe.Troupe;
 import dev.troupe.TroupeException;
+import dev.troupe.spi.ObjectHandler;
+import dev.troupe.wire.ObjectCall;
+import dev.troupe.wire.ObjectCall.Op;
+import dev.troupe.wire.ObjectReply;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -111,6 +116,27 @@ class ClusterObjectsTest {
     }
 
     @Test
+    void anInterruptedGetTakesBackItsWaitAtTheHostSoTheNextMessageIsNotLost() throws Exception {
+        NamedQueue<String> q = troupe.queue("interrupted", String.class);
+        CompletableFuture<Thread> runner = new CompletableFuture<>();
+        CompletableFuture<Boolean> interrupted = CompletableFuture.supplyAsync(() -> {
+            runner.complete(Thread.currentThread());
+            try {
+                q.get();
+                return false;
+            } catch (InterruptedException e) {
+                return true;
+            }
+        });
+        Thread.sleep(300);
+        runner.get().interrupt();
+        assertThat(interrupted.get(10, TimeUnit.SECONDS)).isTrue();
+        // Without the cancel, the get parked at the host would still take this for up to a second, and lose it.
+        q.put("after");
+        assertThat(q.get(Duration.ofSeconds(5))).isEqualTo("after");
+    }
+
+    @Test
     void closingASubscriptionWakesItsBlockedReceiveWithAClearError() throws Exception {
         NamedTopic<String> t = troupe.topic("quiet", String.class);
         TopicSubscription<String> sub = t.subscribe();
@@ -142,6 +168,93 @@ class ClusterObjectsTest {
             .hasMessageContaining("'a/b'");
         assertThatThrownBy(() -> troupe.topic("t", int.class)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("use its boxed class");
+    }
+
+    @Test
+    void badCallsThatReachTheNodeGetAClearErrorAndLeaveTheQueueAndSubscriptionsAsTheyWere() throws Exception {
+        NamedQueue<String> q = troupe.queue("guarded", String.class);
+        q.put("kept");
+        NamedTopic<String> t = troupe.topic("guarded-news", String.class);
+        troupe.topic("other-news", String.class).close();
+        ObjectHandler node = ((PekkoCluster) troupe.cluster()).service(ObjectHandler.class).orElseThrow();
+        ObjectCall.Builder call = ObjectCall.newBuilder().setCallId(7);
+        assertThat(error(node, call.clone().setObject("cqueue:guarded").setOp(Op.QUEUE_OPEN).setType("java.lang"
+            + ".String").setMaxMessages(-1))).contains("maxMessages must be 0 (no bound) or more, got -1");
+        assertThat(error(node, call.clone().setObject("cqueue:guarded").setOp(Op.QUEUE_PUT)
+            .setValue(ByteString.copyFrom(new byte[2000])))).contains("a message of 2000 bytes is over the limit of"
+            + " 1024 (troupe.cluster.messaging.max-message-bytes)");
+        assertThat(error(node, call.clone().setObject("cqueue:guarded").setOp(Op.TOPIC_PUBLISH)
+            .setValue(ByteString.copyFromUtf8("x")))).contains("TOPIC_PUBLISH is not an operation of cqueue:guarded");
+        assertThat(error(node, call.clone().setObject("ctopic:guarded-news").setOp(Op.QUEUE_GET)))
+            .contains("QUEUE_GET is not an operation of ctopic:guarded-news");
+        // A wait far past what a scheduler takes is cut to one slice: the get answers "empty", it does not throw.
+        ObjectReply waited = node.handle(call.clone().setObject("cqueue:never-filled").setOp(Op.QUEUE_OPEN)
+            .setType("java.lang.String").build()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(waited.getError()).isEmpty();
+        waited = node.handle(call.clone().setObject("cqueue:never-filled").setOp(Op.QUEUE_GET)
+            .setTimeoutNanos(Long.MAX_VALUE).build()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(waited.getError()).isEmpty();
+        assertThat(waited.getFound()).isFalse();
+        // A subscription is named with its topic: another topic's name neither drains nor closes it.
+        try (TopicSubscription<String> sub = t.subscribe()) {
+            long id = node.handle(call.clone().setObject("ctopic:guarded-news").setOp(Op.TOPIC_SUBSCRIBE).build())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS).getVersion();
+            t.publish("hello");
+            assertThat(sub.receive(Duration.ofSeconds(5))).isEqualTo("hello");
+            assertThat(error(node, call.clone().setObject("ctopic:other-news").setOp(Op.TOPIC_RECEIVE).setIndex(id)))
+                .contains("no subscription " + id + " to ctopic:other-news");
+            node.handle(call.clone().setObject("ctopic:other-news").setOp(Op.TOPIC_UNSUBSCRIBE).setIndex(id).build())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            ObjectReply r = node.handle(call.clone().setObject("ctopic:guarded-news").setOp(Op.TOPIC_RECEIVE)
+                .setIndex(id).setMaxMessages(10).build()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(r.getError()).isEmpty();
+            assertThat(r.getItemsList()).hasSize(1);
+            node.handle(call.clone().setObject("ctopic:guarded-news").setOp(Op.TOPIC_UNSUBSCRIBE).setIndex(id)
+                .build()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        assertThat(q.size()).isEqualTo(1);
+        assertThat(q.get()).isEqualTo("kept");
+    }
+
+    @Test
+    void aMessageReturnedByItsNodeIsTheNextToBeTaken() throws Exception {
+        NamedQueue<String> q = troupe.queue("returned", String.class, 1, 0);
+        q.put("second");
+        ObjectHandler node = ((PekkoCluster) troupe.cluster()).service(ObjectHandler.class).orElseThrow();
+        // What a node sends when the get that took "first" can no longer hand it over (its worker's link closed).
+        ByteString first = new dev.troupe.internal.codec.PayloadCodec(
+            new dev.troupe.internal.codec.JavaSerialization(
+                dev.troupe.internal.codec.JavaSerialization.DEFAULT_FILTER, false)).encode("first").toByteString();
+        assertThat(error(node, ObjectCall.newBuilder().setCallId(9).setObject("cqueue:returned")
+            .setOp(Op.QUEUE_RETURN).setValue(first))).isEmpty();
+        assertThat(q.size()).isEqualTo(2);
+        assertThat(q.get()).isEqualTo("first");
+        assertThat(q.get()).isEqualTo("second");
+    }
+
+    private static String error(ObjectHandler node, ObjectCall.Builder call) throws Exception {
+        return node.handle(call.build()).toCompletableFuture().get(10, TimeUnit.SECONDS).getError();
+    }
+
+    @Test
+    void aTopicBatchOfManyTinyMessagesStaysWithinArterysFrame() {
+        List<ByteString> tiny = new ArrayList<>();
+        for (int i = 0; i < 100_000; i++) {
+            tiny.add(ByteString.copyFrom(new byte[]{(byte) i}));
+        }
+        int from = 0;
+        int batches = 0;
+        while (from < tiny.size()) {
+            int to = ClusterMessaging.batchEnd(tiny, from);
+            assertThat(to).isGreaterThan(from);
+            int size = dev.troupe.cluster.wire.TopicMessage.newBuilder().setTopic("t")
+                .addAllValues(tiny.subList(from, to)).setOrigin("o").setFirst(1).build().getSerializedSize();
+            assertThat(size).isLessThanOrEqualTo(ClusterMessaging.BATCH_BYTES + 16);
+            from = to;
+            batches++;
+        }
+        // 100,000 values of 1 byte are 300,000 bytes serialized (tag, length, byte): more than one batch.
+        assertThat(batches).isGreaterThan(1);
     }
 
     @Test

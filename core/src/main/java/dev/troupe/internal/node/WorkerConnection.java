@@ -100,6 +100,8 @@ final class WorkerConnection implements LinkHandler {
     private volatile boolean delivering;
     private volatile long averageRunNanos;
     private volatile Stats lastStats = Stats.getDefaultInstance();
+    /** Writes the replies to this worker's calls on managed objects, in the order they are ready. */
+    private final ReplyWriter replies = new ReplyWriter();
 
     WorkerConnection(String workerId, long pid, Link link, PayloadCodec codec, ClassLoader loader,
                      int maxFrameBytes, Executor decoder, Listener listener, LocalObjects objects) {
@@ -427,8 +429,10 @@ final class WorkerConnection implements LinkHandler {
                 break;
             case OBJECT_CALL: {
                 ObjectCall call = e.getObjectCall();
-                // Answered at once for the node's own objects, later (from another thread) for an extension's.
-                objects.handle(call, reply -> l.send(Envelope.newBuilder().setObjectReply(fit(call, reply)).build()));
+                // Answered at once for the node's own objects, later (from another thread: an actor's, Artery's)
+                // for an extension's; either way written by this connection's reply writer, never by the thread
+                // that completes the call, since a write blocks while the worker is slow to read.
+                objects.handle(this, call, reply -> replies.add(call, fit(call, reply)));
                 break;
             }
             default:
@@ -511,8 +515,72 @@ final class WorkerConnection implements LinkHandler {
 
     @Override
     public void onClosed(Link l, Throwable cause) {
+        objects.callerClosed(this);
         listener.onLinkClosed(this, cause);
     }
+
+    /**
+     * The replies to this worker's calls on managed objects, written in order by one task at a time on a thread of
+     * {@link #REPLY_THREADS}: a write that blocks because this worker is slow to read (or stopped) holds that thread
+     * only, never the actor or Artery thread that completed the call. At most one thread per connection is busy.
+     */
+    private final class ReplyWriter implements Runnable {
+        private final java.util.concurrent.ConcurrentLinkedQueue<Answer> pending =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+        private final java.util.concurrent.atomic.AtomicBoolean writing =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+        void add(ObjectCall call, ObjectReply reply) {
+            pending.add(new Answer(call, reply));
+            if (writing.compareAndSet(false, true)) {
+                REPLY_THREADS.execute(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Answer a;
+                while ((a = pending.poll()) != null) {
+                    ObjectCall call = a.call();
+                    ObjectReply r = a.reply();
+                    boolean sent = false;
+                    try {
+                        sent = link.send(Envelope.newBuilder().setObjectReply(r).build());
+                    } catch (RuntimeException e) {
+                        link.close(e);
+                    }
+                    if (!sent && call.getOp() == ObjectCall.Op.QUEUE_GET && r.getFound()) {
+                        // The worker will never see the message it got: back to the head of its queue.
+                        objects.handle(ObjectCall.newBuilder().setObject(call.getObject())
+                            .setOp(ObjectCall.Op.QUEUE_RETURN).setValue(r.getValue()).build(), x -> { });
+                    }
+                }
+                writing.set(false);
+                if (pending.isEmpty() || !writing.compareAndSet(false, true)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** A call and its reply. */
+    private record Answer(ObjectCall call, ObjectReply reply) {
+    }
+
+    /** Threads made on demand for {@link ReplyWriter}s, kept for 30 s; at most one per connection writing. */
+    private static final java.util.concurrent.ExecutorService REPLY_THREADS = new java.util.concurrent
+        .ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, java.util.concurrent.TimeUnit.SECONDS,
+        new java.util.concurrent.SynchronousQueue<>(), new java.util.concurrent.ThreadFactory() {
+            private final AtomicLong ids = new AtomicLong();
+
+            @Override
+            public Thread newThread(Runnable r) {
+                Thread t = new Thread(r, "troupe-object-reply-" + ids.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            }
+        });
 
     @Override
     public String toString() {

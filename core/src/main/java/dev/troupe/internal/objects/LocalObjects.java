@@ -4,6 +4,10 @@ import dev.troupe.internal.codec.PayloadCodec;
 import dev.troupe.spi.ObjectHandler;
 import dev.troupe.wire.ObjectCall;
 import dev.troupe.wire.ObjectReply;
+import dev.troupe.wire.ObjectCall.Op;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -14,6 +18,10 @@ public final class LocalObjects extends PendingCalls {
     private final ObjectHost host;
     private final String nodeId;
     private volatile ObjectHandler extension;
+    /** The extension's topic subscriptions by id, with who made them. */
+    private final Map<Long, Owned> subscriptions = new ConcurrentHashMap<>();
+    /** Callers whose link closed, so that a subscription made while it closed ends too. */
+    private final Map<Object, Boolean> closedCallers = java.util.Collections.synchronizedMap(new WeakHashMap<>());
 
     /**
      * @param host   the host.
@@ -66,13 +74,74 @@ public final class LocalObjects extends PendingCalls {
      * @param reply gets the reply, exactly once.
      */
     public void handle(ObjectCall call, Consumer<ObjectReply> reply) {
+        handle(this, call, reply);
+    }
+
+    /**
+     * Applies a call of one caller (a worker's connection, or this node's own handles). The subscriptions to an
+     * extension's topics belong to the caller that made them: another caller's receive or unsubscribe on one is
+     * refused, and {@link #callerClosed} ends them.
+     *
+     * @param caller who calls; compared by identity.
+     * @param call   the call.
+     * @param reply  gets the reply, exactly once.
+     */
+    public void handle(Object caller, ObjectCall call, Consumer<ObjectReply> reply) {
         ObjectHandler h = extension;
         if (h == null || !h.handles(call.getObject())) {
             reply.accept(host.handle(call));
             return;
         }
-        h.handle(call).whenComplete((r, e) -> reply.accept(e == null ? r : ObjectReply.newBuilder()
-            .setCallId(call.getCallId()).setError("node " + nodeId + " failed to serve it: " + e).build()));
+        Op op = call.getOp();
+        if (op == Op.QUEUE_RETURN && caller != this) {
+            reply.accept(ObjectReply.newBuilder().setCallId(call.getCallId()).setError("QUEUE_RETURN is the node's"
+                + " own operation; node " + nodeId + " refuses it from a worker").build());
+            return;
+        }
+        if (op == Op.TOPIC_RECEIVE || op == Op.TOPIC_UNSUBSCRIBE) {
+            Owned o = subscriptions.get(call.getIndex());
+            if (o == null || o.caller != caller || !o.object.equals(call.getObject())) {
+                reply.accept(ObjectReply.newBuilder().setCallId(call.getCallId()).setError("no subscription "
+                    + call.getIndex() + " to " + call.getObject() + " of this caller on node " + nodeId
+                    + ": it was closed, made by another process, or made on another topic").build());
+                return;
+            }
+            if (op == Op.TOPIC_UNSUBSCRIBE) {
+                subscriptions.remove(call.getIndex(), o);
+            }
+        }
+        h.handle(call).whenComplete((r, e) -> {
+            ObjectReply out = e == null ? r : ObjectReply.newBuilder().setCallId(call.getCallId())
+                .setError("node " + nodeId + " failed to serve it: " + e).build();
+            if (op == Op.TOPIC_SUBSCRIBE && out.getError().isEmpty()) {
+                subscriptions.put(out.getVersion(), new Owned(caller, call.getObject()));
+                if (closedCallers.containsKey(caller)) {
+                    callerClosed(caller);
+                }
+            }
+            reply.accept(out);
+        });
+    }
+
+    /**
+     * Ends what a caller owns at the extension (its topic subscriptions), once its link closed.
+     *
+     * @param caller the caller given to {@link #handle(Object, ObjectCall, Consumer)}.
+     */
+    public void callerClosed(Object caller) {
+        closedCallers.put(caller, Boolean.TRUE);
+        ObjectHandler h = extension;
+        for (Map.Entry<Long, Owned> e : subscriptions.entrySet()) {
+            Owned o = e.getValue();
+            if (o.caller == caller && subscriptions.remove(e.getKey(), o) && h != null) {
+                h.handle(ObjectCall.newBuilder().setObject(o.object).setOp(Op.TOPIC_UNSUBSCRIBE)
+                    .setIndex(e.getKey()).build());
+            }
+        }
+    }
+
+    /** A subscription's caller and topic. */
+    private record Owned(Object caller, String object) {
     }
 
     @Override

@@ -154,7 +154,19 @@ public final class ObjectQueue<T> implements NamedQueue<T>, Serializable {
         long deadline = Messages.deadline(nanos);
         while (true) {
             long wait = Math.max(0, Math.min(Messages.WAIT_SLICE_NANOS, deadline - System.nanoTime()));
-            ObjectReply r = Messages.callInterruptibly(backend(), call(Op.QUEUE_GET).setTimeoutNanos(wait));
+            // Names this wait at the host, so that an interrupted caller can take it back there.
+            ByteString key = ByteString.copyFrom(java.nio.ByteBuffer.allocate(16)
+                .putLong(java.util.concurrent.ThreadLocalRandom.current().nextLong())
+                .putLong(System.nanoTime()).array());
+            ObjectReply r;
+            try {
+                r = Messages.callInterruptibly(backend(), call(Op.QUEUE_GET).setTimeoutNanos(wait).setKey(key));
+            } catch (InterruptedException e) {
+                if (wait > 0) {
+                    cancelGet(key);
+                }
+                throw e;
+            }
             if (r.getFound()) {
                 return Messages.decode(backend(), r.getValue(), type, toString(), "the message is removed from the"
                     + " queue");
@@ -163,6 +175,18 @@ public final class ObjectQueue<T> implements NamedQueue<T>, Serializable {
             if (deadline - System.nanoTime() <= 0) {
                 return null;
             }
+        }
+    }
+
+    /**
+     * Drops this caller's parked get at the host, so that a message put from now on is not handed to a get nobody
+     * waits for. A message the host handed to it before the cancel arrived is still lost (see the README).
+     */
+    private void cancelGet(ByteString key) {
+        try {
+            backend().call(call(Op.QUEUE_CANCEL).setKey(key));
+        } catch (RuntimeException e) {
+            // The host cannot be reached: its parked get expires within a second on its own.
         }
     }
 
