@@ -429,10 +429,18 @@ final class WorkerConnection implements LinkHandler {
                 break;
             case OBJECT_CALL: {
                 ObjectCall call = e.getObjectCall();
-                // Answered at once for the node's own objects, later (from another thread: an actor's, Artery's)
-                // for an extension's; either way written by this connection's reply writer, never by the thread
-                // that completes the call, since a write blocks while the worker is slow to read.
-                objects.handle(this, call, reply -> replies.add(call, fit(call, reply)));
+                // Answered at once for the node's own objects: written here, on this link's own reader thread (a
+                // write that blocks while the worker is slow to read holds up only this worker). Answered later,
+                // from another thread (an actor's, Artery's), for an extension's: written by this connection's
+                // reply writer, never by the thread that completes the call.
+                Thread reader = Thread.currentThread();
+                objects.handle(this, call, reply -> {
+                    if (Thread.currentThread() == reader) {
+                        writeReply(call, fit(call, reply));
+                    } else {
+                        replies.add(call, fit(call, reply));
+                    }
+                });
                 break;
             }
             default:
@@ -542,25 +550,28 @@ final class WorkerConnection implements LinkHandler {
             while (true) {
                 Answer a;
                 while ((a = pending.poll()) != null) {
-                    ObjectCall call = a.call();
-                    ObjectReply r = a.reply();
-                    boolean sent = false;
-                    try {
-                        sent = link.send(Envelope.newBuilder().setObjectReply(r).build());
-                    } catch (RuntimeException e) {
-                        link.close(e);
-                    }
-                    if (!sent && call.getOp() == ObjectCall.Op.QUEUE_GET && r.getFound()) {
-                        // The worker will never see the message it got: back to the head of its queue.
-                        objects.handle(ObjectCall.newBuilder().setObject(call.getObject())
-                            .setOp(ObjectCall.Op.QUEUE_RETURN).setValue(r.getValue()).build(), x -> { });
-                    }
+                    writeReply(a.call(), a.reply());
                 }
                 writing.set(false);
                 if (pending.isEmpty() || !writing.compareAndSet(false, true)) {
                     return;
                 }
             }
+        }
+    }
+
+    /** Writes a reply to this worker; a got message it can no longer be given goes back to its queue. */
+    private void writeReply(ObjectCall call, ObjectReply r) {
+        boolean sent = false;
+        try {
+            sent = link.send(Envelope.newBuilder().setObjectReply(r).build());
+        } catch (RuntimeException e) {
+            link.close(e);
+        }
+        if (!sent && call.getOp() == ObjectCall.Op.QUEUE_GET && r.getFound()) {
+            // The worker will never see the message it got: back to the head of its queue.
+            objects.handle(ObjectCall.newBuilder().setObject(call.getObject())
+                .setOp(ObjectCall.Op.QUEUE_RETURN).setValue(r.getValue()).build(), x -> { });
         }
     }
 
