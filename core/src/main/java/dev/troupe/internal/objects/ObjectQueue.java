@@ -29,7 +29,7 @@ public final class ObjectQueue<T> implements NamedQueue<T>, Serializable {
     private transient ObjectBackend backend;
     private transient volatile boolean closed;
 
-    private ObjectQueue(String name, Class<T> type, int maxMessageBytes, ObjectBackend backend) {
+    ObjectQueue(String name, Class<T> type, int maxMessageBytes, ObjectBackend backend) {
         this.name = name;
         this.type = type;
         this.maxMessageBytes = maxMessageBytes;
@@ -229,35 +229,10 @@ public final class ObjectQueue<T> implements NamedQueue<T>, Serializable {
     }
 
     private Object writeReplace() {
-        return new Ref(name, type, maxMessageBytes);
+        return new ObjectRef("queue", name, type, maxMessageBytes);
     }
 
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("a queue handle is read only through its serialized reference");
-    }
-
-    /** What a handle travels as: its name, type and message limit; it binds to the worker's node when used. */
-    private static final class Ref implements Serializable {
-        private static final long serialVersionUID = 1L;
-        private final String name;
-        private final Class<?> type;
-        private final int maxMessageBytes;
-
-        Ref(String name, Class<?> type, int maxMessageBytes) {
-            this.name = name;
-            this.type = type;
-            this.maxMessageBytes = maxMessageBytes;
-        }
-
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        private Object readResolve() throws InvalidObjectException {
-            try {
-                Messages.checkName(name, "queue");
-                Messages.checkType(type, "queue");
-            } catch (RuntimeException e) {
-                throw new InvalidObjectException("a queue reference is invalid: " + e.getMessage());
-            }
-            return new ObjectQueue(name, type, maxMessageBytes, ObjectBackends.worker());
-        }
     }
 }

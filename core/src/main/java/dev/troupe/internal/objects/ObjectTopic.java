@@ -28,7 +28,7 @@ public final class ObjectTopic<T> implements NamedTopic<T>, Serializable {
     private transient ObjectBackend backend;
     private transient volatile boolean closed;
 
-    private ObjectTopic(String name, Class<T> type, int maxMessageBytes, ObjectBackend backend) {
+    ObjectTopic(String name, Class<T> type, int maxMessageBytes, ObjectBackend backend) {
         this.name = name;
         this.type = type;
         this.maxMessageBytes = maxMessageBytes;
@@ -121,35 +121,10 @@ public final class ObjectTopic<T> implements NamedTopic<T>, Serializable {
     }
 
     private Object writeReplace() {
-        return new Ref(name, type, maxMessageBytes);
+        return new ObjectRef("topic", name, type, maxMessageBytes);
     }
 
     private void readObject(ObjectInputStream in) throws InvalidObjectException {
         throw new InvalidObjectException("a topic handle is read only through its serialized reference");
-    }
-
-    /** What a handle travels as: its name, type and message limit; it binds to the worker's node when used. */
-    private static final class Ref implements Serializable {
-        private static final long serialVersionUID = 1L;
-        private final String name;
-        private final Class<?> type;
-        private final int maxMessageBytes;
-
-        Ref(String name, Class<?> type, int maxMessageBytes) {
-            this.name = name;
-            this.type = type;
-            this.maxMessageBytes = maxMessageBytes;
-        }
-
-        @SuppressWarnings({"unchecked", "rawtypes"})
-        private Object readResolve() throws InvalidObjectException {
-            try {
-                Messages.checkName(name, "topic");
-                Messages.checkType(type, "topic");
-            } catch (RuntimeException e) {
-                throw new InvalidObjectException("a topic reference is invalid: " + e.getMessage());
-            }
-            return new ObjectTopic(name, type, maxMessageBytes, ObjectBackends.worker());
-        }
     }
 }
